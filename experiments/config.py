@@ -1,0 +1,147 @@
+"""The Hydra edge: the typed run schema, its registration, and the one place where a composed
+config becomes validated dataclasses (or a one-line error naming key, value and what is allowed)."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from sim.params import ModelParams, ParameterError, iter_leaves, validate
+
+CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+
+
+@dataclass
+class RunConfig:
+    """One job: a scenario's parameters, how many replicates, on how many workers, from which seed."""
+
+    scenario_name: str = "generic"
+    replicates: int = 200
+    workers: int = 0            # 0 = all cores
+    seed: int = 20210624        # root seed; replicate r uses SeedSequence(seed, spawn_key=(r, stream))
+    report: bool = True
+    progress: bool = True
+    model: ModelParams = field(default_factory=ModelParams)
+    provenance: dict[str, str] = field(default_factory=dict)
+
+
+class ConfigError(ValueError):
+    """A bad input, reported in one line before any simulation starts."""
+
+
+def register() -> None:
+    """Register the schema so Hydra composes `config.yaml` on top of it."""
+    ConfigStore.instance().store(name="run_schema", node=RunConfig)
+
+
+def _schema_paths(obj: Any, prefix: str = "") -> dict[str, Any]:
+    """Every dotted key of the schema, mapped to its default (dataclasses for sections)."""
+    paths: dict[str, Any] = {}
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        paths[prefix + f.name] = value
+        if dataclasses.is_dataclass(value):
+            paths.update(_schema_paths(value, prefix + f.name + "."))
+    return paths
+
+
+SCHEMA_PATHS = _schema_paths(RunConfig())
+
+
+def check_key(key: str) -> None:
+    """Raise ConfigError for an override key the schema does not know, suggesting the closest."""
+    if key in SCHEMA_PATHS or key.startswith("provenance.") or key.startswith("hydra"):
+        return
+    parent = key.rsplit(".", 1)[0] if "." in key else ""
+    siblings = sorted(p for p in SCHEMA_PATHS if p.rsplit(".", 1)[0] == parent and "." in p) if parent else sorted(
+        p for p in SCHEMA_PATHS if "." not in p)
+    close = difflib.get_close_matches(key, list(SCHEMA_PATHS), n=1)
+    hint = f"did you mean {close[0]}? " if close else ""
+    allowed = ", ".join(s.rsplit(".", 1)[-1] for s in siblings) if siblings else "see conf/ and sim/params.py"
+    raise ConfigError(f"{key}: unknown parameter; {hint}allowed under '{parent or 'top level'}': {allowed}")
+
+
+def to_run_config(cfg: DictConfig) -> RunConfig:
+    """Merge a composed config into a fresh structured schema (so `+key=value` cannot slip past),
+    convert it to dataclasses and validate ranges and consistency."""
+    plain = OmegaConf.to_container(cfg, resolve=True)
+    if isinstance(plain, dict):
+        plain.pop("hydra", None)
+        for key in _flatten(plain):
+            if not key.startswith("provenance"):
+                check_key(key)
+    try:
+        merged = OmegaConf.merge(OmegaConf.structured(RunConfig), plain)
+        run = OmegaConf.to_object(merged)
+    except OmegaConfBaseException as exc:
+        raise ConfigError(_omegaconf_message(exc)) from None
+    assert isinstance(run, RunConfig)
+    if run.replicates < 1:
+        raise ConfigError(f"replicates={run.replicates!r} is not allowed: a whole number >= 1")
+    if run.workers < 0:
+        raise ConfigError(f"workers={run.workers!r} is not allowed: 0 (all cores) or a whole number >= 1")
+    if run.seed < 0:
+        raise ConfigError(f"seed={run.seed!r} is not allowed: a whole number >= 0")
+    try:
+        validate(run.model)
+    except ParameterError as exc:
+        raise ConfigError(f"model.{exc.key}={exc.value!r} is not allowed: {exc.allowed}") from None
+    for key in run.provenance:
+        if key.removeprefix("model.") not in {p for p, _, _ in iter_leaves(run.model)}:
+            raise ConfigError(f"provenance.{key}: names no model parameter")
+    return run
+
+
+def _flatten(tree: dict, prefix: str = "") -> list[str]:
+    keys = []
+    for k, v in tree.items():
+        path = f"{prefix}{k}"
+        if isinstance(v, dict) and path != "provenance":
+            keys.extend(_flatten(v, path + "."))
+        else:
+            keys.append(path)
+    return keys
+
+
+def _omegaconf_message(exc: OmegaConfBaseException) -> str:
+    key = getattr(exc, "full_key", None) or "config"
+    value = getattr(exc, "value", None)
+    reason = str(getattr(exc, "msg", exc)).splitlines()[0]
+    ref_type = getattr(exc, "ref_type", None)
+    allowed = f"a value of type {getattr(ref_type, '__name__', ref_type)}" if ref_type else reason
+    if ref_type is not None and hasattr(ref_type, "__members__"):
+        allowed = "one of " + ", ".join(ref_type.__members__)
+    return f"{key}={value!r} is not allowed: {allowed} ({reason})"
+
+
+def compose(overrides: list[str]) -> DictConfig:
+    """Compose the run config as Hydra would, without starting a Hydra run (used for early checks)."""
+    from hydra import compose as hydra_compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    register()
+    for ov in OverridesParser.create().parse_overrides(overrides):
+        key = ov.key_or_group
+        if ov.is_delete() or key.startswith("hydra") or key == "scenario" or ov.package:
+            continue
+        check_key(key)
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None):
+            return hydra_compose(config_name="config", overrides=overrides)
+    except HydraException as exc:
+        cause = exc.__cause__ if isinstance(exc.__cause__, OmegaConfBaseException) else None
+        if cause is not None:
+            raise ConfigError(_omegaconf_message(cause)) from None
+        raise ConfigError(str(exc).splitlines()[0]) from None
+    finally:
+        GlobalHydra.instance().clear()

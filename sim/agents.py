@@ -1,0 +1,215 @@
+"""The decision-makers as Mesa agents: faction leaders, besieger commands, the mediator and the
+negotiating committee. Fighters and civilians are arrays held by the model, not agents.
+
+Agents decide through the pure rules in decisions.py, mediator.py and beliefs.py; the model calls
+them in the order written out in SiegeModel.step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim import beliefs, decisions, mediator as mediator_rules
+from sim.enums import Escalation, FighterStatus, Phase
+
+if TYPE_CHECKING:
+    from sim.model import SiegeModel
+
+
+@dataclass
+class Vote:
+    """A faction's evaluation of the terms on the table."""
+
+    faction: int
+    weight: int
+    u_accept: float
+    u_fight: float
+    p_accept: float
+    p_takeover: float
+    exile_share: float
+    counter: float
+    yes: bool = False
+    reason: str = ""
+
+
+class FactionLeader(mesa.Agent):
+    """Speaks for one faction: holds its belief about a takeover and evaluates offers."""
+
+    def __init__(self, model: "SiegeModel", faction: int, prior_alpha: float, prior_beta: float):
+        super().__init__(model)
+        self.faction = faction
+        self.alpha = prior_alpha
+        self.beta = prior_beta
+        self.p_takeover = 0.0  # refreshed daily by the model from theta and the approved escalation
+
+    @property
+    def theta(self) -> float:
+        """Believed chance that a ground probe takes a cell."""
+        return float(beliefs.belief_mean(self.alpha, self.beta))
+
+    def learn(self, successes: float, failures: float, bias: float) -> None:
+        """Update the belief from today's signals; resolute factions discount bad news (bias < 1)."""
+        b = self.model.params.beliefs
+        self.alpha, self.beta = beliefs.update_beta(self.alpha, self.beta, successes * bias, failures,
+                                                    b.rebel_prior_alpha, b.rebel_prior_beta, b.forgetting)
+
+    def evaluate(self, terms: decisions.Terms, credibility: float) -> Vote:
+        """Expected value of accepting vs fighting on, and the logit probability of accepting."""
+        m = self.model
+        neg = m.params.negotiation
+        members = m.fighters.faction == self.faction
+        fighting = members & m.fighters.fighting()
+        weight = int(fighting.sum())
+        resolve = float(m.fighters.resolve[fighting].mean()) if weight else 0.5
+        scale = m.exile_scale(self.faction)
+        exile = min(1.0, m.effective_expulsion(terms.expulsion_fraction) * scale)
+        hurt = np.isin(m.fighters.status[members], (FighterStatus.KILLED, FighterStatus.WOUNDED))
+        situation = decisions.FactionSituation(
+            exile_share=np.array(exile), p_takeover=np.array(self.p_takeover), resolve=np.array(resolve),
+            losses_share=np.array(hurt.mean() if hurt.size else 0.0), hardship=m.hardship,
+            civilian_harm=m.civilian_harm_total() / 100.0, months_besieged=m.day / 30.0)
+        u_acc = float(decisions.accept_value(situation.exile_share, credibility, terms, neg))
+        u_fight = float(decisions.fight_value(situation, neg))
+        p_acc = float(decisions.acceptance_probability(u_acc, u_fight, neg.temperature))
+        counter = float(decisions.indifferent_expulsion(situation, credibility, terms, neg,
+                                                        np.array(scale * m.list_scale())))
+        return Vote(self.faction, weight, u_acc, u_fight, p_acc, self.p_takeover, exile, counter)
+
+
+class BesiegerKind(Enum):
+    ARMY = "army"
+    MILITIA = "militia"
+
+
+class BesiegerCommand(mesa.Agent):
+    """Army or Iran-backed militia: presses up to the mediator's ceiling; the militia may spoil."""
+
+    def __init__(self, model: "SiegeModel", kind: BesiegerKind, strength: int, restraint: float):
+        super().__init__(model)
+        self.kind = kind
+        self.strength = float(strength)
+        self.restraint = restraint
+        self.killed = 0
+
+    def level_today(self, ceiling: Escalation, phase: Phase, rng: np.random.Generator) -> tuple[Escalation, bool]:
+        """The rung this command uses today and whether that breaks the ceiling (a violation).
+
+        During a siege both press to the ceiling; during a deal's implementation the ceiling is
+        a ceasefire, which a command breaks with a hazard that falls with its restraint.
+        """
+        if self.strength <= 0:
+            return Escalation.NONE, False
+        p = self.model.params.besieger
+        hazard = p.militia_violation_hazard * (1.0 - self.restraint) / 0.5
+        if phase == Phase.SIEGE:
+            if self.kind == BesiegerKind.MILITIA and ceiling < Escalation.FULL_ASSAULT and rng.random() < hazard:
+                return Escalation(ceiling + 1), True
+            return ceiling, False
+        if rng.random() < hazard:
+            return Escalation.SHELLING, True
+        return Escalation.NONE, False
+
+
+class Mediator(mesa.Agent):
+    """Proposes and revises terms, guarantees them, and sets the escalation ceiling from its costs."""
+
+    def __init__(self, model: "SiegeModel"):
+        super().__init__(model)
+        p = model.params
+        self.credibility = p.mediator.initial_credibility
+        self.alpha = p.beliefs.besieger_prior_alpha
+        self.beta = p.beliefs.besieger_prior_beta
+        self.ceiling = Escalation.NONE
+        self.threat = Escalation.NONE  # the ceiling that returns if a deal collapses
+        self.p_takeover = 0.0
+
+    @property
+    def theta(self) -> float:
+        return float(beliefs.belief_mean(self.alpha, self.beta))
+
+    def assess(self) -> Escalation:
+        """Set today's escalation ceiling (ceasefire while a deal is being implemented)."""
+        m = self.model
+        mp = m.params.mediator
+        if m.phase != Phase.SIEGE:
+            self.ceiling = Escalation.NONE
+            return self.ceiling
+        pressure = mediator_rules.escalation_pressure(m.rejections, m.day, mp.impatience, mp.siege_weariness)
+        self.ceiling = mediator_rules.escalation_ceiling(
+            pressure, mp.external_constraint, mp.image_weight, mp.civilian_harm_weight,
+            m.civilian_deaths_last_week(), mp.air_cover)
+        self.threat = self.ceiling
+        return self.ceiling
+
+    def credible_threat(self) -> Escalation:
+        """The rung the mediator would approve if the rebels kept rejecting over the planning horizon:
+        the threat behind its demands (Schelling 1966)."""
+        m = self.model
+        mp, horizon = m.params.mediator, m.params.beliefs.planning_horizon_days
+        future_rejections = m.rejections + horizon / m.params.negotiation.round_interval_days
+        pressure = mediator_rules.escalation_pressure(int(future_rejections), m.day + int(horizon),
+                                                      mp.impatience, mp.siege_weariness)
+        return mediator_rules.escalation_ceiling(pressure, mp.external_constraint, mp.image_weight,
+                                                 mp.civilian_harm_weight, m.civilian_deaths_last_week(),
+                                                 mp.air_cover)
+
+    def learn(self, successes: float, failures: float) -> None:
+        b = self.model.params.beliefs
+        self.alpha, self.beta = beliefs.update_beta(self.alpha, self.beta, successes, failures,
+                                                    b.besieger_prior_alpha, b.besieger_prior_beta,
+                                                    b.forgetting)
+
+    def revise(self, terms: decisions.Terms, counter: float) -> decisions.Terms:
+        """After a rejection: concede towards the committee's counter, harden with power."""
+        m = self.model
+        mp, tp = m.params.mediator, m.params.terms
+        fraction = mediator_rules.revise_expulsion(terms.expulsion_fraction, counter, self.p_takeover,
+                                                   m.base_expulsion, tp.expulsion_floor,
+                                                   mp.concession_step, mp.hardening)
+        return decisions.Terms(fraction, terms.weapons_handover, terms.besieger_entry)
+
+    def offer(self, terms: decisions.Terms) -> decisions.Terms:
+        """Before each round the demand is raised to what the balance of power supports."""
+        m = self.model
+        demand = mediator_rules.power_expulsion(self.p_takeover, m.base_expulsion, m.params.mediator.hardening)
+        if demand <= terms.expulsion_fraction:
+            return terms
+        return decisions.Terms(demand, terms.weapons_handover, terms.besieger_entry)
+
+    def on_day_of_deal(self, violations: int) -> None:
+        """Violations erode the guarantee; quiet implementation days rebuild it slowly."""
+        mp = self.model.params.mediator
+        self.credibility = mediator_rules.credibility_after(self.credibility, violations, True,
+                                                            mp.credibility_loss, mp.credibility_gain)
+
+
+class Committee(mesa.Agent):
+    """Aggregates the factions' votes into accept or reject, with hardline vetoes."""
+
+    def decide(self, votes: list[Vote], rng: np.random.Generator) -> tuple[bool, int | None, float]:
+        """Draw each faction's vote, then apply majority and veto; returns (accepted, veto, counter)."""
+        m = self.model
+        neg = m.params.negotiation
+        for v in votes:
+            v.yes = bool(rng.random() < v.p_accept)
+            v.reason = decisions.vote_reason(v.u_accept, v.u_fight, m.mediator.credibility,
+                                             v.exile_share, v.p_takeover, neg)
+        weights = np.array([v.weight for v in votes], dtype=float)
+        yes = np.array([v.yes for v in votes])
+        veto_power = np.array([m.faction_is_hardline(v.faction) for v in votes]) & (
+            weights / max(weights.sum(), 1.0) >= neg.veto_min_share)
+        accepted, veto = decisions.committee_accepts(yes, weights, veto_power, neg.majority)
+        counter = _weighted_median([v.counter for v in votes], weights)
+        return accepted, veto, counter
+
+
+def _weighted_median(values: list[float], weights: np.ndarray) -> float:
+    order = np.argsort(values)
+    cum = np.cumsum(weights[order])
+    if cum[-1] <= 0:
+        return float(np.median(values))
+    return float(np.asarray(values)[order][np.searchsorted(cum, cum[-1] / 2.0)])

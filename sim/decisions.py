@@ -1,0 +1,120 @@
+"""Pure decision rules: a faction's value of accepting the terms vs fighting on, its vote, the
+committee's aggregation, and individual fighters' choices (Fearon 1995; Powell 2006; Walter 1997;
+Zartman 2000; Cunningham 2006). Each formula is written out in docs/ODD.md, section 7."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.enums import WeaponsHandover
+from sim.params import NegotiationParams
+
+
+@dataclass
+class Terms:
+    """The deal on the table."""
+
+    expulsion_fraction: float
+    weapons_handover: WeaponsHandover
+    besieger_entry: bool
+
+
+@dataclass
+class FactionSituation:
+    """What a faction weighs on a given day (each entry an array over factions)."""
+
+    exile_share: np.ndarray      # expected share of its members on the expulsion list
+    p_takeover: np.ndarray       # its belief that the besieger takes the district by force
+    resolve: np.ndarray          # mean resolve of its active members
+    losses_share: np.ndarray     # share of its members killed or wounded so far
+    hardship: float              # supply hardship in [0, 1]
+    civilian_harm: float         # civilians killed and injured so far, in hundreds
+    months_besieged: float       # siege length so far, in 30-day months
+
+
+def accept_value(exile_share: np.ndarray, credibility: float, terms: Terms,
+                 neg: NegotiationParams) -> np.ndarray:
+    """U_accept = e*v_exile + (1-e)*[g*v_settle + (1-g)*v_reneged - handover - entry].
+
+    Exiles leave; those who stay disarm and rely on the guarantee, which holds with credibility g
+    (Walter 1997; Powell 2006: disarming hands the besieger the chance to renege).
+    """
+    stay = (credibility * neg.value_settle + (1.0 - credibility) * neg.value_reneged
+            - neg.handover_cost * int(terms.weapons_handover) - neg.entry_cost * float(terms.besieger_entry))
+    return exile_share * neg.value_exile + (1.0 - exile_share) * stay
+
+
+def fight_value(s: FactionSituation, neg: NegotiationParams) -> np.ndarray:
+    """V_fight = (1-p)*v_hold + p*v_fall + w_r*(resolve-0.5) - costs of the hurting stalemate.
+
+    Costs grow with hardship, own losses, civilian suffering and the siege's length (war of
+    attrition: the holding cost rises; Zartman's ripeness).
+    """
+    p = s.p_takeover
+    return ((1.0 - p) * neg.value_hold + p * neg.value_fall
+            + neg.resolve_weight * (s.resolve - 0.5)
+            - neg.hardship_cost * s.hardship
+            - neg.casualty_cost * s.losses_share * 10.0
+            - neg.civilian_cost * s.civilian_harm
+            - neg.weariness_cost * s.months_besieged)
+
+
+def acceptance_probability(u_accept: np.ndarray, u_fight: np.ndarray, temperature: float) -> np.ndarray:
+    """Logit choice: P(accept) = sigmoid((U_accept - V_fight) / temperature), computed via tanh so
+    that it cannot overflow at low temperature."""
+    return 0.5 * (1.0 + np.tanh((np.asarray(u_accept) - np.asarray(u_fight)) / (2.0 * temperature)))
+
+
+def indifferent_expulsion(situation: FactionSituation, credibility: float, terms: Terms,
+                          neg: NegotiationParams, exile_scale: np.ndarray) -> np.ndarray:
+    """The largest expulsion fraction each faction would accept (its counter-offer), in [0, 1].
+
+    U_accept is linear in e = f * exile_scale, so the indifference point is explicit. When exile
+    beats staying (a guarantee so weak that staying is worse than leaving), more expulsion only
+    helps, so the faction's counter is 1.
+    """
+    stay = accept_value(np.zeros_like(exile_scale), credibility, terms, neg)
+    slope = (neg.value_exile - stay) * exile_scale
+    gap = fight_value(situation, neg) - stay
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = np.where(slope < 0, gap / slope, 1.0)
+    return np.clip(f, 0.0, 1.0)
+
+
+def vote_reason(u_accept: float, u_fight: float, credibility: float, exile_share: float,
+                p_takeover: float, neg: NegotiationParams) -> str:
+    """A short human reason for a faction's vote: the term that weighs most in its choice."""
+    if u_accept >= u_fight:
+        if p_takeover >= 0.5:
+            return "expects the district to fall by force"
+        return "the cost of holding out outweighs the terms"
+    if credibility < 0.5 and abs(neg.value_settle - neg.value_reneged) * (1 - credibility) > 0.3:
+        return "guarantee not credible"
+    if exile_share >= 0.3:
+        return "expulsion demand too large"
+    return "expects to hold out"
+
+
+def committee_accepts(yes: np.ndarray, weights: np.ndarray, veto_power: np.ndarray,
+                      majority: float) -> tuple[bool, int | None]:
+    """The committee accepts when the weighted yes share reaches the majority and no veto faction
+    votes no (Cunningham 2006). Returns (accepted, vetoing faction or None)."""
+    total = weights.sum()
+    if total <= 0:
+        return False, None
+    vetoes = np.flatnonzero(veto_power & ~yes)
+    if vetoes.size:
+        return False, int(vetoes[0])
+    return bool(weights[yes].sum() / total >= majority), None
+
+
+def boarding_refusal_probability(resolve: np.ndarray, credibility: float, base: float) -> np.ndarray:
+    """A listed fighter refuses to board more often when resolute and when the guarantee is weak."""
+    return np.clip(base * (1.0 + 2.0 * (resolve - 0.5)) * (1.5 - credibility), 0.0, 1.0)
+
+
+def defection_probability(resolve: np.ndarray, pressure: np.ndarray, base_rate: float) -> np.ndarray:
+    """Daily chance an active fighter gives up and settles alone; rises with pressure, falls with resolve."""
+    return np.clip(base_rate * np.exp(3.0 * (pressure - resolve)), 0.0, 1.0)

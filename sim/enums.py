@@ -1,0 +1,88 @@
+"""Domain enums: statuses, escalation levels, phases, outcome classes, event kinds."""
+
+from __future__ import annotations
+
+from enum import Enum, IntEnum
+
+
+class FighterStatus(IntEnum):
+    """A fighter's status; stored as int8 in the fighter arrays."""
+
+    ACTIVE = 0
+    WOUNDED = 1
+    KILLED = 2
+    EVACUATED = 3
+    SETTLED = 4
+
+
+class Escalation(IntEnum):
+    """The escalation ladder the mediator caps and the besieger climbs (brief section 4.1)."""
+
+    NONE = 0
+    SHELLING = 1
+    GROUND_PROBES = 2
+    FULL_ASSAULT = 3
+    ASSAULT_WITH_AIR = 4
+
+
+class AirCover(Enum):
+    """The mediator's air-cover policy, the scenario's main counterfactual switch."""
+
+    WITHHELD = "withheld"
+    CONDITIONAL = "conditional"
+    GRANTED = "granted"
+
+
+class WeaponsHandover(IntEnum):
+    """How much of their arsenal the settling fighters must hand over."""
+
+    NONE = 0
+    HEAVY = 1
+    HEAVY_AND_MEDIUM = 2
+    ALL = 3
+
+
+class Phase(Enum):
+    """Where the siege stands: fighting and talking, implementing a deal, or over."""
+
+    SIEGE = "siege"
+    IMPLEMENTATION = "implementation"
+    SUSPENDED = "suspended"
+    ENDED = "ended"
+
+
+class Control(IntEnum):
+    """Who holds a district cell."""
+
+    REBEL = 0
+    CONTESTED = 1
+    BESIEGER = 2
+
+
+class Outcome(Enum):
+    """Terminal classes; the names are those in the `meta` of shared/cases/syrian_sieges.yaml."""
+
+    SETTLEMENT_LOCAL_STAY = "negotiated_settlement_local_stay"
+    PARTIAL_EVACUATION = "negotiated_partial_evacuation"
+    FULL_EVACUATION = "full_evacuation"
+    MILITARY_TAKEOVER = "military_takeover"
+    STALEMATE = "stalemate_siege_continues"
+    SIEGE_BROKEN = "siege_broken"
+
+
+class EventKind(Enum):
+    """Kinds of rows in the event table."""
+
+    ESCALATION = "escalation"
+    OFFER = "offer"
+    VOTE = "vote"
+    DECISION = "decision"
+    ASSAULT = "assault"
+    CELL_TAKEN = "cell_taken"
+    PRE_EMPTIVE_STRIKE = "pre_emptive_strike"
+    CONVOY = "convoy"
+    REFUSAL = "refusal"
+    VIOLATION = "violation"
+    BREAKDOWN = "breakdown"
+    RESUMPTION = "resumption"
+    OUTCOME = "outcome"

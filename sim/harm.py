@@ -1,0 +1,33 @@
+"""Pure civilian-harm, damage, supply and flight rules (MECHANISMS C.13, D.19, E.23)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def shelter(base_shelter: float, damage: np.ndarray) -> np.ndarray:
+    """Shelter offered by buildings falls as they are damaged."""
+    return base_shelter * (1.0 - damage)
+
+
+def damage_after_shelling(damage: np.ndarray, shells: np.ndarray, damage_per_shell: float) -> np.ndarray:
+    """Damage saturates towards 1: each shell destroys a fixed share of what still stands."""
+    return 1.0 - (1.0 - damage) * np.exp(-damage_per_shell * shells)
+
+
+def hardship(stock_days: float, buffer_days: float = 20.0) -> float:
+    """Hardship H = max(0, 1 - stock/buffer): zero while stocks last, 1 when they are gone."""
+    return float(min(1.0, max(0.0, 1.0 - stock_days / buffer_days)))
+
+
+def supply_after_day(stock_days: float, need_share: float, resupply_share: float) -> float:
+    """S_{t+1} = S_t + resupply - consumption; need scales with the share of people still inside."""
+    return max(0.0, stock_days + resupply_share - need_share)
+
+
+def flight_probability(hardship_level: float, shells_per_100: np.ndarray, journey_risk: float,
+                       intercept: float, w_hardship: float, w_shelling: float,
+                       w_journey: float) -> np.ndarray:
+    """Daily chance a resident leaves: sigmoid(b0 + b1*hardship + b2*shelling - b3*journey risk)."""
+    x = intercept + w_hardship * hardship_level + w_shelling * shells_per_100 - w_journey * journey_risk
+    return 1.0 / (1.0 + np.exp(-x))

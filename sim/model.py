@@ -1,0 +1,575 @@
+"""SiegeModel: wires fighters, civilians, district and decision-makers together and owns the
+daily schedule (written out once, in `step`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import mesa
+import numpy as np
+
+from sim import combat, harm
+from sim.agents import BesiegerCommand, BesiegerKind, Committee, FactionLeader, Mediator, Vote
+from sim.decisions import Terms, boarding_refusal_probability, defection_probability
+from sim.district import District
+from sim.beliefs import takeover_probability
+from sim.enums import AirCover, Control, Escalation, EventKind, FighterStatus, Outcome, Phase
+from sim.fighters import Fighters
+from sim.params import ModelParams
+from sim.records import Recorder
+from sim.rng import Streams
+
+WOUNDED_RECOVERY_RATE = 0.05   # assumption: about three weeks to return to the line
+CROSSFIRE_RATE = 0.002         # assumption: share of a cell's residents hurt in a ground assault on it
+TAKEOVER_CONTROL_SHARE = 0.1   # the district has fallen when the enclave is a tenth of the grid
+MIN_FIGHTING_SHARE = 0.05      # ... or when fewer than 5% of the fighters can still fight
+FULL_EVACUATION_SHARE = 0.6    # evacuated share of surviving fighters that counts as full evacuation
+PARTIAL_EVACUATION_SHARE = 0.05  # evacuated share of all fighters that counts as partial evacuation
+
+
+@dataclass
+class Deal:
+    """An accepted deal being implemented."""
+
+    day: int
+    terms: Terms
+    inside_at_deal: int
+    spoilers: list[int]
+    next_convoy_day: float
+    suspended_until: int = -1
+
+
+@dataclass
+class DayTally:
+    """What happened today, reset each morning."""
+
+    level: Escalation = Escalation.NONE
+    shells: float = 0.0
+    cells_taken: int = 0
+    cells_held: int = 0
+    probes_taken: int = 0
+    probes_held: int = 0
+    violations: int = 0
+    civilians_killed: int = 0
+    attacks: int = 0
+    air_strikes: bool = False
+    voted: bool = False
+    acceptance: list[float] = field(default_factory=list)
+
+
+class SiegeModel(mesa.Model):
+    """One replicate of a siege and the negotiations that end it."""
+
+    def __init__(self, params: ModelParams, root_seed: int = 0, replicate: int = 0,
+                 record_grid: bool = False):
+        self.streams = Streams.for_replicate(root_seed, replicate)
+        super().__init__(rng=self.streams.mesa)
+        self.params = params
+        self.replicate = replicate
+        self.day = 0
+        self.phase = Phase.SIEGE
+        self.outcome: Outcome | None = None
+        self.rejections = 0
+        self.rounds = 0
+        self.breakdowns = 0
+        self.hardship = 0.0
+        self.deal: Deal | None = None
+        self.tally = DayTally()
+        self._civilian_deaths_by_day: list[int] = []
+
+        setup = self.streams.setup
+        self.district = District.create(params.district, params.civilians, setup)
+        frontier = self.district.frontier()
+        self.fighters = Fighters.create(params.fighters, np.flatnonzero(frontier),
+                                        np.flatnonzero(~frontier), setup)
+        self.initial_fighters = self.fighters.size
+        self.initial_civilians = int(self.district.civilians.sum())
+        tp = params.terms
+        self.base_expulsion = (tp.expulsion_list / self.initial_fighters if tp.expulsion_list is not None
+                               else tp.expulsion_fraction)
+        self.terms = Terms(self.base_expulsion, tp.weapons_handover, tp.besieger_entry)
+        self._list_weight = (1.0 + 3.0 * self.fighters.hardliner) * (0.5 + self.fighters.resolve)
+
+        b = params.besieger
+        self.mediator = Mediator(self)
+        self.army = BesiegerCommand(self, BesiegerKind.ARMY, b.army_strength, b.army_restraint)
+        self.militia = BesiegerCommand(self, BesiegerKind.MILITIA, b.militia_strength, b.militia_restraint)
+        self.leaders = [FactionLeader(self, f, params.beliefs.rebel_prior_alpha, params.beliefs.rebel_prior_beta)
+                        for f in range(params.fighters.factions)]
+        self.committee = Committee(self)
+        self.recorder = Recorder(self, record_grid)
+        self.refresh_expectations()
+
+    # ------------------------------------------------------------------ the daily schedule
+    def step(self) -> None:
+        """One day, in this order (docs/ODD.md, section 3)."""
+        self.tally = DayTally()
+        self.district.control[self.district.control == Control.CONTESTED] = Control.REBEL
+        ceiling = self.mediator.assess()                 # 1. mediator sets the escalation ceiling
+        self.besiege(ceiling)                            # 2-3. shelling, ground combat, harm
+        self.civilians_and_supplies()                    # 4. supplies, hardship, flight
+        self.update_beliefs()                            # 5. beliefs learn from combat
+        self.individual_choices()                        # fighters defect, recover, strike first
+        self.negotiate()                                 # 6. negotiation round
+        self.implement()                                 # 7. convoys, settlement, breakdowns
+        self.check_outcome()                             # 8. outcome check
+        self.recorder.record_day()                       # 8. data collection
+        self.day += 1
+        if self.outcome is not None:
+            self.running = False
+
+    def run(self) -> "SiegeModel":
+        """Step until an outcome is reached (the horizon always ends a run)."""
+        while self.running:
+            self.step()
+        return self
+
+    # ------------------------------------------------------------------ 2-3. combat and harm
+    def besiege(self, ceiling: Escalation) -> None:
+        rng = self.streams.combat
+        army_level, _ = self.army.level_today(ceiling, self.phase, rng)
+        militia_level, violated = self.militia.level_today(ceiling, self.phase, rng)
+        level = max(army_level, militia_level)
+        self.tally.level = level
+        if violated:
+            self.tally.violations += 1
+            self.log(EventKind.VIOLATION, actor="militia", level=level.name,
+                     detail="shelled during a ceasefire" if self.phase != Phase.SIEGE
+                     else "escalated above the ceiling")
+        if level == Escalation.NONE:
+            return
+        cp = self.params.combat
+        air = cp.air_multiplier if level == Escalation.ASSAULT_WITH_AIR else 1.0
+        intensity = self.params.besieger.shells_per_day * (1.5 if level >= Escalation.FULL_ASSAULT else 1.0)
+        if self.phase != Phase.SIEGE:
+            intensity *= 0.3  # a spoiler's shelling is a fraction of a campaign (assumption)
+        # Air cover joins the bombardment whenever it is approved: with every rung once the mediator
+        # grants it (East Aleppo, Eastern Ghouta), otherwise only with an approved assault with air.
+        granted = self.params.mediator.air_cover == AirCover.GRANTED and self.phase == Phase.SIEGE
+        self.tally.air_strikes = level == Escalation.ASSAULT_WITH_AIR or granted
+        if self.tally.air_strikes:
+            intensity *= cp.air_bombardment_multiplier
+        shells = float(rng.poisson(intensity))
+        self.tally.shells = shells
+        self.shell(shells)
+        attacks = {Escalation.GROUND_PROBES: self.params.besieger.probe_attacks_per_day,
+                   Escalation.FULL_ASSAULT: self.params.besieger.assault_attacks_per_day,
+                   Escalation.ASSAULT_WITH_AIR: self.params.besieger.assault_attacks_per_day}.get(level, 0)
+        for _ in range(attacks):
+            self.ground_attack(level, air)
+
+    def shell(self, shells: float) -> None:
+        """Area fire over the enclave: civilian and fighter harm, and damage to buildings."""
+        d, cp, rng = self.district, self.params.combat, self.streams.harm
+        per_cell = combat.shells_by_cell(shells, d.rebel_held(), d.frontier())
+        shelter = harm.shelter(self.params.district.shelter, d.damage)
+        p_kill = combat.area_fire_hit_probability(per_cell, cp.shell_lethality, shelter)
+        killed = rng.binomial(d.civilians, p_kill)
+        injured = rng.binomial(d.civilians - killed, np.minimum(1.0, p_kill * self.params.civilians.injured_per_killed))
+        self._harm_civilians(killed, injured)
+        d.damage = harm.damage_after_shelling(d.damage, per_cell, self.params.district.damage_per_shell)
+        f = self.fighters
+        inside = np.flatnonzero(f.inside())
+        p_hit = combat.area_fire_hit_probability(per_cell[f.cell[inside]], cp.shell_lethality * cp.fighter_exposure,
+                                                 shelter[f.cell[inside]] * 0.5)
+        self._hurt_fighters(inside[rng.random(inside.size) < p_hit])
+
+    def ground_attack(self, level: Escalation, air: float) -> None:
+        """One attack on a frontier cell: 3:1 rule for success, square law for losses."""
+        d, f, rng = self.district, self.fighters, self.streams.combat
+        b, cp = self.params.besieger, self.params.combat
+        frontier = np.flatnonzero(d.frontier())
+        if frontier.size == 0:
+            return
+        target = int(rng.choice(frontier))
+        share = b.probe_force_share if level == Escalation.GROUND_PROBES else b.assault_force_share
+        attackers = share * (self.army.strength + self.militia.strength) * air
+        fighting = f.fighting()
+        nb = d.neighbours[target]
+        nb = nb[(nb >= 0)]
+        in_cell = fighting & (f.cell == target)
+        support = fighting & np.isin(f.cell, nb[d.rebel_held()[nb]])
+        defenders = float(in_cell.sum()) + 0.5 * float(support.sum())
+        p_win = combat.assault_success_probability(attackers, defenders, cp.urban_defence_multiplier,
+                                                   cp.required_force_ratio, cp.assault_steepness)
+        lost_att, lost_def = combat.ground_losses(attackers / air, defenders, cp.urban_defence_multiplier,
+                                                  cp.attacker_lethality * air, cp.defender_lethality)
+        self._besieger_losses(float(rng.poisson(lost_att)))
+        pool = np.flatnonzero(in_cell | support)
+        n_def = min(pool.size, int(rng.poisson(lost_def * (1.0 + cp.wounded_per_killed))))
+        self._hurt_fighters(rng.choice(pool, size=n_def, replace=False) if n_def else pool[:0])
+        crossfire = rng.binomial(d.civilians[target], min(1.0, CROSSFIRE_RATE * air))
+        killed = np.zeros(d.cells, dtype=np.int64)
+        killed[target] = rng.binomial(crossfire, 1.0 / (1.0 + self.params.civilians.injured_per_killed))
+        injured = np.zeros(d.cells, dtype=np.int64)
+        injured[target] = crossfire - killed[target]
+        self._harm_civilians(killed, injured)
+        self.tally.attacks += 1
+        if rng.random() < p_win:
+            d.control[target] = Control.BESIEGER
+            self.tally.cells_taken += 1
+            self.tally.probes_taken += level == Escalation.GROUND_PROBES
+            self._retreat_from(target)
+            self.log(EventKind.CELL_TAKEN, actor="besieger", cell=target, level=level.name,
+                     p_success=p_win, attackers=attackers, defenders=defenders)
+        else:
+            d.control[target] = Control.CONTESTED
+            self.tally.cells_held += 1
+            self.tally.probes_held += level == Escalation.GROUND_PROBES
+
+    def _retreat_from(self, cell: int) -> None:
+        """Fighters in a lost cell fall back to a random enclave cell next to it, or anywhere inside."""
+        f, d, rng = self.fighters, self.district, self.streams.combat
+        movers = np.flatnonzero((f.cell == cell) & f.inside())
+        if movers.size == 0:
+            return
+        nb = d.neighbours[cell]
+        nb = nb[(nb >= 0)]
+        options = nb[d.rebel_held()[nb]]
+        if options.size == 0:
+            options = np.flatnonzero(d.rebel_held())
+        if options.size:
+            f.cell[movers] = rng.choice(options, size=movers.size)
+
+    def _hurt_fighters(self, hit: np.ndarray) -> None:
+        """Hit fighters are killed with 1/(1+w) chance, otherwise wounded; the wounded hit again die."""
+        if hit.size == 0:
+            return
+        f = self.fighters
+        dies = (self.streams.harm.random(hit.size) < 1.0 / (1.0 + self.params.combat.wounded_per_killed)) | (
+            f.status[hit] == FighterStatus.WOUNDED)
+        f.status[hit[dies]] = FighterStatus.KILLED
+        f.status[hit[~dies]] = FighterStatus.WOUNDED
+
+    def _harm_civilians(self, killed: np.ndarray, injured: np.ndarray) -> None:
+        d = self.district
+        d.civilians -= killed
+        d.civilians_killed += killed
+        d.civilians_injured += injured
+        self.tally.civilians_killed += int(killed.sum())
+
+    def _besieger_losses(self, losses: float) -> None:
+        """Split losses between army and militia by strength."""
+        total = self.army.strength + self.militia.strength
+        if losses <= 0 or total <= 0:
+            return
+        for command in (self.army, self.militia):
+            share = losses * command.strength / total
+            command.strength = max(0.0, command.strength - share)
+            command.killed += share
+
+    # ------------------------------------------------------------------ 4. civilians and supplies
+    def civilians_and_supplies(self) -> None:
+        d, cp, rng = self.district, self.params.civilians, self.streams.harm
+        need = float(d.civilians[d.rebel_held()].sum()) / max(self.initial_civilians, 1)
+        d.supply_days = harm.supply_after_day(d.supply_days, need, self.params.district.resupply_share)
+        self.hardship = harm.hardship(d.supply_days)
+        starving = rng.binomial(d.civilians, cp.starvation_mortality * self.hardship)
+        self._harm_civilians(starving, np.zeros_like(starving))
+        self._civilian_deaths_by_day.append(self.tally.civilians_killed)
+        if not cp.corridor_open:
+            return
+        shells_per_100 = combat.shells_by_cell(self.tally.shells, d.rebel_held(), d.frontier()) * 100.0 / np.maximum(
+            d.civilians, 1)
+        p_flee = harm.flight_probability(self.hardship, np.minimum(shells_per_100, 10.0), cp.journey_risk,
+                                         cp.flight_intercept, cp.flight_hardship, cp.flight_shelling,
+                                         cp.flight_journey_risk) * d.rebel_held()
+        leaving = rng.binomial(d.civilians, p_flee)
+        d.civilians -= leaving
+        d.civilians_displaced += leaving
+
+    # ------------------------------------------------------------------ 5. beliefs
+    def update_beliefs(self) -> None:
+        """Probes won and lost are signals of the besieger's strength (Slantchev 2003); each side then
+        re-estimates the chance of a takeover under the escalation the mediator now approves."""
+        bp = self.params.beliefs
+        successes = bp.learning_rate * self.tally.probes_taken
+        failures = bp.learning_rate * self.tally.probes_held
+        self.mediator.learn(successes, failures)
+        f = self.fighters
+        fighting = f.fighting()
+        for leader in self.leaders:
+            members = fighting & (f.faction == leader.faction)
+            resolve = float(f.resolve[members].mean()) if members.any() else 0.5
+            leader.learn(successes, failures, bias=1.5 - resolve)
+        self.refresh_expectations()
+
+    def refresh_expectations(self) -> None:
+        """Rebels weigh the approved threat (and the next rung); the mediator weighs what it would
+        approve if rejections went on, which sets how hard its demands can be."""
+        for leader in self.leaders:
+            leader.p_takeover = self.takeover_chance(leader.theta)
+        self.mediator.p_takeover = self.takeover_chance(self.mediator.theta, self.mediator.credible_threat(),
+                                                        anticipation=0.0)
+
+    def attack_profile(self, level: Escalation) -> tuple[float, float]:
+        """(attacks per day, strength relative to a probe) that an escalation level brings."""
+        b = self.params.besieger
+        assault = b.assault_force_share / max(b.probe_force_share, 1e-9)
+        return {Escalation.GROUND_PROBES: (b.probe_attacks_per_day, 1.0),
+                Escalation.FULL_ASSAULT: (b.assault_attacks_per_day, assault),
+                Escalation.ASSAULT_WITH_AIR: (b.assault_attacks_per_day, assault * self.params.combat.air_multiplier),
+                }.get(level, (0.0, 0.0))
+
+    def takeover_chance(self, theta: float, threat: Escalation | None = None,
+                        anticipation: float | None = None) -> float:
+        """P(takeover within the planning horizon) under a threat (by default the approved one), with
+        some weight on the next rung being approved (never air cover when it is withheld)."""
+        bp = self.params.beliefs
+        threat = self.mediator.threat if threat is None else threat
+        weight = bp.anticipation if anticipation is None else anticipation
+        top = Escalation.FULL_ASSAULT if self.params.mediator.air_cover == AirCover.WITHHELD else Escalation.ASSAULT_WITH_AIR
+        nxt = Escalation(min(int(threat) + 1, int(top)))
+        cells_to_take = float(self.district.rebel_held().sum()) - TAKEOVER_CONTROL_SHARE * self.district.cells
+        steep = self.params.combat.assault_steepness
+
+        def at(level: Escalation) -> float:
+            attacks, strength = self.attack_profile(level)
+            return takeover_probability(theta, attacks, strength, steep, bp.planning_horizon_days, cells_to_take)
+
+        return (1.0 - weight) * at(threat) + weight * at(nxt)
+
+    # ------------------------------------------------------------------ individual choices
+    def individual_choices(self) -> None:
+        f, rng = self.fighters, self.streams.negotiation
+        wounded = np.flatnonzero(f.status == FighterStatus.WOUNDED)
+        f.status[wounded[rng.random(wounded.size) < WOUNDED_RECOVERY_RATE]] = FighterStatus.ACTIVE
+        if self.phase != Phase.SIEGE:
+            return
+        fighting = np.flatnonzero(f.fighting())
+        belief = np.array([leader.p_takeover for leader in self.leaders])
+        pressure = self.hardship + belief[f.faction[fighting]]
+        p = defection_probability(f.resolve[fighting], pressure, self.params.fighters.defection_base_rate)
+        defectors = fighting[rng.random(fighting.size) < p]
+        f.status[defectors] = FighterStatus.SETTLED
+        f.armed[defectors] = False
+        self._maybe_strike_first(rng)
+
+    def _maybe_strike_first(self, rng: np.random.Generator) -> None:
+        """A faction that expects an imminent takeover strikes first (the late-July 2021 attack)."""
+        threshold = self.params.negotiation.preemptive_threshold
+        for leader in self.leaders:
+            if leader.p_takeover < threshold or rng.random() > 0.2:
+                continue
+            members = self.fighters.fighting() & (self.fighters.faction == leader.faction)
+            raiders = 0.3 * members.sum()
+            inflicted = float(rng.poisson(self.params.combat.defender_lethality * raiders
+                                          * self.params.combat.urban_defence_multiplier))
+            self._besieger_losses(inflicted)
+            self.rejections += 1  # the mediator reads a strike as defiance
+            self.log(EventKind.PRE_EMPTIVE_STRIKE, actor=f"faction {leader.faction}", faction=leader.faction,
+                     p_takeover=leader.p_takeover, besieger_killed=inflicted)
+
+    # ------------------------------------------------------------------ 6. negotiation
+    def negotiate(self) -> None:
+        """A round on the schedule or when the ceiling rose today; factions vote, the committee decides."""
+        if self.phase != Phase.SIEGE or self.outcome is not None:
+            return
+        scheduled = self.day % self.params.negotiation.round_interval_days == 0
+        if not scheduled and not self._ceiling_rose_today():
+            return
+        if self.fighters.fighting().sum() == 0:
+            return
+        self.rounds += 1
+        self.tally.voted = True
+        self.terms = self.mediator.offer(self.terms)
+        terms, rng = self.terms, self.streams.negotiation
+        self.log(EventKind.OFFER, actor="mediator", expulsion_fraction=terms.expulsion_fraction,
+                 weapons_handover=terms.weapons_handover.name, besieger_entry=terms.besieger_entry,
+                 credibility=self.mediator.credibility, round=self.rounds)
+        votes = [leader.evaluate(terms, self.mediator.credibility) for leader in self.leaders]
+        accepted, veto, counter = self.committee.decide(votes, rng)
+        for v in votes:
+            self.log(EventKind.VOTE, actor=f"faction {v.faction}", faction=v.faction, vote="accept" if v.yes else "reject",
+                     u_accept=v.u_accept, u_fight=v.u_fight, p_accept=v.p_accept, p_takeover=v.p_takeover,
+                     exile_share=v.exile_share, counter=v.counter, weight=v.weight, reason=v.reason,
+                     round=self.rounds)
+        self.log(EventKind.DECISION, actor="committee", vote="accept" if accepted else "reject",
+                 faction=-1 if veto is None else veto, counter=counter, round=self.rounds,
+                 reason="veto by a hardline faction" if veto is not None else "")
+        if accepted:
+            self._start_implementation(votes)
+        else:
+            self.rejections += 1
+            self.terms = self.mediator.revise(terms, counter)
+
+    def _ceiling_rose_today(self) -> bool:
+        log = self.recorder.daily
+        return bool(log) and int(self.mediator.ceiling) > log[-1]["escalation_ceiling"]
+
+    def _start_implementation(self, votes: list[Vote]) -> None:
+        f, rng = self.fighters, self.streams.implementation
+        fighting = np.flatnonzero(f.fighting())
+        size = min(fighting.size, self.list_target(self.terms.expulsion_fraction))
+        if size:
+            w = self._list_weight[fighting]
+            f.listed[rng.choice(fighting, size=size, replace=False, p=w / w.sum())] = True
+        spoil = self.params.negotiation.spoil_threshold
+        spoilers = [v.faction for v in votes if not v.yes and v.u_accept - v.u_fight < -spoil]
+        self.deal = Deal(day=self.day, terms=self.terms, inside_at_deal=int(f.inside().sum()), spoilers=spoilers,
+                         next_convoy_day=self.day + 1)
+        self.phase = Phase.IMPLEMENTATION
+        self.log(EventKind.DECISION, actor="committee", vote="implement", listed=size, spoilers=len(spoilers),
+                 expulsion_fraction=self.terms.expulsion_fraction)
+
+    # ------------------------------------------------------------------ 7. implementation
+    def implement(self) -> None:
+        if self.deal is None or self.phase == Phase.SIEGE or self.outcome is not None:
+            return
+        deal, ip, rng = self.deal, self.params.implementation, self.streams.implementation
+        for faction in deal.spoilers:
+            if self.fighters.fighting()[self.fighters.faction == faction].any() and rng.random() < ip.spoiler_hazard:
+                self.tally.violations += 1
+                self.log(EventKind.VIOLATION, actor=f"faction {faction}", faction=faction,
+                         detail="spoiler attack on the deal")
+        self.mediator.on_day_of_deal(self.tally.violations)
+        if self.tally.violations:
+            self._breakdown(rng, "violation")
+            if self.phase == Phase.SIEGE:
+                return
+        if self.phase == Phase.SUSPENDED:
+            if self.day < deal.suspended_until:
+                return
+            self.phase = Phase.IMPLEMENTATION
+            self.log(EventKind.RESUMPTION, actor="mediator")
+        if self.day >= deal.next_convoy_day:
+            deal.next_convoy_day += 7.0 / max(ip.convoys_per_week, 1e-9)
+            self._run_convoy(rng)
+            if self.phase != Phase.IMPLEMENTATION:
+                return
+        f = self.fighters
+        stayers = np.flatnonzero(f.inside() & ~f.listed)
+        settling = stayers[rng.random(stayers.size) < ip.settle_rate]
+        f.status[settling] = FighterStatus.SETTLED
+        f.armed[settling] = False
+        self._check_completion()
+
+    def _run_convoy(self, rng: np.random.Generator) -> None:
+        f, ip = self.fighters, self.params.implementation
+        waiting = np.flatnonzero(f.listed & f.inside())
+        if waiting.size == 0 or ip.buses_per_convoy == 0:
+            return
+        seats = ip.buses_per_convoy * ip.seats_per_bus
+        fighter_seats = max(1, int(seats * (1.0 - ip.family_seat_share)))
+        queue = rng.permutation(waiting)[:fighter_seats]
+        refuse = rng.random(queue.size) < boarding_refusal_probability(f.resolve[queue], self.mediator.credibility,
+                                                                       ip.refusal_base)
+        boarded, refused = queue[~refuse], queue[refuse]
+        f.status[boarded] = FighterStatus.EVACUATED
+        f.listed[boarded] = False
+        f.armed[boarded] = False
+        family = self._evacuate_families(int(round(boarded.size * ip.family_seat_share / (1 - ip.family_seat_share))))
+        self.log(EventKind.CONVOY, actor="mediator", fighters=int(boarded.size), civilians=family,
+                 refused=int(refused.size), seats=seats)
+        if refused.size:
+            f.listed[refused] = False
+            self.log(EventKind.REFUSAL, actor="listed fighters", refused=int(refused.size))
+            self._breakdown(rng, f"{refused.size} listed fighters refused to board")
+
+    def _evacuate_families(self, n: int) -> int:
+        """Relatives take the convoy's family seats; they leave the enclave (displacement is harm)."""
+        d = self.district
+        pool = d.civilians * d.rebel_held()
+        n = int(min(n, pool.sum()))
+        if n <= 0:
+            return 0
+        leaving = self.streams.implementation.multivariate_hypergeometric(pool, n)
+        d.civilians -= leaving
+        d.civilians_displaced += leaving
+        return n
+
+    def _breakdown(self, rng: np.random.Generator, cause: str) -> None:
+        """Implementation stalls; with some chance the deal collapses and the siege resumes."""
+        ip = self.params.implementation
+        self.breakdowns += 1
+        collapse = rng.random() < ip.collapse_probability
+        self.log(EventKind.BREAKDOWN, actor="mediator", detail=cause, collapsed=collapse)
+        if collapse:
+            self.phase = Phase.SIEGE
+            self.fighters.listed[:] = False
+            self.deal = None
+            self.rejections += 1
+        else:
+            self.phase = Phase.SUSPENDED
+            self.deal.suspended_until = self.day + ip.suspension_days
+
+    def _check_completion(self) -> None:
+        f, deal = self.fighters, self.deal
+        listed_left = int((f.listed & f.inside()).sum())
+        unsettled = int((f.inside() & ~f.listed).sum())
+        allowed = (1.0 - self.params.implementation.completion_settled_share) * deal.inside_at_deal
+        if listed_left == 0 and unsettled <= allowed:
+            rest = np.flatnonzero(f.inside())
+            f.status[rest] = FighterStatus.SETTLED
+            f.armed[rest] = False
+            self.phase = Phase.ENDED
+            self.outcome = self.classify_settlement()
+
+    # ------------------------------------------------------------------ 8. outcome
+    def classify_settlement(self) -> Outcome:
+        counts = self.fighters.counts()
+        evacuated = counts[FighterStatus.EVACUATED]
+        survivors = max(1, self.initial_fighters - counts[FighterStatus.KILLED])
+        if evacuated >= FULL_EVACUATION_SHARE * survivors:
+            return Outcome.FULL_EVACUATION
+        if evacuated >= PARTIAL_EVACUATION_SHARE * self.initial_fighters:
+            return Outcome.PARTIAL_EVACUATION
+        return Outcome.SETTLEMENT_LOCAL_STAY
+
+    def check_outcome(self) -> None:
+        if self.outcome is None and self.phase == Phase.SIEGE:
+            f = self.fighters
+            fighting = int(f.fighting().sum())
+            counts = f.counts()
+            enclave = self.district.rebel_held().mean()
+            if enclave <= TAKEOVER_CONTROL_SHARE or (
+                    fighting <= MIN_FIGHTING_SHARE * self.initial_fighters
+                    and counts[FighterStatus.KILLED] + counts[FighterStatus.WOUNDED] >= counts[FighterStatus.SETTLED]):
+                self.outcome = Outcome.MILITARY_TAKEOVER
+            elif fighting <= MIN_FIGHTING_SHARE * self.initial_fighters:
+                self.outcome = self.classify_settlement()
+            elif self.army.killed + self.militia.killed >= self.params.besieger.loss_tolerance:
+                self.outcome = Outcome.SIEGE_BROKEN
+        if self.outcome is None and self.day + 1 >= self.params.horizon_days:
+            self.outcome = Outcome.STALEMATE
+        if self.outcome is not None:
+            self.phase = Phase.ENDED
+            self.log(EventKind.OUTCOME, actor="model", detail=self.outcome.value)
+
+    # ------------------------------------------------------------------ helpers used by agents and records
+    def list_target(self, fraction: float) -> int:
+        """Fighters still to be expelled under `fraction`: the demand counts those already gone."""
+        evacuated = int((self.fighters.status == FighterStatus.EVACUATED).sum())
+        return max(0, int(round(fraction * self.initial_fighters)) - evacuated)
+
+    def list_scale(self) -> float:
+        """Converts an expulsion fraction of the initial force into a share of those still fighting."""
+        fighting = max(1, int(self.fighters.fighting().sum()))
+        return self.initial_fighters / fighting
+
+    def effective_expulsion(self, fraction: float) -> float:
+        """Share of the fighters still fighting that `fraction` would put on the list."""
+        fighting = max(1, int(self.fighters.fighting().sum()))
+        return min(1.0, self.list_target(fraction) / fighting)
+
+    def exile_scale(self, faction: int) -> float:
+        """How much more (or less) likely a member of `faction` is to be listed than the average fighter."""
+        fighting = self.fighters.fighting()
+        members = fighting & (self.fighters.faction == faction)
+        if not members.any():
+            return 1.0
+        return float(self._list_weight[members].mean() / self._list_weight[fighting].mean())
+
+    def faction_is_hardline(self, faction: int) -> bool:
+        members = self.fighters.fighting() & (self.fighters.faction == faction)
+        return bool(members.any() and self.fighters.hardliner[members].mean() > 0.5)
+
+    def civilian_deaths_last_week(self) -> float:
+        return float(sum(self._civilian_deaths_by_day[-7:]))
+
+    def civilian_harm_total(self) -> float:
+        d = self.district
+        return float(d.civilians_killed.sum() + d.civilians_injured.sum())
+
+    def log(self, kind: EventKind, **fields) -> None:
+        self.recorder.event(kind, **fields)

@@ -1,0 +1,373 @@
+"""Typed model parameters with units, allowed ranges and provenance, and their validation.
+
+The dataclasses are the one source of truth: Hydra registers them as the config schema
+(experiments/config.py), the model only ever receives a validated `ModelParams`.
+Defaults are behavioural and structural values from the literature or marked assumptions;
+case facts (fighters, civilians, deal terms of Daraa al-Balad) live in conf/scenario/.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Iterator, Optional
+
+from sim.enums import AirCover, WeaponsHandover
+
+ARTICLE = "article (shared/sources/daraa_al_balad_2021_article.txt)"
+CASES = "case file (shared/cases/syrian_sieges.yaml)"
+
+
+def param(default: Any, provenance: str, lo: float | None = None, hi: float | None = None,
+          unit: str = "") -> Any:
+    """A dataclass field carrying its allowed range, unit and provenance."""
+    return field(default=default, metadata={"lo": lo, "hi": hi, "unit": unit,
+                                            "provenance": provenance})
+
+
+class ParameterError(ValueError):
+    """A parameter is out of range or inconsistent; the message names key, value and what is allowed."""
+
+    def __init__(self, key: str, value: Any, allowed: str):
+        self.key, self.value, self.allowed = key, value, allowed
+        super().__init__(f"{key}={value!r} is not allowed: {allowed}")
+
+
+@dataclass
+class FighterParams:
+    """The rebels inside the enclave."""
+
+    count: int = param(400, f"{ARTICLE}: 'most of the 400 or so rebels in Daraa Al Balad'", 1, 100_000,
+                       "fighters")
+    factions: int = param(4, "assumption: Daraa al-Balad's rebels were a handful of local groups "
+                          "(the brief's 'a handful of local factions'); no count in the sources", 1, 20)
+    hardliner_share: float = param(0.25, "assumption: the ~100 'wanted' men the regime named "
+                                   f"({CASES}, daraa regime_demand) out of ~400 are the hard core", 0, 1)
+    resolve_mean: float = param(0.55, "assumption: mid-scale resolve, calibrated so that most rebels "
+                                f"reject the first offer for about a month ({ARTICLE})", 0, 1)
+    resolve_sd: float = param(0.15, "assumption: moderate spread of resolve within factions", 0, 0.5)
+    hardliner_resolve_shift: float = param(0.25, "assumption: hardliners hold more resolve "
+                                           "(Stedman 1997 on spoilers)", 0, 1)
+    frontline_share: float = param(0.6, "assumption: most fighters man the perimeter in urban defence",
+                                   0, 1)
+    defection_base_rate: float = param(0.002, "assumption: individual surrender ('settling status') "
+                                       "is rare before a deal; ~900 settled only after the deal "
+                                       f"({CASES}, daraa deal_terms)", 0, 1, "per fighter-day")
+
+
+@dataclass
+class CivilianParams:
+    """Civilians as counts on the district grid."""
+
+    count: int = param(10_000, "assumption: generic enclave of 'thousands of civilians' "
+                       f"({ARTICLE}); scenarios set their own figure", 0, 10_000_000, "people")
+    injured_per_killed: float = param(3.0, "assumption: a common 3:1 injured-to-killed ratio "
+                                      "for explosive weapons in towns", 0, 20)
+    corridor_open: bool = param(True, f"{CASES}: OCHA registered 38,600 displaced from Daraa al-Balad,"
+                                " so civilians could leave")
+    flight_intercept: float = param(-4.0, "case file: OCHA registered 38,600 displaced from ~40,000-"
+                                    "50,000 in 75 days, ~2% a day; the intercept gives ~1.5% on a quiet day", -20, 20)
+    flight_hardship: float = param(2.0, "assumption: hardship drives flight (MECHANISMS E.23)",
+                                   0, 20)
+    flight_shelling: float = param(1.5, "assumption: shelling risk drives flight (Davenport, Moore & "
+                                   "Poe 2003)", 0, 20, "per shell per 100 residents")
+    flight_journey_risk: float = param(1.0, "assumption: checkpoint detention deters flight "
+                                       "(MECHANISMS D.19, Todman 2017)", 0, 20)
+    journey_risk: float = param(0.3, "assumption: moderate risk at regime checkpoints", 0, 1)
+    starvation_mortality: float = param(2e-5, "assumption: small deaths from deprivation at full "
+                                        "hardship (MECHANISMS D.19)", 0, 0.01, "per person-day")
+
+
+@dataclass
+class DistrictParams:
+    """The district grid, its supplies and shelter."""
+
+    grid_width: int = param(10, "assumption: < 2 km2 besieged area (case file, CCSD) in ~130 m cells",
+                            2, 60, "cells")
+    grid_height: int = param(10, "assumption: see grid_width", 2, 60, "cells")
+    initial_supply_days: float = param(40.0, "assumption: stocks for about six weeks at the start of "
+                                       "a tight siege", 0, 1000, "days of need")
+    resupply_share: float = param(0.6, "assumption: smuggling and occasional aid cover most of daily "
+                                  "need; the Saraya crossing was only partly closed (case file)", 0, 2,
+                                  "share of daily need")
+    shelter: float = param(0.85, "assumption: undamaged masonry shelters most residents from "
+                           "area fire", 0, 1)
+    damage_per_shell: float = param(0.004, "assumption: a cell is badly damaged after a few hundred "
+                                    "shells", 0, 1, "per shell")
+    evacuation_point_row: int = param(0, "assumption: the crossing sits on the grid's north edge "
+                                      "(al-Saraya crossing, case file)", 0, 59)
+
+
+@dataclass
+class BesiegerParams:
+    """Army and Iran-backed militia around the perimeter."""
+
+    army_strength: int = param(1500, "assumption: several army battalions (4th and 9th Divisions, "
+                               f"{CASES}) committed to the perimeter", 0, 1_000_000, "troops")
+    militia_strength: int = param(500, f"assumption: Iran-backed militia alongside the army "
+                                  f"({ARTICLE}: 'Shiite militia supported by Iran')", 0, 1_000_000,
+                                  "troops")
+    army_restraint: float = param(0.85, "assumption: the army obeys the mediator's ceiling", 0, 1)
+    militia_restraint: float = param(0.5, "assumption: the militia is less restrained "
+                                     "(brief section 3; Stedman 1997)", 0, 1)
+    militia_violation_hazard: float = param(0.03, "assumption: the militia breaks a pause about "
+                                            "once a month; case file lists breached deals", 0, 1,
+                                            "per day")
+    shells_per_day: float = param(60.0, f"assumption: sustained artillery and rocket fire ({ARTICLE}: "
+                                  "'three days of shelling')", 0, 100_000, "shells/day")
+    probe_attacks_per_day: int = param(2, "assumption: a couple of frontier pushes a day "
+                                       f"({ARTICLE}: 'trying to advance on the ground')", 0, 100)
+    assault_attacks_per_day: int = param(6, "assumption: a full assault presses many frontier "
+                                         "cells at once", 0, 1000)
+    probe_force_share: float = param(0.02, "assumption: a ground probe commits a platoon-sized share "
+                                     "of the besieger", 0, 1)
+    assault_force_share: float = param(0.08, "assumption: an assault attack commits a company-sized "
+                                       "share of the besieger", 0, 1)
+    loss_tolerance: int = param(150, "assumption: besieger losses at which it lifts the siege; Daraa "
+                                "saw 26-32 killed (case file), well below", 1, 1_000_000, "troops")
+    second_front_losses: float = param(0.15, f"{ARTICLE}: 'opposition towns in the countryside "
+                                       "joined the attack'; rate an assumption", 0, 1000,
+                                       "besieger killed/day")
+
+
+@dataclass
+class CombatParams:
+    """Attrition and assault rules (Lanchester 1916; Deitchman 1962; Mearsheimer 1989)."""
+
+    urban_defence_multiplier: float = param(1.6, "assumption: defenders in built-up areas fight "
+                                            "above their numbers (MECHANISMS C.14)", 1, 20)
+    required_force_ratio: float = param(3.0, "Mearsheimer 1989: attackers need about 3:1 locally",
+                                        1, 20)
+    assault_steepness: float = param(2.0, "assumption: logistic slope of the 3:1 rule", 0.1, 20)
+    attacker_lethality: float = param(0.008, "assumption: aimed-fire kill rate per attacker per "
+                                      "attack (Lanchester square law)", 0, 1)
+    defender_lethality: float = param(0.03, "assumption: aimed-fire kill rate per defender per "
+                                      "attack (Lanchester square law)", 0, 1)
+    shell_lethality: float = param(0.00009, "assumption: chance a shell landing in a cell kills a given "
+                                   "person in the open there (Deitchman area fire)", 0, 1, "per shell")
+    fighter_exposure: float = param(5.0, "assumption: fighters at their posts are five times more "
+                                    "exposed to shelling than sheltering civilians", 0, 100)
+    wounded_per_killed: float = param(2.0, "assumption: combat wounded-to-killed ratio", 0, 20)
+    air_multiplier: float = param(3.0, "assumption: air cover triples the strength of ground "
+                                  "attacks (East Aleppo, Eastern Ghouta in the case file)", 1, 50)
+    air_bombardment_multiplier: float = param(8.0, "case file: Eastern Ghouta 2018 lost >1,700 "
+                                              "civilians of ~400,000 in 55 days under air attack vs "
+                                              "Daraa 2021 16-25 of ~45,000 in 75 days without: ~8x "
+                                              "per head per day (derived)", 1, 100)
+
+
+@dataclass
+class MediatorParams:
+    """The mediator (Russia): escalation ceiling, terms and guarantee (Kydd 2003; Schelling 1966)."""
+
+    air_cover: AirCover = param(AirCover.CONDITIONAL, "assumption: by default the mediator decides "
+                                "air cover by its own cost rule")
+    external_constraint: float = param(0.3, "assumption: generic weak outside constraint; "
+                                       "scenarios set it", 0, 1)
+    image_weight: float = param(0.2, "assumption: weight on a peacemaker image", 0, 1)
+    civilian_harm_weight: float = param(0.5, "assumption: cost to the mediator of civilian deaths",
+                                        0, 10, "per 10 deaths/week")
+    impatience: float = param(0.04, "assumption: pressure to escalate added by each rejected offer",
+                              0, 5)
+    siege_weariness: float = param(0.1, "assumption: pressure to escalate added per 30 days of siege",
+                                   0, 5)
+    initial_credibility: float = param(0.5, "assumption: neutral trust in the guarantee", 0, 1)
+    credibility_loss: float = param(0.15, "assumption: share of credibility lost per violation "
+                                    "(Walter 1997)", 0, 1)
+    credibility_gain: float = param(0.01, "assumption: slow trust gain per compliant implementation "
+                                    "day", 0, 1)
+    concession_step: float = param(0.3, "assumption: share of the gap to the committee's counter "
+                                   "the mediator concedes after a rejection (Powell 2004 screening)",
+                                   0, 1)
+    hardening: float = param(1.0, "assumption: how strongly terms track the balance of power "
+                             "(Hinnebusch & Imady 2017)", 0, 5)
+
+
+@dataclass
+class TermsParams:
+    """The deal on the table at the start."""
+
+    expulsion_fraction: float = param(0.25, f"{ARTICLE}: 'accept expulsion of one-fourth of their "
+                                      "number'", 0, 1)
+    expulsion_list: Optional[int] = param(None, "optional absolute number of wanted men; overrides "
+                                          "expulsion_fraction when set", 0, 10_000_000, "fighters")
+    expulsion_floor: float = param(0.1, "assumption: the besieger never drops its demand below a "
+                                   "tenth of the fighters (Daraa realised ~14%, case file)", 0, 1)
+    weapons_handover: WeaponsHandover = param(WeaponsHandover.ALL, f"{ARTICLE}: 'the rest of the "
+                                              "rebels would have to hand over their weapons'")
+    besieger_entry: bool = param(True, f"{ARTICLE}: 'accept a resumption of regime control'")
+
+
+@dataclass
+class NegotiationParams:
+    """Factions' payoffs and the committee's rule (Fearon 1995; Powell 2006; Cunningham 2006)."""
+
+    round_interval_days: int = param(4, "assumption: talks met every few days (case file lists "
+                                     "deals on 24 Jul, mid-Aug, 31 Aug, 5 Sep)", 1, 365, "days")
+    value_hold: float = param(0.5, "assumption: holding out leaves the district besieged, not free; "
+                              "worth half of autonomy (autonomy = 1)", -10, 10)
+    value_fall: float = param(-0.6, "assumption: the cost of the district falling by force", -10, 10)
+    value_settle: float = param(0.7, "assumption: disarmed life under the besieger, honoured", -10, 10)
+    value_exile: float = param(-0.2, "assumption: exile to the north is worse than an honoured "
+                               "settlement at home (case file: listed men refused to leave)", -10, 10)
+    value_reneged: float = param(-0.3, "assumption: arrest or assassination after disarming "
+                                 "(Powell 2006; case file: 95 killed after the 2021 deal)", -10, 10)
+    handover_cost: float = param(0.03, "assumption: cost per step of the weapons-handover scale", 0, 5)
+    entry_cost: float = param(0.06, "assumption: cost of besieger checkpoints inside", 0, 5)
+    hardship_cost: float = param(0.5, "assumption: weight of supply hardship in fighting on", 0, 10)
+    casualty_cost: float = param(0.15, "assumption: weight of own losses per 10% of the faction "
+                                 "killed or wounded", 0, 10)
+    civilian_cost: float = param(0.1, "assumption: weight of civilians killed or injured, per 100",
+                                 0, 10)
+    weariness_cost: float = param(0.1, "assumption: holding cost per month of siege (war of "
+                                  "attrition; Zartman 2000 hurting stalemate)", 0, 10)
+    resolve_weight: float = param(0.6, "assumption: value of fighting on from resolve itself", 0, 10)
+    temperature: float = param(0.08, "assumption: noise in factions' choices (logit scale)", 0.001, 10)
+    majority: float = param(0.5, "assumption: the committee needs a majority of fighters' weight",
+                            0, 1)
+    veto_min_share: float = param(0.2, "assumption: a hardline faction this large can veto "
+                                  "(Cunningham 2006)", 0, 1)
+    spoil_threshold: float = param(0.35, "assumption: an outvoted faction this far below indifference"
+                                   " spoils implementation (Stedman 1997)", 0, 10)
+    preemptive_threshold: float = param(0.8, f"{ARTICLE}: rebels struck first 'to prevent an impending"
+                                        " takeover'; belief level an assumption", 0, 1)
+
+
+@dataclass
+class ImplementationParams:
+    """Convoys, settlement and breakdowns (MECHANISMS E.22)."""
+
+    buses_per_convoy: int = param(2, f"{ARTICLE}: 'About 50 fighters and civilians left in green buses"
+                                  " last week'", 0, 1000, "buses")
+    seats_per_bus: int = param(50, "MECHANISMS E.22: a bus carries about 50", 1, 200, "seats")
+    convoys_per_week: float = param(2.0, "case file: two batches on 24-25 and 26 Aug 2021", 0, 50)
+    family_seat_share: float = param(0.15, "case file: 'some family members accompanied' (3 of 53 "
+                                     "with families, SOHR)", 0, 0.95)
+    settle_rate: float = param(0.2, "assumption: share of remaining fighters settling status per day "
+                               "once a deal holds (~900 within days, case file)", 0, 1, "per day")
+    refusal_base: float = param(0.05, "case file: 2 of 10 listed men refused to leave in Aug 2021",
+                                0, 1)
+    suspension_days: int = param(3, "case file: Aleppo convoys halted 16 Dec, resumed 18 Dec", 0, 365,
+                                 "days")
+    collapse_probability: float = param(0.4, "assumption: share of breakdowns that end the deal "
+                                        "(Daraa: 2 of 3 deals collapsed, case file)", 0, 1)
+    spoiler_hazard: float = param(0.05, "assumption: daily chance a spoiling faction attacks "
+                                  "(Stedman 1997)", 0, 1, "per day")
+    completion_settled_share: float = param(0.8, "assumption: the besieger enters once most "
+                                            "remaining fighters have settled", 0, 1)
+
+
+@dataclass
+class BeliefParams:
+    """Beta beliefs about the besieger's chance of taking the district by force (Smith & Stam 2004)."""
+
+    rebel_prior_alpha: float = param(1.0, "assumption: rebels start optimistic, expecting about one "
+                                     "probe in six to take a cell (mutual optimism, Smith & Stam 2004)",
+                                     0.01, 1000)
+    rebel_prior_beta: float = param(5.0, "assumption: see rebel_prior_alpha", 0.01, 1000)
+    besieger_prior_alpha: float = param(3.0, "assumption: the besieger and mediator expect about "
+                                        "three probes in eight to succeed", 0.01, 1000)
+    besieger_prior_beta: float = param(5.0, "assumption: see besieger_prior_alpha", 0.01, 1000)
+    learning_rate: float = param(1.0, "assumption: pseudo-observations per probe won or held", 0, 100)
+    planning_horizon_days: float = param(30.0, "assumption: sides weigh the coming month", 1, 3650,
+                                         "days")
+    anticipation: float = param(0.25, "assumption: weight sides give to the mediator approving the "
+                                "next rung within the horizon (Schelling 1966)", 0, 1)
+    forgetting: float = param(0.97, "assumption: daily discount on old evidence", 0.5, 1)
+
+
+@dataclass
+class ModelParams:
+    """Everything one replicate needs."""
+
+    horizon_days: int = param(120, "issue 2: up to 120 days", 1, 3650, "days")
+    start_date: str = param("2021-06-24", f"{CASES}: daraa start_date (day 0)")
+    fighters: FighterParams = field(default_factory=FighterParams)
+    civilians: CivilianParams = field(default_factory=CivilianParams)
+    district: DistrictParams = field(default_factory=DistrictParams)
+    besieger: BesiegerParams = field(default_factory=BesiegerParams)
+    combat: CombatParams = field(default_factory=CombatParams)
+    mediator: MediatorParams = field(default_factory=MediatorParams)
+    terms: TermsParams = field(default_factory=TermsParams)
+    negotiation: NegotiationParams = field(default_factory=NegotiationParams)
+    implementation: ImplementationParams = field(default_factory=ImplementationParams)
+    beliefs: BeliefParams = field(default_factory=BeliefParams)
+
+
+def iter_leaves(obj: Any, prefix: str = "") -> Iterator[tuple[str, Any, dataclasses.Field]]:
+    """Yield (dotted path, value, field) for every leaf parameter of a params dataclass."""
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        path = f"{prefix}{f.name}"
+        if dataclasses.is_dataclass(value):
+            yield from iter_leaves(value, path + ".")
+        else:
+            yield path, value, f
+
+
+def _check_leaf(path: str, value: Any, f: dataclasses.Field, expected: Any) -> None:
+    lo, hi = f.metadata.get("lo"), f.metadata.get("hi")
+    if value is None:
+        return
+    if isinstance(expected, type) and issubclass(expected, Enum):
+        if not isinstance(value, expected):
+            raise ParameterError(path, value, "one of " + ", ".join(m.name for m in expected))
+        return
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ParameterError(path, value, "a finite number")
+    if lo is not None and hi is not None and not (lo <= value <= hi):
+        raise ParameterError(path, value, f"a value in [{lo}, {hi}]")
+
+
+def validate(params: ModelParams) -> ModelParams:
+    """Check ranges and cross-field consistency; raise ParameterError on the first problem."""
+    for path, value, f in iter_leaves(params):
+        _check_leaf(path, value, f, f.type if not isinstance(f.type, str) else _resolve_type(f))
+    fp, tp, dp = params.fighters, params.terms, params.district
+    if tp.expulsion_list is not None and tp.expulsion_list > fp.count:
+        raise ParameterError("terms.expulsion_list", tp.expulsion_list,
+                             f"at most fighters.count ({fp.count}): cannot expel more fighters than there are")
+    if tp.expulsion_floor > tp.expulsion_fraction:
+        raise ParameterError("terms.expulsion_floor", tp.expulsion_floor,
+                             f"at most terms.expulsion_fraction ({tp.expulsion_fraction})")
+    if fp.factions > fp.count:
+        raise ParameterError("fighters.factions", fp.factions,
+                             f"at most fighters.count ({fp.count}): every faction needs a fighter")
+    if dp.evacuation_point_row >= dp.grid_height:
+        raise ParameterError("district.evacuation_point_row", dp.evacuation_point_row,
+                             f"a row below district.grid_height ({dp.grid_height})")
+    if params.besieger.army_strength + params.besieger.militia_strength <= 0:
+        raise ParameterError("besieger.army_strength", params.besieger.army_strength,
+                             "army_strength + militia_strength must be positive")
+    return params
+
+
+def _resolve_type(f: dataclasses.Field) -> Any:
+    """Map a string annotation (from `from __future__ import annotations`) to the enum it names."""
+    names = {"AirCover": AirCover, "WeaponsHandover": WeaponsHandover}
+    return names.get(f.type, f.type)
+
+
+def provenance_table(params: ModelParams) -> list[dict[str, Any]]:
+    """One row per leaf parameter: path, value, unit, allowed range and provenance of the default."""
+    rows = []
+    for path, value, f in iter_leaves(params):
+        rows.append({"parameter": path,
+                     "value": value.name if isinstance(value, Enum) else value,
+                     "default": _default_of(f),
+                     "unit": f.metadata.get("unit", ""),
+                     "range": _range_text(f),
+                     "provenance": f.metadata.get("provenance", "")})
+    return rows
+
+
+def _default_of(f: dataclasses.Field) -> Any:
+    value = f.default
+    return value.name if isinstance(value, Enum) else value
+
+
+def _range_text(f: dataclasses.Field) -> str:
+    lo, hi = f.metadata.get("lo"), f.metadata.get("hi")
+    return "" if lo is None else f"[{lo}, {hi}]"

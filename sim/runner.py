@@ -1,0 +1,33 @@
+"""Run one replicate into plain tables. Pure: no files, no plotting, no Hydra."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sim.model import SiegeModel
+from sim.params import ModelParams
+from sim.rng import replicate_seed
+
+
+@dataclass
+class ReplicateResult:
+    """The tidy rows of one replicate."""
+
+    run: dict[str, Any]
+    daily: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    grid: list[dict[str, np.ndarray]] | None = None
+
+
+def run_replicate(params: ModelParams, root_seed: int, replicate: int, record_grid: bool = False) -> ReplicateResult:
+    """Simulate one replicate with seeds derived from (root_seed, replicate) and return its rows."""
+    model = SiegeModel(params, root_seed=root_seed, replicate=replicate, record_grid=record_grid).run()
+    rec = model.recorder
+    ident = {"replicate": replicate}
+    run = {**ident, "seed": replicate_seed(root_seed, replicate), "root_seed": root_seed, **rec.run_row()}
+    daily = [{**ident, **row} for row in rec.daily]
+    events = [{**ident, **row} for row in rec.events]
+    return ReplicateResult(run=run, daily=daily, events=events, grid=rec.grid)

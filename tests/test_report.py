@@ -1,0 +1,155 @@
+"""The offline HTML report: file written atomically, sections in order, plotly.js inline once,
+all outcome classes shown, Wilson intervals and the showcase choice correct."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # so `pytest` works without installing the package
+    sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from plotly.offline import get_plotlyjs  # noqa: E402
+
+from experiments.report import (  # noqa: E402
+    Showcase, _district_figure, choose_showcase, fan_quantiles, outcome_summary, vote_table, wilson_interval,
+    write_report,
+)
+from sim.enums import EventKind, Outcome  # noqa: E402
+from sim.params import ModelParams, provenance_table, validate  # noqa: E402
+from sim.runner import run_replicate  # noqa: E402
+
+N_REPLICATES = 6
+ROOT_SEED = 1
+
+
+@pytest.fixture(scope="module")
+def tables():
+    p = validate(ModelParams())
+    p.horizon_days = 40
+    results = [run_replicate(p, root_seed=ROOT_SEED, replicate=r) for r in range(N_REPLICATES)]
+    runs = pd.DataFrame([r.run for r in results])
+    daily = pd.DataFrame([row for r in results for row in r.daily])
+    events = pd.DataFrame([e for r in results for e in r.events])
+    k = choose_showcase(runs)
+    replay = run_replicate(p, ROOT_SEED, k, record_grid=True)
+    d = p.district
+    showcase = Showcase(replicate=k, daily=pd.DataFrame(replay.daily), events=pd.DataFrame(replay.events),
+                        grid=replay.grid, width=d.grid_width, height=d.grid_height,
+                        evacuation_cell=d.evacuation_point_row * d.grid_width + d.grid_width // 2)
+    parameters = pd.DataFrame(provenance_table(p))
+    parameters["scenario_provenance"] = "scenario source <i>x</i>"
+    meta = {"scenario": "daraa <test> & co", "replicates": N_REPLICATES, "root_seed": ROOT_SEED,
+            "code_version": "test", "packages": {"numpy": np.__version__}, "created": "2025-01-01T00:00:00+00:00"}
+    return dict(runs=runs, daily=daily, events=events, showcase=showcase, parameters=parameters, meta=meta)
+
+
+@pytest.fixture(scope="module")
+def report(tables, tmp_path_factory):
+    path = tmp_path_factory.mktemp("report") / "sub" / "report.html"
+    written = write_report(path, **tables)
+    return path, written, path.read_text(encoding="utf-8")
+
+
+def test_file_is_written_atomically(report):
+    path, written, html = report
+    assert written == path and path.is_file()
+    assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
+    assert [p.name for p in path.parent.iterdir()] == ["report.html"]  # no temporary file left behind
+
+
+def test_sections_in_order(report, tables):
+    html = report[2]
+    headings = ["Outcome probabilities", "Over time", "The district, day by day",
+                f"Negotiation timeline of replicate {tables['showcase'].replicate}", "Parameters and provenance"]
+    positions = [html.find(f"<h2>{h}</h2>") for h in headings]
+    assert all(p >= 0 for p in positions), dict(zip(headings, positions))
+    assert positions == sorted(positions)
+
+
+def test_plotly_inline_once_and_offline(report):
+    html = report[2]
+    bundle = get_plotlyjs()
+    assert html.count(bundle) == 1
+    assert html.find(bundle) < html.find("</head>")
+    assert "<script src" not in html.lower()
+    rest = html.replace(bundle, "")  # the bundle itself names a CDN only as geo plots' topojson default
+    assert "cdn.plot.ly" not in rest and "mathjax" not in rest.lower()
+    assert "Plotly.animate(" not in rest  # the map waits for Play instead of auto-playing on load
+    assert html.count("plotly-graph-div") >= 8  # 1 outcome + 6 fan panels + map + timeline
+
+
+def test_every_outcome_class_appears(report, tables):
+    html = report[2]
+    for outcome in Outcome:
+        assert outcome.value in html
+    summary = outcome_summary(tables["runs"])
+    assert summary["outcome"].tolist() == [o.value for o in Outcome]
+    assert summary["count"].sum() == N_REPLICATES
+    assert np.all(summary["lo"] <= summary["probability"]) and np.all(summary["probability"] <= summary["hi"])
+
+
+def test_strings_are_escaped(report):
+    html = report[2]
+    assert "<title>Siege simulation report — daraa &lt;test&gt; &amp; co</title>" in html
+    assert "daraa <test>" not in html
+    assert "scenario source &lt;i&gt;x&lt;/i&gt;" in html  # the scenario provenance column is shown, escaped
+
+
+@pytest.mark.parametrize("k, n, lo, hi", [(0, 10, 0.0, 0.2775), (5, 10, 0.2366, 0.7634), (10, 10, 0.7225, 1.0),
+                                           (1, 20, 0.0089, 0.2361)])
+def test_wilson_interval_known_values(k, n, lo, hi):
+    got_lo, got_hi = wilson_interval(k, n)
+    assert got_lo == pytest.approx(lo, abs=1e-4)
+    assert got_hi == pytest.approx(hi, abs=1e-4)
+
+
+def test_wilson_interval_edges():
+    assert wilson_interval(0, 10)[0] == 0.0
+    assert wilson_interval(10, 10)[1] == 1.0
+    assert wilson_interval(0, 0) == (0.0, 1.0)
+    lo, hi = wilson_interval(3, 10)
+    lo2, hi2 = wilson_interval(7, 10)
+    assert lo == pytest.approx(1 - hi2) and hi == pytest.approx(1 - lo2)
+
+
+def test_choose_showcase_hand_made():
+    partial, takeover = Outcome.PARTIAL_EVACUATION.value, Outcome.MILITARY_TAKEOVER.value
+    runs = pd.DataFrame({
+        "replicate": [7, 5, 2, 4, 0, 1],
+        "outcome": [partial, partial, partial, partial, takeover, takeover],
+        "end_day": [30, 16, 10, 14, 15, 15],
+    })
+    # modal class: partial (4 runs), median end day 15; replicates 4 and 5 are both 1 day off -> lowest, 4.
+    # The takeover runs end exactly on day 15 but are not in the modal class.
+    assert choose_showcase(runs) == 4
+    assert choose_showcase(runs[runs["replicate"] != 4]) == 5
+    assert choose_showcase(runs.iloc[[4]]) == 0
+
+
+def test_fan_quantiles_carry_last_row_forward():
+    daily = pd.DataFrame({"replicate": [0, 0, 0, 1, 1, 1, 1, 1],
+                          "day": [0, 1, 2, 0, 1, 2, 3, 4],
+                          "x": [0.0, 1.0, 2.0, 0.0, 1.0, 2.0, 3.0, 4.0]})
+    q = fan_quantiles(daily, ["x"])["x"]
+    assert q.index.tolist() == [0, 1, 2, 3, 4]
+    # on day 4 replicate 0 still counts with its last value 2, so the median is (2 + 4) / 2
+    assert q.loc[4, 0.5] == pytest.approx(3.0)
+    assert q.loc[4, 0.1] == pytest.approx(2.2)
+    assert q.loc[1, 0.5] == pytest.approx(1.0)
+
+
+def test_showcase_map_and_votes(tables):
+    showcase = tables["showcase"]
+    fig = _district_figure(showcase, "some_outcome")
+    assert len(fig.frames) == len(showcase.grid) == len(showcase.daily)
+    assert f"Replicate {showcase.replicate}" in fig.layout.title.text
+    assert fig.layout.sliders and len(fig.layout.sliders[0].steps) == len(showcase.grid)
+    assert np.asarray(fig.data[0].z).shape == (showcase.height, showcase.width)
+    votes = vote_table(showcase.events)
+    assert len(votes) == int((showcase.events["event"] == EventKind.VOTE.value).sum())
+    assert set(votes["vote"].dropna()) <= {"accept", "reject"}
