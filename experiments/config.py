@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -110,15 +111,31 @@ def _flatten(tree: dict, prefix: str = "") -> list[str]:
     return keys
 
 
+def _expected(key: str) -> str:
+    """What the schema allows at `key`, in words."""
+    default = SCHEMA_PATHS.get(key)
+    if isinstance(default, Enum):
+        return "one of " + ", ".join(type(default).__members__)
+    if isinstance(default, bool):
+        return "true or false"
+    if isinstance(default, int):
+        return "a whole number"
+    if isinstance(default, float):
+        return "a number"
+    if isinstance(default, str):
+        return "a string"
+    return "a value of the schema's type"
+
+
 def _omegaconf_message(exc: OmegaConfBaseException) -> str:
     key = getattr(exc, "full_key", None) or "config"
     value = getattr(exc, "value", None)
     reason = str(getattr(exc, "msg", exc)).splitlines()[0]
-    ref_type = getattr(exc, "ref_type", None)
-    allowed = f"a value of type {getattr(ref_type, '__name__', ref_type)}" if ref_type else reason
-    if ref_type is not None and hasattr(ref_type, "__members__"):
-        allowed = "one of " + ", ".join(ref_type.__members__)
-    return f"{key}={value!r} is not allowed: {allowed} ({reason})"
+    return f"{key}={value!r} is not allowed: {_expected(key)} ({reason})"
+
+
+def scenario_names() -> list[str]:
+    return sorted(p.stem for p in (CONF_DIR / "scenario").glob("*.yaml"))
 
 
 def compose(overrides: list[str]) -> DictConfig:
@@ -142,6 +159,10 @@ def compose(overrides: list[str]) -> DictConfig:
         cause = exc.__cause__ if isinstance(exc.__cause__, OmegaConfBaseException) else None
         if cause is not None:
             raise ConfigError(_omegaconf_message(cause)) from None
-        raise ConfigError(str(exc).splitlines()[0]) from None
+        message = str(exc).splitlines()[0]
+        if "scenario/" in message:
+            bad = next((o.split("=", 1)[1] for o in overrides if o.startswith("scenario=")), "?")
+            message = f"scenario={bad!r} is not allowed: one of {', '.join(scenario_names())}"
+        raise ConfigError(message) from None
     finally:
         GlobalHydra.instance().clear()

@@ -7,33 +7,18 @@ import json
 import os
 import platform
 import subprocess
-import tempfile
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 from omegaconf import OmegaConf
 
 from experiments.config import RunConfig
+from experiments.files import atomic_write
 from sim.params import provenance_table
 
 PACKAGES = ("mesa", "numpy", "pandas", "plotly", "hydra-core", "omegaconf", "pyarrow", "networkx")
-
-
-def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
-    """Call write(tmp) on a temporary file beside `path`, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
 
 
 def code_version() -> str:

@@ -6,6 +6,7 @@ prints a summary, and ends with the path of the interactive report."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -41,6 +42,7 @@ def hydra_job(cfg: DictConfig) -> None:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
+    logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO under Hydra's logging
     execute(run, Path(HydraConfig.get().runtime.output_dir))
 
 

@@ -13,14 +13,18 @@ Z95 = 1.959963984540054
 
 
 def wilson_interval(k: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion k/n (Wilson 1927); (0, 1) when n = 0."""
+    """Wilson score interval for k successes in n trials (Wilson 1927); (0, 1) when n = 0.
+    The bounds are exactly 0 when k = 0 and exactly 1 when k = n."""
     if n <= 0:
         return 0.0, 1.0
     p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    z2 = z * z
+    denom = 1.0 + z2 / n
+    centre = (p + z2 / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
+    lo = 0.0 if k <= 0 else max(0.0, centre - half)
+    hi = 1.0 if k >= n else min(1.0, centre + half)
+    return lo, hi
 
 
 def outcome_table(runs: pd.DataFrame) -> pd.DataFrame:

@@ -57,28 +57,6 @@ class FactionLeader(mesa.Agent):
         self.alpha, self.beta = beliefs.update_beta(self.alpha, self.beta, successes * bias, failures,
                                                     b.rebel_prior_alpha, b.rebel_prior_beta, b.forgetting)
 
-    def evaluate(self, terms: decisions.Terms, credibility: float) -> Vote:
-        """Expected value of accepting vs fighting on, and the logit probability of accepting."""
-        m = self.model
-        neg = m.params.negotiation
-        members = m.fighters.faction == self.faction
-        fighting = members & m.fighters.fighting()
-        weight = int(fighting.sum())
-        resolve = float(m.fighters.resolve[fighting].mean()) if weight else 0.5
-        scale = m.exile_scale(self.faction)
-        exile = min(1.0, m.effective_expulsion(terms.expulsion_fraction) * scale)
-        hurt = np.isin(m.fighters.status[members], (FighterStatus.KILLED, FighterStatus.WOUNDED))
-        situation = decisions.FactionSituation(
-            exile_share=np.array(exile), p_takeover=np.array(self.p_takeover), resolve=np.array(resolve),
-            losses_share=np.array(hurt.mean() if hurt.size else 0.0), hardship=m.hardship,
-            civilian_harm=m.civilian_harm_total() / 100.0, months_besieged=m.day / 30.0)
-        u_acc = float(decisions.accept_value(situation.exile_share, credibility, terms, neg))
-        u_fight = float(decisions.fight_value(situation, neg))
-        p_acc = float(decisions.acceptance_probability(u_acc, u_fight, neg.temperature))
-        counter = float(decisions.indifferent_expulsion(situation, credibility, terms, neg,
-                                                        np.array(scale * m.list_scale())))
-        return Vote(self.faction, weight, u_acc, u_fight, p_acc, self.p_takeover, exile, counter)
-
 
 class BesiegerKind(Enum):
     ARMY = "army"
@@ -93,7 +71,7 @@ class BesiegerCommand(mesa.Agent):
         self.kind = kind
         self.strength = float(strength)
         self.restraint = restraint
-        self.killed = 0
+        self.killed = 0  # whole troops
 
     def level_today(self, ceiling: Escalation, phase: Phase, rng: np.random.Generator) -> tuple[Escalation, bool]:
         """The rung this command uses today and whether that breaks the ceiling (a violation).
@@ -188,7 +166,28 @@ class Mediator(mesa.Agent):
 
 
 class Committee(mesa.Agent):
-    """Aggregates the factions' votes into accept or reject, with hardline vetoes."""
+    """Gathers every faction's position on the terms and aggregates the votes into accept or
+    reject, with hardline vetoes."""
+
+    def positions(self, terms: decisions.Terms, credibility: float) -> list[Vote]:
+        """Each faction's value of accepting vs fighting on, computed for all factions at once
+        from per-faction tallies of its members and its leader's belief."""
+        m = self.model
+        neg = m.params.negotiation
+        stats = m.faction_stats()
+        p_takeover = np.array([leader.p_takeover for leader in m.leaders])
+        exile = np.minimum(1.0, m.effective_expulsion(terms.expulsion_fraction) * stats.exile_scale)
+        situation = decisions.FactionSituation(
+            exile_share=exile, p_takeover=p_takeover, resolve=stats.resolve, losses_share=stats.losses_share,
+            hardship=m.hardship, civilian_harm=m.civilian_harm_total() / 100.0, months_besieged=m.day / 30.0)
+        u_acc = decisions.accept_value(exile, credibility, terms, neg)
+        u_fight = decisions.fight_value(situation, neg)
+        p_acc = decisions.acceptance_probability(u_acc, u_fight, neg.temperature)
+        counter = decisions.indifferent_expulsion(situation, credibility, terms, neg,
+                                                  stats.exile_scale * m.list_scale())
+        return [Vote(f, int(stats.weight[f]), float(u_acc[f]), float(u_fight[f]), float(p_acc[f]),
+                     float(p_takeover[f]), float(exile[f]), float(counter[f]))
+                for f in range(len(m.leaders))]
 
     def decide(self, votes: list[Vote], rng: np.random.Generator) -> tuple[bool, int | None, float]:
         """Draw each faction's vote, then apply majority and veto; returns (accepted, veto, counter)."""
@@ -196,12 +195,11 @@ class Committee(mesa.Agent):
         neg = m.params.negotiation
         for v in votes:
             v.yes = bool(rng.random() < v.p_accept)
-            v.reason = decisions.vote_reason(v.u_accept, v.u_fight, m.mediator.credibility,
+            v.reason = decisions.vote_reason(v.yes, v.u_accept, v.u_fight, m.mediator.credibility,
                                              v.exile_share, v.p_takeover, neg)
         weights = np.array([v.weight for v in votes], dtype=float)
         yes = np.array([v.yes for v in votes])
-        veto_power = np.array([m.faction_is_hardline(v.faction) for v in votes]) & (
-            weights / max(weights.sum(), 1.0) >= neg.veto_min_share)
+        veto_power = m.faction_stats().hardline & (weights / max(weights.sum(), 1.0) >= neg.veto_min_share)
         accepted, veto = decisions.committee_accepts(yes, weights, veto_power, neg.majority)
         counter = _weighted_median([v.counter for v in votes], weights)
         return accepted, veto, counter

@@ -83,14 +83,19 @@ def indifferent_expulsion(situation: FactionSituation, credibility: float, terms
     return np.clip(f, 0.0, 1.0)
 
 
-def vote_reason(u_accept: float, u_fight: float, credibility: float, exile_share: float,
+def vote_reason(yes: bool, u_accept: float, u_fight: float, credibility: float, exile_share: float,
                 p_takeover: float, neg: NegotiationParams) -> str:
-    """A short human reason for a faction's vote: the term that weighs most in its choice."""
-    if u_accept >= u_fight:
+    """A short human reason for a faction's vote: the term that weighs most, or, when the vote goes
+    against the modelled values, that unmodelled considerations decided it (the logit's noise)."""
+    if yes and u_accept < u_fight:
+        return "accepted though fighting on was valued slightly higher (unmodelled considerations)"
+    if not yes and u_accept >= u_fight:
+        return "rejected though the terms were valued slightly higher (unmodelled considerations)"
+    if yes:
         if p_takeover >= 0.5:
             return "expects the district to fall by force"
         return "the cost of holding out outweighs the terms"
-    if credibility < 0.5 and abs(neg.value_settle - neg.value_reneged) * (1 - credibility) > 0.3:
+    if (neg.value_settle - neg.value_reneged) * (1 - credibility) > 0.3:
         return "guarantee not credible"
     if exile_share >= 0.3:
         return "expulsion demand too large"

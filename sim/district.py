@@ -42,6 +42,8 @@ class District:
     civilians_displaced: np.ndarray  # int64 left the enclave from this cell
     evacuation_cell: int
     supply_days: float
+    _enclave: np.ndarray | None = None
+    _frontier: np.ndarray | None = None
 
     @classmethod
     def create(cls, d: DistrictParams, c: CivilianParams, rng: np.random.Generator) -> "District":
@@ -62,14 +64,31 @@ class District:
         return self.control.size
 
     def rebel_held(self) -> np.ndarray:
-        """Cells the besieger does not hold (rebel or contested): the enclave."""
-        return self.control != Control.BESIEGER
+        """Cells the besieger does not hold (rebel or contested): the enclave. Cached until a cell falls."""
+        if self._enclave is None:
+            self._enclave = self.control != Control.BESIEGER
+        return self._enclave
 
     def frontier(self) -> np.ndarray:
-        """Enclave cells touching the perimeter or a besieger-held cell."""
-        nb = self.neighbours
-        outside = (nb < 0) | (self.control[np.maximum(nb, 0)] == Control.BESIEGER)
-        return self.rebel_held() & outside.any(axis=1)
+        """Enclave cells touching the perimeter or a besieger-held cell. Cached until a cell falls."""
+        if self._frontier is None:
+            nb = self.neighbours
+            outside = (nb < 0) | (self.control[np.maximum(nb, 0)] == Control.BESIEGER)
+            self._frontier = self.rebel_held() & outside.any(axis=1)
+        return self._frontier
+
+    def fall(self, cell: int) -> None:
+        """The besieger takes a cell."""
+        self.control[cell] = Control.BESIEGER
+        self._enclave = self._frontier = None
+
+    def contest(self, cell: int) -> None:
+        """An attack on the cell was repulsed: contested for the rest of the day."""
+        self.control[cell] = Control.CONTESTED
+
+    def end_day(self) -> None:
+        """Contested cells revert to rebel control overnight."""
+        self.control[self.control == Control.CONTESTED] = Control.REBEL
 
     def control_shares(self) -> np.ndarray:
         """Share of cells under rebel, contested and besieger control (sums to one)."""

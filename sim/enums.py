@@ -77,6 +77,7 @@ class EventKind(Enum):
     OFFER = "offer"
     VOTE = "vote"
     DECISION = "decision"
+    DEAL = "deal"
     ASSAULT = "assault"
     CELL_TAKEN = "cell_taken"
     PRE_EMPTIVE_STRIKE = "pre_emptive_strike"

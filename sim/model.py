@@ -40,6 +40,17 @@ class Deal:
 
 
 @dataclass
+class FactionStats:
+    """Arrays over factions: fighting members, their mean resolve, losses, listing propensity."""
+
+    weight: np.ndarray
+    resolve: np.ndarray
+    losses_share: np.ndarray
+    exile_scale: np.ndarray
+    hardline: np.ndarray
+
+
+@dataclass
 class DayTally:
     """What happened today, reset each morning."""
 
@@ -104,7 +115,7 @@ class SiegeModel(mesa.Model):
     def step(self) -> None:
         """One day, in this order (docs/ODD.md, section 3)."""
         self.tally = DayTally()
-        self.district.control[self.district.control == Control.CONTESTED] = Control.REBEL
+        self.district.end_day()
         ceiling = self.mediator.assess()                 # 1. mediator sets the escalation ceiling
         self.besiege(ceiling)                            # 2-3. shelling, ground combat, harm
         self.civilians_and_supplies()                    # 4. supplies, hardship, flight
@@ -188,13 +199,15 @@ class SiegeModel(mesa.Model):
         nb = d.neighbours[target]
         nb = nb[(nb >= 0)]
         in_cell = fighting & (f.cell == target)
-        support = fighting & np.isin(f.cell, nb[d.rebel_held()[nb]])
+        support_cells = np.zeros(d.cells, dtype=bool)
+        support_cells[nb[d.rebel_held()[nb]]] = True
+        support = fighting & support_cells[f.cell]
         defenders = float(in_cell.sum()) + 0.5 * float(support.sum())
         p_win = combat.assault_success_probability(attackers, defenders, cp.urban_defence_multiplier,
                                                    cp.required_force_ratio, cp.assault_steepness)
         lost_att, lost_def = combat.ground_losses(attackers / air, defenders, cp.urban_defence_multiplier,
                                                   cp.attacker_lethality * air, cp.defender_lethality)
-        self._besieger_losses(float(rng.poisson(lost_att)))
+        self._besieger_losses(int(rng.poisson(lost_att)))
         pool = np.flatnonzero(in_cell | support)
         n_def = min(pool.size, int(rng.poisson(lost_def * (1.0 + cp.wounded_per_killed))))
         self._hurt_fighters(rng.choice(pool, size=n_def, replace=False) if n_def else pool[:0])
@@ -206,14 +219,14 @@ class SiegeModel(mesa.Model):
         self._harm_civilians(killed, injured)
         self.tally.attacks += 1
         if rng.random() < p_win:
-            d.control[target] = Control.BESIEGER
+            d.fall(target)
             self.tally.cells_taken += 1
             self.tally.probes_taken += level == Escalation.GROUND_PROBES
             self._retreat_from(target)
             self.log(EventKind.CELL_TAKEN, actor="besieger", cell=target, level=level.name,
                      p_success=p_win, attackers=attackers, defenders=defenders)
         else:
-            d.control[target] = Control.CONTESTED
+            d.contest(target)
             self.tally.cells_held += 1
             self.tally.probes_held += level == Escalation.GROUND_PROBES
 
@@ -248,15 +261,15 @@ class SiegeModel(mesa.Model):
         d.civilians_injured += injured
         self.tally.civilians_killed += int(killed.sum())
 
-    def _besieger_losses(self, losses: float) -> None:
-        """Split losses between army and militia by strength."""
+    def _besieger_losses(self, losses: int) -> None:
+        """Split whole losses between army and militia in proportion to their strength."""
         total = self.army.strength + self.militia.strength
         if losses <= 0 or total <= 0:
             return
-        for command in (self.army, self.militia):
-            share = losses * command.strength / total
-            command.strength = max(0.0, command.strength - share)
-            command.killed += share
+        militia = int(self.streams.combat.binomial(losses, self.militia.strength / total))
+        for command, lost in ((self.army, losses - militia), (self.militia, militia)):
+            command.strength = max(0.0, command.strength - lost)
+            command.killed += lost
 
     # ------------------------------------------------------------------ 4. civilians and supplies
     def civilians_and_supplies(self) -> None:
@@ -286,12 +299,9 @@ class SiegeModel(mesa.Model):
         successes = bp.learning_rate * self.tally.probes_taken
         failures = bp.learning_rate * self.tally.probes_held
         self.mediator.learn(successes, failures)
-        f = self.fighters
-        fighting = f.fighting()
+        resolve = self.faction_stats().resolve
         for leader in self.leaders:
-            members = fighting & (f.faction == leader.faction)
-            resolve = float(f.resolve[members].mean()) if members.any() else 0.5
-            leader.learn(successes, failures, bias=1.5 - resolve)
+            leader.learn(successes, failures, bias=1.5 - float(resolve[leader.faction]))
         self.refresh_expectations()
 
     def refresh_expectations(self) -> None:
@@ -321,13 +331,13 @@ class SiegeModel(mesa.Model):
         top = Escalation.FULL_ASSAULT if self.params.mediator.air_cover == AirCover.WITHHELD else Escalation.ASSAULT_WITH_AIR
         nxt = Escalation(min(int(threat) + 1, int(top)))
         cells_to_take = float(self.district.rebel_held().sum()) - TAKEOVER_CONTROL_SHARE * self.district.cells
-        steep = self.params.combat.assault_steepness
-
-        def at(level: Escalation) -> float:
-            attacks, strength = self.attack_profile(level)
-            return takeover_probability(theta, attacks, strength, steep, bp.planning_horizon_days, cells_to_take)
-
-        return (1.0 - weight) * at(threat) + weight * at(nxt)
+        chance = 0.0
+        for level, w in ((threat, 1.0 - weight), (nxt, weight)):
+            if w > 0:
+                attacks, strength = self.attack_profile(level)
+                chance += w * takeover_probability(theta, attacks, strength, self.params.combat.assault_steepness,
+                                                   bp.planning_horizon_days, cells_to_take)
+        return chance
 
     # ------------------------------------------------------------------ individual choices
     def individual_choices(self) -> None:
@@ -353,8 +363,8 @@ class SiegeModel(mesa.Model):
                 continue
             members = self.fighters.fighting() & (self.fighters.faction == leader.faction)
             raiders = 0.3 * members.sum()
-            inflicted = float(rng.poisson(self.params.combat.defender_lethality * raiders
-                                          * self.params.combat.urban_defence_multiplier))
+            inflicted = int(rng.poisson(self.params.combat.defender_lethality * raiders
+                                        * self.params.combat.urban_defence_multiplier))
             self._besieger_losses(inflicted)
             self.rejections += 1  # the mediator reads a strike as defiance
             self.log(EventKind.PRE_EMPTIVE_STRIKE, actor=f"faction {leader.faction}", faction=leader.faction,
@@ -377,7 +387,7 @@ class SiegeModel(mesa.Model):
         self.log(EventKind.OFFER, actor="mediator", expulsion_fraction=terms.expulsion_fraction,
                  weapons_handover=terms.weapons_handover.name, besieger_entry=terms.besieger_entry,
                  credibility=self.mediator.credibility, round=self.rounds)
-        votes = [leader.evaluate(terms, self.mediator.credibility) for leader in self.leaders]
+        votes = self.committee.positions(terms, self.mediator.credibility)
         accepted, veto, counter = self.committee.decide(votes, rng)
         for v in votes:
             self.log(EventKind.VOTE, actor=f"faction {v.faction}", faction=v.faction, vote="accept" if v.yes else "reject",
@@ -385,8 +395,9 @@ class SiegeModel(mesa.Model):
                      exile_share=v.exile_share, counter=v.counter, weight=v.weight, reason=v.reason,
                      round=self.rounds)
         self.log(EventKind.DECISION, actor="committee", vote="accept" if accepted else "reject",
-                 faction=-1 if veto is None else veto, counter=counter, round=self.rounds,
-                 reason="veto by a hardline faction" if veto is not None else "")
+                 faction=veto, counter=counter, round=self.rounds,
+                 reason=f"veto by hardline faction {veto}" if veto is not None else
+                 ("weighted majority for" if accepted else "weighted majority against"))
         if accepted:
             self._start_implementation(votes)
         else:
@@ -409,7 +420,7 @@ class SiegeModel(mesa.Model):
         self.deal = Deal(day=self.day, terms=self.terms, inside_at_deal=int(f.inside().sum()), spoilers=spoilers,
                          next_convoy_day=self.day + 1)
         self.phase = Phase.IMPLEMENTATION
-        self.log(EventKind.DECISION, actor="committee", vote="implement", listed=size, spoilers=len(spoilers),
+        self.log(EventKind.DEAL, actor="committee", listed=size, spoilers=len(spoilers),
                  expulsion_fraction=self.terms.expulsion_fraction)
 
     # ------------------------------------------------------------------ 7. implementation
@@ -464,7 +475,8 @@ class SiegeModel(mesa.Model):
         if refused.size:
             f.listed[refused] = False
             self.log(EventKind.REFUSAL, actor="listed fighters", refused=int(refused.size))
-            self._breakdown(rng, f"{refused.size} listed fighters refused to board")
+            if rng.random() < ip.refusal_breakdown_probability:
+                self._breakdown(rng, f"{refused.size} listed fighters refused to board")
 
     def _evacuate_families(self, n: int) -> int:
         """Relatives take the convoy's family seats; they leave the enclave (displacement is harm)."""
@@ -552,17 +564,24 @@ class SiegeModel(mesa.Model):
         fighting = max(1, int(self.fighters.fighting().sum()))
         return min(1.0, self.list_target(fraction) / fighting)
 
-    def exile_scale(self, faction: int) -> float:
-        """How much more (or less) likely a member of `faction` is to be listed than the average fighter."""
-        fighting = self.fighters.fighting()
-        members = fighting & (self.fighters.faction == faction)
-        if not members.any():
-            return 1.0
-        return float(self._list_weight[members].mean() / self._list_weight[fighting].mean())
-
-    def faction_is_hardline(self, faction: int) -> bool:
-        members = self.fighters.fighting() & (self.fighters.faction == faction)
-        return bool(members.any() and self.fighters.hardliner[members].mean() > 0.5)
+    def faction_stats(self) -> "FactionStats":
+        """Per-faction tallies of the fighters, in one vectorised pass."""
+        f = self.fighters
+        n = len(self.leaders)
+        fighting = f.fighting()
+        fac = f.faction[fighting]
+        weight = np.bincount(fac, minlength=n).astype(float)
+        safe = np.maximum(weight, 1.0)
+        resolve = np.where(weight > 0, np.bincount(fac, weights=f.resolve[fighting], minlength=n) / safe, 0.5)
+        hurt = (f.status == FighterStatus.KILLED) | (f.status == FighterStatus.WOUNDED)
+        members = np.maximum(np.bincount(f.faction, minlength=n), 1)
+        losses = np.bincount(f.faction[hurt], minlength=n) / members
+        list_weight = self._list_weight[fighting]
+        overall = list_weight.mean() if list_weight.size else 1.0
+        scale = np.where(weight > 0, np.bincount(fac, weights=list_weight, minlength=n) / safe / overall, 1.0)
+        hardliners = np.bincount(fac, weights=f.hardliner[fighting].astype(float), minlength=n)
+        hardline = np.where(weight > 0, hardliners / safe, 0.0) > 0.5
+        return FactionStats(weight=weight, resolve=resolve, losses_share=losses, exile_scale=scale, hardline=hardline)
 
     def civilian_deaths_last_week(self) -> float:
         return float(sum(self._civilian_deaths_by_day[-7:]))

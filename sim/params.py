@@ -249,6 +249,9 @@ class ImplementationParams:
                                "once a deal holds (~900 within days, case file)", 0, 1, "per day")
     refusal_base: float = param(0.05, "case file: 2 of 10 listed men refused to leave in Aug 2021",
                                 0, 1)
+    refusal_breakdown_probability: float = param(0.5, "assumption: half the convoys with refusers "
+                                                 "stall the deal (Daraa Aug 2021: 2 of 10 refused and the "
+                                                 "deal crumbled, case file)", 0, 1)
     suspension_days: int = param(3, "case file: Aleppo convoys halted 16 Dec, resumed 18 Dec", 0, 365,
                                  "days")
     collapse_probability: float = param(0.4, "assumption: share of breakdowns that end the deal "

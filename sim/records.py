@@ -71,10 +71,8 @@ class Recorder:
             "rejections": m.rejections,
             "rounds": m.rounds,
         }
-        credibility = m.mediator.credibility
-        for leader in m.leaders:
-            vote = leader.evaluate(m.terms, credibility)
-            row[f"acceptance_f{leader.faction}"] = vote.p_accept
+        for vote in m.committee.positions(m.terms, m.mediator.credibility):
+            row[f"acceptance_f{vote.faction}"] = vote.p_accept
         self.daily.append(row)
         if self.grid is not None:
             self.grid.append({"control": d.control.copy(), "damage": d.damage.copy(),
@@ -98,7 +96,7 @@ class Recorder:
             "civilians_injured": last["civilians_injured"],
             "civilians_displaced": last["civilians_displaced"],
             "besieger_killed": last["besieger_killed"],
-            "control_rebel": last["control_rebel"] + last["control_contested"],
+            "enclave_share": last["control_rebel"] + last["control_contested"],
             "rounds": m.rounds,
             "rejections": m.rejections,
             "breakdowns": m.breakdowns,

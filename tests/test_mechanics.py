@@ -777,11 +777,16 @@ class TestIndividualChoices:
 
 class TestVoteReason:
     def test_reasons(self):
-        assert decisions.vote_reason(1.0, 0.0, 0.5, 0.1, 0.6, NEG) == "expects the district to fall by force"
-        assert decisions.vote_reason(1.0, 0.0, 0.5, 0.1, 0.2, NEG) == "the cost of holding out outweighs the terms"
-        assert decisions.vote_reason(0.0, 1.0, 0.1, 0.1, 0.2, NEG) == "guarantee not credible"
-        assert decisions.vote_reason(0.0, 1.0, 0.9, 0.5, 0.2, NEG) == "expulsion demand too large"
-        assert decisions.vote_reason(0.0, 1.0, 0.9, 0.1, 0.2, NEG) == "expects to hold out"
+        assert decisions.vote_reason(True, 1.0, 0.0, 0.5, 0.1, 0.6, NEG) == "expects the district to fall by force"
+        assert decisions.vote_reason(True, 1.0, 0.0, 0.5, 0.1, 0.2, NEG) == "the cost of holding out outweighs the terms"
+        assert decisions.vote_reason(False, 0.0, 1.0, 0.1, 0.1, 0.2, NEG) == "guarantee not credible"
+        assert decisions.vote_reason(False, 0.0, 1.0, 0.9, 0.5, 0.2, NEG) == "expulsion demand too large"
+        assert decisions.vote_reason(False, 0.0, 1.0, 0.9, 0.1, 0.2, NEG) == "expects to hold out"
+
+    def test_reason_never_contradicts_the_vote(self):
+        """A vote against the modelled values is attributed to unmodelled considerations."""
+        assert "unmodelled" in decisions.vote_reason(True, 0.0, 0.1, 0.5, 0.1, 0.2, NEG)
+        assert "unmodelled" in decisions.vote_reason(False, 0.2, 0.1, 0.5, 0.1, 0.2, NEG)
 
 
 # --------------------------------------------------------------------------------------------
