@@ -8,18 +8,41 @@ import multiprocessing
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 
 import pandas as pd
 from tqdm import tqdm
 
-tqdm.monitor_interval = 0  # no monitor thread: the pool forks, and forking a threaded process is unsafe
+tqdm.monitor_interval = 0  # no monitor thread in the parent
 
 from sim.params import ModelParams
 from sim.runner import ReplicateResult, run_replicate
 
 
-def _run_chunk(params: ModelParams, root_seed: int, replicates: list[int]) -> list[ReplicateResult]:
-    return [run_replicate(params, root_seed, r) for r in replicates]
+@dataclass
+class Tables:
+    """A batch of replicates as tidy tables: one row per run, per replicate-day, per event."""
+
+    runs: pd.DataFrame
+    daily: pd.DataFrame
+    events: pd.DataFrame
+
+
+def to_tables(results: list[ReplicateResult]) -> Tables:
+    """Tidy tables from replicate results (in the order given)."""
+    return Tables(runs=pd.DataFrame([r.run for r in results]),
+                  daily=pd.DataFrame([row for r in results for row in r.daily]),
+                  events=pd.DataFrame([row for r in results for row in r.events]))
+
+
+def _run_chunk(params: ModelParams, root_seed: int, replicates: list[int]) -> Tables:
+    """Worker: simulate a contiguous block of replicates; DataFrames pickle far faster than rows."""
+    return to_tables([run_replicate(params, root_seed, r) for r in replicates])
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if not f.empty]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def resolve_workers(workers: int) -> int:
@@ -33,35 +56,28 @@ def resolve_workers(workers: int) -> int:
 
 
 def run_replicates(params: ModelParams, root_seed: int, replicates: int, workers: int = 0,
-                   progress: bool = False) -> list[ReplicateResult]:
-    """Simulate replicates 0..n-1, on `workers` processes (1 = in this process)."""
+                   progress: bool = False) -> Tables:
+    """Simulate replicates 0..n-1 on `workers` processes (1 = in this process), in replicate order."""
     workers = min(resolve_workers(workers), replicates)
     bar = tqdm(total=replicates, desc="replicates", unit="rep", disable=not progress, file=sys.stderr)
-    if workers <= 1:
-        results = []
-        for r in range(replicates):
-            results.append(run_replicate(params, root_seed, r))
-            bar.update(1)
-        bar.close()
-        return results
     chunk = max(1, min(25, replicates // (workers * 4)))
     chunks = [list(range(i, min(i + chunk, replicates))) for i in range(0, replicates, chunk)]
-    results: list[ReplicateResult] = []
-    # fork: workers start in milliseconds and never re-import the caller's __main__ script.
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(_run_chunk, params, root_seed, c) for c in chunks]
-        for future in as_completed(futures):
-            done = future.result()
-            results.extend(done)
-            bar.update(len(done))
+    done: dict[int, Tables] = {}
+    if workers <= 1:
+        for i, c in enumerate(chunks):
+            done[i] = _run_chunk(params, root_seed, c)
+            bar.update(len(c))
+    else:
+        # forkserver: forking a process that already runs BLAS or Arrow threads can deadlock; scripts
+        # that call this need the usual `if __name__ == "__main__":` guard.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["sim.runner"])
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = {pool.submit(_run_chunk, params, root_seed, c): i for i, c in enumerate(chunks)}
+            for future in as_completed(futures):
+                done[futures[future]] = future.result()
+                bar.update(len(chunks[futures[future]]))
     bar.close()
-    return sorted(results, key=lambda r: r.run["replicate"])
-
-
-def to_tables(results: list[ReplicateResult]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Tidy tables: one row per run, per replicate-day, per event."""
-    runs = pd.DataFrame([r.run for r in results])
-    daily = pd.DataFrame([row for r in results for row in r.daily])
-    events = pd.DataFrame([row for r in results for row in r.events])
-    return runs, daily, events
+    ordered = [done[i] for i in range(len(chunks))]
+    return Tables(runs=_concat([t.runs for t in ordered]), daily=_concat([t.daily for t in ordered]),
+                  events=_concat([t.events for t in ordered]))

@@ -16,7 +16,7 @@ from omegaconf import DictConfig
 
 from experiments.config import ConfigError, RunConfig, compose, register, to_run_config
 from experiments.outputs import write_outputs
-from experiments.replicates import run_replicates, to_tables
+from experiments.replicates import run_replicates
 from experiments.summary import format_summary
 
 register()
@@ -24,10 +24,9 @@ register()
 
 def execute(run: RunConfig, out_dir: Path) -> Path | None:
     """Simulate, write every output into `out_dir`, print the summary; return the report path."""
-    results = run_replicates(run.model, run.seed, run.replicates, run.workers, progress=run.progress)
-    runs, daily, events = to_tables(results)
-    report = write_outputs(out_dir, run, runs, daily, events)
-    print(format_summary(runs, run.scenario_name))
+    tables = run_replicates(run.model, run.seed, run.replicates, run.workers, progress=run.progress)
+    report = write_outputs(out_dir, run, tables.runs, tables.daily, tables.events)
+    print(format_summary(tables.runs, run.scenario_name))
     print(f"\nTables: {out_dir}")
     if report is not None:
         print(f"Interactive report: {report}")

@@ -119,7 +119,7 @@ class Mediator(mesa.Agent):
         pressure = mediator_rules.escalation_pressure(m.rejections, m.day, mp.impatience, mp.siege_weariness)
         self.ceiling = mediator_rules.escalation_ceiling(
             pressure, mp.external_constraint, mp.image_weight, mp.civilian_harm_weight,
-            m.civilian_deaths_last_week(), mp.air_cover)
+            m.civilian_deaths_last_week(), mp.air_cover, mp.max_escalation)
         self.threat = self.ceiling
         return self.ceiling
 
@@ -133,7 +133,7 @@ class Mediator(mesa.Agent):
                                                       mp.impatience, mp.siege_weariness)
         return mediator_rules.escalation_ceiling(pressure, mp.external_constraint, mp.image_weight,
                                                  mp.civilian_harm_weight, m.civilian_deaths_last_week(),
-                                                 mp.air_cover)
+                                                 mp.air_cover, mp.max_escalation)
 
     def learn(self, successes: float, failures: float) -> None:
         b = self.model.params.beliefs

@@ -59,6 +59,14 @@ class Control(IntEnum):
     BESIEGER = 2
 
 
+class HarmCause(Enum):
+    """What killed or hurt someone (Athena CIVCAS accounting, MECHANISMS D.18)."""
+
+    SHELLING = "shelling"
+    GROUND = "ground"
+    STARVATION = "starvation"
+
+
 class Outcome(Enum):
     """Terminal classes; the names are those in the `meta` of shared/cases/syrian_sieges.yaml."""
 

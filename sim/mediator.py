@@ -31,12 +31,12 @@ def escalation_cost(level: Escalation, external_constraint: float, image_weight:
 
 def escalation_ceiling(pressure: float, external_constraint: float, image_weight: float,
                        civilian_harm_weight: float, civilian_deaths_week: float,
-                       air_cover: AirCover) -> Escalation:
-    """The highest rung whose cost the pressure covers; air is never approved when withheld,
-    and is granted together with any full assault when the policy grants it."""
+                       air_cover: AirCover, max_level: Escalation = Escalation.ASSAULT_WITH_AIR) -> Escalation:
+    """The highest rung whose cost the pressure covers, never above `max_level`; air is never
+    approved when withheld, and is granted together with any full assault when the policy grants it."""
     ceiling = Escalation.NONE
     for level in Escalation:
-        if level == Escalation.ASSAULT_WITH_AIR and air_cover == AirCover.WITHHELD:
+        if level > max_level or (level == Escalation.ASSAULT_WITH_AIR and air_cover == AirCover.WITHHELD):
             break
         cost = escalation_cost(level, external_constraint, image_weight, civilian_harm_weight,
                                civilian_deaths_week, air_cover)

@@ -13,7 +13,7 @@ from sim.agents import BesiegerCommand, BesiegerKind, Committee, FactionLeader, 
 from sim.decisions import Terms, boarding_refusal_probability, defection_probability
 from sim.district import District
 from sim.beliefs import takeover_probability
-from sim.enums import AirCover, Control, Escalation, EventKind, FighterStatus, Outcome, Phase
+from sim.enums import AirCover, Control, Escalation, EventKind, FighterStatus, HarmCause, Outcome, Phase
 from sim.fighters import Fighters
 from sim.params import ModelParams
 from sim.records import Recorder
@@ -87,6 +87,8 @@ class SiegeModel(mesa.Model):
         self.deal: Deal | None = None
         self.tally = DayTally()
         self._civilian_deaths_by_day: list[int] = []
+        self.civilians_killed_by = {cause: 0 for cause in HarmCause}
+        self.fighters_killed_by = {cause: 0 for cause in HarmCause}
 
         setup = self.streams.setup
         self.district = District.create(params.district, params.civilians, setup)
@@ -177,13 +179,13 @@ class SiegeModel(mesa.Model):
         p_kill = combat.area_fire_hit_probability(per_cell, cp.shell_lethality, shelter)
         killed = rng.binomial(d.civilians, p_kill)
         injured = rng.binomial(d.civilians - killed, np.minimum(1.0, p_kill * self.params.civilians.injured_per_killed))
-        self._harm_civilians(killed, injured)
+        self._harm_civilians(killed, injured, HarmCause.SHELLING)
         d.damage = harm.damage_after_shelling(d.damage, per_cell, self.params.district.damage_per_shell)
         f = self.fighters
         inside = np.flatnonzero(f.inside())
         p_hit = combat.area_fire_hit_probability(per_cell[f.cell[inside]], cp.shell_lethality * cp.fighter_exposure,
                                                  shelter[f.cell[inside]] * 0.5)
-        self._hurt_fighters(inside[rng.random(inside.size) < p_hit])
+        self._hurt_fighters(inside[rng.random(inside.size) < p_hit], HarmCause.SHELLING)
 
     def ground_attack(self, level: Escalation, air: float) -> None:
         """One attack on a frontier cell: 3:1 rule for success, square law for losses."""
@@ -210,13 +212,13 @@ class SiegeModel(mesa.Model):
         self._besieger_losses(int(rng.poisson(lost_att)))
         pool = np.flatnonzero(in_cell | support)
         n_def = min(pool.size, int(rng.poisson(lost_def * (1.0 + cp.wounded_per_killed))))
-        self._hurt_fighters(rng.choice(pool, size=n_def, replace=False) if n_def else pool[:0])
+        self._hurt_fighters(rng.choice(pool, size=n_def, replace=False) if n_def else pool[:0], HarmCause.GROUND)
         crossfire = rng.binomial(d.civilians[target], min(1.0, CROSSFIRE_RATE * air))
         killed = np.zeros(d.cells, dtype=np.int64)
         killed[target] = rng.binomial(crossfire, 1.0 / (1.0 + self.params.civilians.injured_per_killed))
         injured = np.zeros(d.cells, dtype=np.int64)
         injured[target] = crossfire - killed[target]
-        self._harm_civilians(killed, injured)
+        self._harm_civilians(killed, injured, HarmCause.GROUND)
         self.tally.attacks += 1
         if rng.random() < p_win:
             d.fall(target)
@@ -244,7 +246,7 @@ class SiegeModel(mesa.Model):
         if options.size:
             f.cell[movers] = rng.choice(options, size=movers.size)
 
-    def _hurt_fighters(self, hit: np.ndarray) -> None:
+    def _hurt_fighters(self, hit: np.ndarray, cause: HarmCause) -> None:
         """Hit fighters are killed with 1/(1+w) chance, otherwise wounded; the wounded hit again die."""
         if hit.size == 0:
             return
@@ -252,14 +254,17 @@ class SiegeModel(mesa.Model):
         dies = (self.streams.harm.random(hit.size) < 1.0 / (1.0 + self.params.combat.wounded_per_killed)) | (
             f.status[hit] == FighterStatus.WOUNDED)
         f.status[hit[dies]] = FighterStatus.KILLED
+        f.armed[hit[dies]] = False
+        self.fighters_killed_by[cause] += int(dies.sum())
         f.status[hit[~dies]] = FighterStatus.WOUNDED
 
-    def _harm_civilians(self, killed: np.ndarray, injured: np.ndarray) -> None:
+    def _harm_civilians(self, killed: np.ndarray, injured: np.ndarray, cause: HarmCause) -> None:
         d = self.district
         d.civilians -= killed
         d.civilians_killed += killed
         d.civilians_injured += injured
         self.tally.civilians_killed += int(killed.sum())
+        self.civilians_killed_by[cause] += int(killed.sum())
 
     def _besieger_losses(self, losses: int) -> None:
         """Split whole losses between army and militia in proportion to their strength."""
@@ -278,7 +283,7 @@ class SiegeModel(mesa.Model):
         d.supply_days = harm.supply_after_day(d.supply_days, need, self.params.district.resupply_share)
         self.hardship = harm.hardship(d.supply_days)
         starving = rng.binomial(d.civilians, cp.starvation_mortality * self.hardship)
-        self._harm_civilians(starving, np.zeros_like(starving))
+        self._harm_civilians(starving, np.zeros_like(starving), HarmCause.STARVATION)
         self._civilian_deaths_by_day.append(self.tally.civilians_killed)
         if not cp.corridor_open:
             return
@@ -328,7 +333,9 @@ class SiegeModel(mesa.Model):
         bp = self.params.beliefs
         threat = self.mediator.threat if threat is None else threat
         weight = bp.anticipation if anticipation is None else anticipation
-        top = Escalation.FULL_ASSAULT if self.params.mediator.air_cover == AirCover.WITHHELD else Escalation.ASSAULT_WITH_AIR
+        mp = self.params.mediator
+        top = min(Escalation.FULL_ASSAULT if mp.air_cover == AirCover.WITHHELD else Escalation.ASSAULT_WITH_AIR,
+                  mp.max_escalation)
         nxt = Escalation(min(int(threat) + 1, int(top)))
         cells_to_take = float(self.district.rebel_held().sum()) - TAKEOVER_CONTROL_SHARE * self.district.cells
         chance = 0.0

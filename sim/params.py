@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Iterator, Optional
 
-from sim.enums import AirCover, WeaponsHandover
+from sim.enums import AirCover, Escalation, WeaponsHandover
 
 ARTICLE = "article (shared/sources/daraa_al_balad_2021_article.txt)"
 CASES = "case file (shared/cases/syrian_sieges.yaml)"
@@ -164,6 +164,9 @@ class MediatorParams:
 
     air_cover: AirCover = param(AirCover.CONDITIONAL, "assumption: by default the mediator decides "
                                 "air cover by its own cost rule")
+    max_escalation: Escalation = param(Escalation.ASSAULT_WITH_AIR, "assumption: no cap beyond the "
+                                       "mediator's own cost rule; set lower for a mediator that never "
+                                       "approves more than a given rung")
     external_constraint: float = param(0.3, "assumption: generic weak outside constraint; "
                                        "scenarios set it", 0, 1)
     image_weight: float = param(0.2, "assumption: weight on a peacemaker image", 0, 1)
@@ -349,7 +352,7 @@ def validate(params: ModelParams) -> ModelParams:
 
 def _resolve_type(f: dataclasses.Field) -> Any:
     """Map a string annotation (from `from __future__ import annotations`) to the enum it names."""
-    names = {"AirCover": AirCover, "WeaponsHandover": WeaponsHandover}
+    names = {"AirCover": AirCover, "Escalation": Escalation, "WeaponsHandover": WeaponsHandover}
     return names.get(f.type, f.type)
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.enums import EventKind, FighterStatus
+from sim.enums import EventKind, FighterStatus, HarmCause
 
 if TYPE_CHECKING:
     from sim.model import SiegeModel
@@ -49,6 +49,8 @@ class Recorder:
             "civilians_killed": int(d.civilians_killed.sum()),
             "civilians_injured": int(d.civilians_injured.sum()),
             "civilians_displaced": int(d.civilians_displaced.sum()),
+            **{f"civilians_killed_{c.value}": n for c, n in m.civilians_killed_by.items()},
+            **{f"fighters_killed_{c.value}": n for c, n in m.fighters_killed_by.items() if c != HarmCause.STARVATION},
             "shells": m.tally.shells,
             "escalation_ceiling": int(m.mediator.ceiling),
             "escalation_used": int(m.tally.level),
@@ -95,6 +97,7 @@ class Recorder:
             "civilians_killed": last["civilians_killed"],
             "civilians_injured": last["civilians_injured"],
             "civilians_displaced": last["civilians_displaced"],
+            **{k: v for k, v in last.items() if k.startswith(("civilians_killed_", "fighters_killed_"))},
             "besieger_killed": last["besieger_killed"],
             "enclave_share": last["control_rebel"] + last["control_contested"],
             "rounds": m.rounds,

@@ -1,0 +1,97 @@
+"""Configuration at the edge: every bad input stops the run before any simulation with a one-line
+message naming the key, the value and what is allowed, and a non-zero exit; good inputs compose."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from experiments.config import CONF_DIR, ConfigError, compose, to_run_config
+from experiments.run import precheck
+from sim.params import iter_leaves
+
+ROOT = Path(__file__).resolve().parent.parent
+
+BAD_INPUTS = [
+    (["model.fighters.cont=5"], "model.fighters.cont", "count"),                    # unknown key, suggestion
+    (["+model.foo=1"], "model.foo", "allowed"),                                      # '+' cannot slip past
+    (["model.fighters.count=abc"], "model.fighters.count='abc'", "whole number"),   # wrong type
+    (["model.mediator.air_cover=MAYBE"], "air_cover='MAYBE'", "WITHHELD, CONDITIONAL, GRANTED"),
+    (["model.civilians.corridor_open=perhaps"], "corridor_open='perhaps'", "true or false"),
+    (["model.fighters.count=-5"], "model.fighters.count=-5", "[1, 100000]"),         # out of range
+    (["model.terms.expulsion_fraction=1.5"], "expulsion_fraction=1.5", "[0, 1]"),
+    (["model.terms.expulsion_list=500"], "expulsion_list=500", "at most fighters.count (400)"),  # inconsistent
+    (["model.fighters.count=10", "model.fighters.factions=15"], "factions=15", "at most fighters.count (10)"),
+    (["model.terms.expulsion_floor=0.5"], "expulsion_floor=0.5", "at most terms.expulsion_fraction"),
+    (["replicates=0"], "replicates=0", ">= 1"),
+    (["workers=-1"], "workers=-1", "0 (all cores)"),
+    (["scenario=atlantis"], "scenario='atlantis'", "daraa_2021"),
+]
+
+
+@pytest.mark.parametrize("overrides, key_and_value, allowed", BAD_INPUTS)
+def test_bad_input_gives_one_clear_line(overrides, key_and_value, allowed):
+    with pytest.raises(ConfigError) as info:
+        precheck(overrides)
+    message = str(info.value)
+    assert "\n" not in message
+    assert key_and_value in message
+    assert allowed in message
+
+
+@pytest.mark.parametrize("override", ["model.terms.expulsion_list=500", "model.fighters.count=abc",
+                                      "model.nonsense=1"])
+def test_bad_input_exits_nonzero_before_writing_anything(tmp_path, override):
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "experiments.run", override, f"hydra.run.dir={out}"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert not out.exists(), "no output folder for a run that never started"
+
+
+def test_default_run_composes_to_the_daraa_scenario():
+    run = to_run_config(compose([]))
+    assert run.scenario_name == "daraa_2021"
+    assert run.model.fighters.count == 400
+    assert run.model.terms.expulsion_fraction == 0.25
+    assert run.model.mediator.air_cover.name == "WITHHELD"
+
+
+def test_overrides_reach_the_typed_parameters():
+    run = to_run_config(compose(["replicates=7", "seed=3", "model.mediator.air_cover=GRANTED",
+                                 "model.implementation.buses_per_convoy=5"]))
+    assert (run.replicates, run.seed) == (7, 3)
+    assert run.model.mediator.air_cover.name == "GRANTED"
+    assert run.model.implementation.buses_per_convoy == 5
+
+
+@pytest.mark.parametrize("scenario", sorted(p.stem for p in (CONF_DIR / "scenario").glob("*.yaml")))
+def test_every_scenario_value_carries_provenance(scenario):
+    """Every model value a scenario file sets has an entry in its provenance block, and back."""
+    data = yaml.safe_load((CONF_DIR / "scenario" / f"{scenario}.yaml").read_text())
+
+    def leaves(tree, prefix):
+        for k, v in tree.items():
+            yield from leaves(v, f"{prefix}{k}.") if isinstance(v, dict) else [f"{prefix}{k}"]
+
+    set_here = set(leaves(data.get("model", {}), "model."))
+    documented = set(data.get("provenance", {}))
+    assert set_here == documented
+    assert all(len(text) > 10 for text in data["provenance"].values())
+    run = to_run_config(compose([f"scenario={scenario}"]))
+    assert set_here <= {f"model.{p}" for p, _, _ in iter_leaves(run.model)}
+
+
+def test_every_parameter_default_has_provenance():
+    run = to_run_config(compose([]))
+    for path, _, field in iter_leaves(run.model):
+        text = field.metadata.get("provenance", "")
+        assert text, f"{path} has no provenance"
+        assert any(word in text for word in ("article", "case file", "assumption", "MECHANISMS", "issue",
+                                             "normalisation", "Mearsheimer", "optional")) or "19" in text or "20" in text, path

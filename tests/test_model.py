@@ -1,0 +1,144 @@
+"""Model-level checks: invariants every day of many random runs, and limiting cases."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from experiments.summary import wilson_interval
+from sim.enums import Control, FighterStatus, Outcome
+from sim.model import SiegeModel
+from sim.params import ModelParams
+
+from conftest import scenario_params, simulate
+
+VARIANTS = {
+    "daraa": (),
+    "air_granted_weak_constraint": ("model.mediator.air_cover=GRANTED", "model.mediator.external_constraint=0.1"),
+    "harsh_expulsion": ("model.terms.expulsion_fraction=0.5",),
+    "big_city": ("model.civilians.count=50000", "model.fighters.count=1200", "model.district.grid_width=14",
+                 "model.district.grid_height=12"),
+    "no_corridor_scarce_buses": ("model.civilians.corridor_open=false", "model.implementation.buses_per_convoy=1",
+                                 "model.implementation.convoys_per_week=0.5"),
+    "trusting_generous": ("model.mediator.initial_credibility=0.9", "model.terms.expulsion_fraction=0.05",
+                          "model.terms.expulsion_floor=0.0"),
+}
+
+
+def _random_params(rng: np.random.Generator) -> ModelParams:
+    """A Daraa scenario with several behavioural parameters drawn at random within their ranges."""
+    p = scenario_params()
+    p.mediator = dataclasses.replace(p.mediator, external_constraint=float(rng.uniform(0, 1)),
+                                     initial_credibility=float(rng.uniform(0, 1)),
+                                     impatience=float(rng.uniform(0, 0.3)))
+    p.terms = dataclasses.replace(p.terms, expulsion_fraction=float(rng.uniform(0.1, 1)))
+    p.besieger = dataclasses.replace(p.besieger, shells_per_day=float(rng.uniform(0, 300)),
+                                     militia_violation_hazard=float(rng.uniform(0, 0.2)))
+    p.implementation = dataclasses.replace(p.implementation, collapse_probability=float(rng.uniform(0, 1)))
+    return p
+
+
+def _check_invariants(model: SiegeModel) -> None:
+    f, d = model.fighters, model.district
+    counts = f.counts()
+    assert counts.sum() == model.initial_fighters
+    assert np.all(counts >= 0)
+    assert not np.any(f.armed & (f.status >= FighterStatus.KILLED)), "the dead, evacuated and settled are unarmed"
+    assert not np.any(f.listed & ~f.inside()), "only fighters still inside can be on the list"
+    for layer in (d.civilians, d.civilians_killed, d.civilians_injured, d.civilians_displaced):
+        assert np.all(layer >= 0)
+    assert d.civilians.sum() + d.civilians_killed.sum() + d.civilians_displaced.sum() == model.initial_civilians
+    assert np.all((d.damage >= 0) & (d.damage <= 1))
+    shares = d.control_shares()
+    assert shares.sum() == pytest.approx(1.0)
+    assert set(np.unique(d.control)) <= {int(c) for c in Control}
+    assert d.supply_days >= 0
+    assert 0.0 <= model.mediator.credibility <= 1.0
+    assert 0.0 <= model.terms.expulsion_fraction <= 1.0
+    assert model.army.strength >= 0 and model.militia.strength >= 0
+    for agent in (model.mediator, *model.leaders):
+        assert 0.0 <= agent.p_takeover <= 1.0
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_invariants_hold_every_day(variant):
+    params = scenario_params(*VARIANTS[variant])
+    for replicate in range(12):
+        model = SiegeModel(params, root_seed=11, replicate=replicate)
+        while model.running:
+            model.step()
+            _check_invariants(model)
+        assert model.outcome is not None
+        assert model.day <= params.horizon_days
+
+
+def test_invariants_hold_for_random_parameters():
+    rng = np.random.default_rng(2021)
+    for replicate in range(30):
+        model = SiegeModel(_random_params(rng), root_seed=5, replicate=replicate)
+        while model.running:
+            model.step()
+            _check_invariants(model)
+
+
+def test_daily_table_is_consistent_with_the_run_row(daraa):
+    runs, daily, _ = simulate(daraa, 20)
+    status_cols = ["fighters_active", "fighters_wounded", "fighters_killed", "fighters_evacuated", "fighters_settled"]
+    assert (daily[status_cols].sum(axis=1) == daraa.fighters.count).all()
+    assert np.allclose(daily[["control_rebel", "control_contested", "control_besieger"]].sum(axis=1), 1.0)
+    civilians = daily["civilians_present"] + daily["civilians_killed"] + daily["civilians_displaced"]
+    assert (civilians == runs["civilians_initial"].iloc[0]).all()
+    causes = daily[[c for c in daily if c.startswith("civilians_killed_")]].sum(axis=1)
+    assert (causes == daily["civilians_killed"]).all(), "every civilian death has a cause"
+    last = daily.groupby("replicate").tail(1).set_index("replicate")
+    for col in ("fighters_killed", "fighters_evacuated", "civilians_killed", "civilians_displaced"):
+        assert (runs.set_index("replicate")[col] == last[col]).all()
+    assert (runs["end_day"] == last["day"]).all()
+    assert set(runs["outcome"]) <= {o.value for o in Outcome}
+
+
+def test_no_shelling_gives_no_shelling_harm():
+    params = scenario_params("model.besieger.shells_per_day=0")
+    runs, daily, _ = simulate(params, 40)
+    assert (daily["shells"] == 0).all()
+    assert (daily["civilians_killed_shelling"] == 0).all()
+    assert (daily["fighters_killed_shelling"] == 0).all()
+    assert (daily["mean_damage"] == 0).all()
+
+
+def test_no_escalation_and_no_ground_combat_gives_no_takeover():
+    params = scenario_params("model.mediator.max_escalation=SHELLING", "model.besieger.probe_attacks_per_day=0",
+                             "model.besieger.assault_attacks_per_day=0")
+    runs, daily, _ = simulate(params, 60)
+    assert (runs["outcome"] != Outcome.MILITARY_TAKEOVER.value).all()
+    assert (daily["control_besieger"] == 0).all()
+    assert (daily["escalation_ceiling"] <= 1).all()
+    assert (daily["ground_attacks"] == 0).all()
+
+
+def test_full_credibility_and_no_expulsion_settle_quickly():
+    """A guarantee taken as certain and no one to expel: the fighters stay and settle within weeks."""
+    params = scenario_params("model.mediator.initial_credibility=1.0", "model.terms.expulsion_fraction=0",
+                             "model.terms.expulsion_floor=0")
+    runs, _, _ = simulate(params, 200)
+    stay = int((runs["outcome"] == Outcome.SETTLEMENT_LOCAL_STAY.value).sum())
+    lo, _ = wilson_interval(stay, len(runs))
+    assert lo > 0.9, f"local-stay settlement in {stay}/{len(runs)} runs"
+    assert runs["end_day"].median() <= 14, "settles within two weeks in the typical run"
+    assert runs["end_day"].quantile(0.9) <= 30, "and within a month in nine runs of ten"
+    assert (runs["fighters_evacuated"] == 0).all()
+
+
+def test_no_fighters_on_the_list_means_no_convoy_of_fighters():
+    params = scenario_params("model.terms.expulsion_fraction=0", "model.terms.expulsion_floor=0")
+    runs, _, events = simulate(params, 40)
+    assert (runs["fighters_evacuated"] == 0).all()
+    assert "fighters" not in events or events.loc[events["event"] == "convoy", "fighters"].fillna(0).eq(0).all()
+
+
+def test_zero_buses_evacuate_no_one():
+    params = scenario_params("model.implementation.buses_per_convoy=0")
+    runs, _, _ = simulate(params, 40)
+    assert (runs["fighters_evacuated"] == 0).all()
