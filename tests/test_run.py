@@ -1,0 +1,73 @@
+"""The main job end to end, as a user runs it: tables, config, provenance, versions and report."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from sim.enums import Outcome
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = ROOT.parent / "shared" / "cases" / "syrian_sieges.yaml"
+RUN_COLUMNS = ["replicate", "seed", "outcome", "end_day", "fighters_killed", "fighters_evacuated",
+               "fighters_settled", "civilians_killed", "civilians_injured", "civilians_displaced",
+               "besieger_killed", "rounds", "breakdowns", "final_expulsion_fraction",
+               "final_weapons_handover", "final_besieger_entry"]
+
+
+@pytest.fixture(scope="module")
+def job(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    out = tmp_path_factory.mktemp("job") / "run"
+    proc = subprocess.run([sys.executable, "-m", "experiments.run", "replicates=6", "workers=2", "seed=11",
+                           "model.horizon_days=60", f"hydra.run.dir={out}"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return out, proc
+
+
+def test_job_ends_with_the_report_path(job):
+    out, proc = job
+    last = proc.stdout.strip().splitlines()[-1]
+    assert last == f"Interactive report: {out / 'report.html'}"
+    assert (out / "report.html").stat().st_size > 1_000_000, "plotly.js is embedded"
+    assert "Outcome probabilities (95% Wilson intervals)" in proc.stdout
+
+
+def test_job_writes_tidy_tables(job):
+    out, _ = job
+    runs = pd.read_parquet(out / "runs.parquet")
+    daily = pd.read_parquet(out / "daily.parquet")
+    events = pd.read_parquet(out / "events.parquet")
+    assert list(runs["replicate"]) == list(range(6))
+    assert set(RUN_COLUMNS) <= set(runs.columns)
+    assert set(runs["outcome"]) <= {o.value for o in Outcome}
+    assert runs["seed"].nunique() == 6
+    assert (daily.groupby("replicate")["day"].max() == runs.set_index("replicate")["end_day"]).all()
+    assert {"offer", "vote", "decision", "outcome"} <= set(events["event"])
+    votes = events[events["event"] == "vote"]
+    assert votes[["u_accept", "u_fight", "p_accept", "reason"]].notna().all().all()
+
+
+def test_job_records_config_seed_and_versions(job):
+    out, _ = job
+    meta = json.loads((out / "metadata.json").read_text())
+    assert meta["root_seed"] == 11 and meta["replicates"] == 6
+    assert meta["packages"]["mesa"].startswith("3.5")
+    assert meta["code_version"]
+    resolved = yaml.safe_load((out / "config_resolved.yaml").read_text())
+    assert resolved["model"]["horizon_days"] == 60
+    params = pd.read_csv(out / "parameters.csv")
+    assert params["provenance"].notna().all()
+    assert not list(out.glob(".*.tmp")), "no temporary files left behind"
+
+
+@pytest.mark.skipif(not CASES.exists(), reason="shared/ is not beside the checkout")
+def test_outcome_classes_are_those_of_the_case_file():
+    meta = yaml.safe_load(CASES.read_text())["meta"]
+    assert {o.value for o in Outcome} == set(meta["outcome_classes"])
