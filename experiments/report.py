@@ -467,10 +467,12 @@ def _timeline_figure(showcase: Showcase, outcome: str) -> go.Figure:
         lanes_of = [f"faction {_faction_id(f)}" for f in _col(rows, "faction")]
         lane_trace(rows, lanes_of, f"vote: {verdict}", colour, symbol, texts)
 
-    decisions = ev[kind == EventKind.DECISION.value]
+    decisions = ev[kind.isin([EventKind.DECISION.value, EventKind.DEAL.value])]
+    verdicts = np.where(_col(decisions, "event") == EventKind.DEAL.value, "implement",
+                        _col(decisions, "vote").astype(str))
     for verdict, colour, symbol in (("accept", "#2e8b57", "diamond"), ("reject", "#c0392b", "diamond-open"),
                                     ("implement", "#7b4fa3", "square")):
-        rows = decisions[_col(decisions, "vote").astype(str) == verdict]
+        rows = decisions[verdicts == verdict]
         texts = []
         for _, r in rows.iterrows():
             bits = [f"committee: <b>{verdict}</b>"]

@@ -146,13 +146,16 @@ class Mediator(mesa.Agent):
         m = self.model
         mp, tp = m.params.mediator, m.params.terms
         fraction = mediator_rules.revise_expulsion(terms.expulsion_fraction, counter, self.p_takeover,
-                                                   m.base_expulsion, tp.expulsion_floor,
+                                                   m.base_expulsion, m.base_expulsion * tp.expulsion_floor_share,
                                                    mp.concession_step, mp.hardening)
         return decisions.Terms(fraction, terms.weapons_handover, terms.besieger_entry)
 
     def offer(self, terms: decisions.Terms) -> decisions.Terms:
-        """Before each round the demand is raised to what the balance of power supports."""
+        """Before each round, when a takeover has become likely, the demand is raised to what the
+        balance of power supports; otherwise earlier concessions stand."""
         m = self.model
+        if self.p_takeover <= mediator_rules.HARDENING_THRESHOLD:
+            return terms
         demand = mediator_rules.power_expulsion(self.p_takeover, m.base_expulsion, m.params.mediator.hardening)
         if demand <= terms.expulsion_fraction:
             return terms

@@ -46,10 +46,13 @@ def escalation_ceiling(pressure: float, external_constraint: float, image_weight
     return ceiling
 
 
+HARDENING_THRESHOLD = 0.7  # assumption: demands harden once a takeover is more likely than not by a margin
+
+
 def power_expulsion(p_takeover: float, base: float, hardening: float) -> float:
     """The demand the balance of power supports: the base demand, rising towards full evacuation
-    as the besieger's chance of taking the district by force climbs above 0.7."""
-    return float(min(1.0, base + hardening * max(0.0, p_takeover - 0.7) / 0.3 * (1.0 - base)))
+    as the besieger's chance of taking the district by force climbs above HARDENING_THRESHOLD."""
+    return float(min(1.0, base + hardening * max(0.0, p_takeover - HARDENING_THRESHOLD) / (1.0 - HARDENING_THRESHOLD) * (1.0 - base)))
 
 
 def revise_expulsion(current: float, counter: float, p_takeover: float, base: float, floor: float,
@@ -60,7 +63,7 @@ def revise_expulsion(current: float, counter: float, p_takeover: float, base: fl
     when the besieger could take the district by force, the demand hardens instead (power_expulsion).
     """
     conceded = current - concession_step * max(0.0, current - counter)
-    hardened = power_expulsion(p_takeover, base, hardening) if p_takeover > 0.7 else 0.0
+    hardened = power_expulsion(p_takeover, base, hardening) if p_takeover > HARDENING_THRESHOLD else 0.0
     return float(min(1.0, max(floor, conceded, hardened)))
 
 

@@ -196,8 +196,9 @@ class TermsParams:
                                       "number'", 0, 1)
     expulsion_list: Optional[int] = param(None, "optional absolute number of wanted men; overrides "
                                           "expulsion_fraction when set", 0, 10_000_000, "fighters")
-    expulsion_floor: float = param(0.1, "assumption: the besieger never drops its demand below a "
-                                   "tenth of the fighters (Daraa realised ~14%, case file)", 0, 1)
+    expulsion_floor_share: float = param(0.5, f"{CASES}: Daraa's besieger demanded ~100 wanted men and "
+                                         "settled for 53-61 bused out: it concedes at most about half of its "
+                                         "opening demand", 0, 1, "share of the opening demand")
     weapons_handover: WeaponsHandover = param(WeaponsHandover.ALL, f"{ARTICLE}: 'the rest of the "
                                               "rebels would have to hand over their weapons'")
     besieger_entry: bool = param(True, f"{ARTICLE}: 'accept a resumption of regime control'")
@@ -335,9 +336,6 @@ def validate(params: ModelParams) -> ModelParams:
     if tp.expulsion_list is not None and tp.expulsion_list > fp.count:
         raise ParameterError("terms.expulsion_list", tp.expulsion_list,
                              f"at most fighters.count ({fp.count}): cannot expel more fighters than there are")
-    if tp.expulsion_floor > tp.expulsion_fraction:
-        raise ParameterError("terms.expulsion_floor", tp.expulsion_floor,
-                             f"at most terms.expulsion_fraction ({tp.expulsion_fraction})")
     if fp.factions > fp.count:
         raise ParameterError("fighters.factions", fp.factions,
                              f"at most fighters.count ({fp.count}): every faction needs a fighter")

@@ -26,7 +26,7 @@ BAD_INPUTS = [
     (["model.terms.expulsion_fraction=1.5"], "expulsion_fraction=1.5", "[0, 1]"),
     (["model.terms.expulsion_list=500"], "expulsion_list=500", "at most fighters.count (400)"),  # inconsistent
     (["model.fighters.count=10", "model.fighters.factions=15"], "factions=15", "at most fighters.count (10)"),
-    (["model.terms.expulsion_floor=0.5"], "expulsion_floor=0.5", "at most terms.expulsion_fraction"),
+    (["model.district.evacuation_point_row=12"], "evacuation_point_row=12", "below district.grid_height (10)"),
     (["replicates=0"], "replicates=0", ">= 1"),
     (["workers=-1"], "workers=-1", "0 (all cores)"),
     (["scenario=atlantis"], "scenario='atlantis'", "daraa_2021"),

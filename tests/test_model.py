@@ -22,8 +22,7 @@ VARIANTS = {
                  "model.district.grid_height=12"),
     "no_corridor_scarce_buses": ("model.civilians.corridor_open=false", "model.implementation.buses_per_convoy=1",
                                  "model.implementation.convoys_per_week=0.5"),
-    "trusting_generous": ("model.mediator.initial_credibility=0.9", "model.terms.expulsion_fraction=0.05",
-                          "model.terms.expulsion_floor=0.0"),
+    "trusting_generous": ("model.mediator.initial_credibility=0.9", "model.terms.expulsion_fraction=0.05"),
 }
 
 
@@ -120,8 +119,7 @@ def test_no_escalation_and_no_ground_combat_gives_no_takeover():
 
 def test_full_credibility_and_no_expulsion_settle_quickly():
     """A guarantee taken as certain and no one to expel: the fighters stay and settle within weeks."""
-    params = scenario_params("model.mediator.initial_credibility=1.0", "model.terms.expulsion_fraction=0",
-                             "model.terms.expulsion_floor=0")
+    params = scenario_params("model.mediator.initial_credibility=1.0", "model.terms.expulsion_fraction=0")
     runs, _, _ = simulate(params, 200)
     stay = int((runs["outcome"] == Outcome.SETTLEMENT_LOCAL_STAY.value).sum())
     lo, _ = wilson_interval(stay, len(runs))
@@ -132,7 +130,7 @@ def test_full_credibility_and_no_expulsion_settle_quickly():
 
 
 def test_no_fighters_on_the_list_means_no_convoy_of_fighters():
-    params = scenario_params("model.terms.expulsion_fraction=0", "model.terms.expulsion_floor=0")
+    params = scenario_params("model.terms.expulsion_fraction=0")
     runs, _, events = simulate(params, 40)
     assert (runs["fighters_evacuated"] == 0).all()
     assert "fighters" not in events or events.loc[events["event"] == "convoy", "fighters"].fillna(0).eq(0).all()

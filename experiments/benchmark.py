@@ -1,0 +1,93 @@
+"""Speed benchmark: `python -m experiments.benchmark` (console script `siege-benchmark`).
+
+Prints seconds per replicate of the default Daraa scenario beside Mesa's own Epstein civil-violence
+example at about the same number of agents and steps, replicates per second on all cores, and the
+cost of 50,000 civilians and of 4,000 fighters relative to the default. Figures, not assertions:
+timing belongs here, not in the unit tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from experiments.config import compose, to_run_config
+from experiments.replicates import resolve_workers, run_replicates
+from sim.model import SiegeModel
+from sim.params import ModelParams
+
+
+def epstein_seconds(agents: int = 400, steps: int = 120, repeats: int = 3) -> tuple[float, int]:
+    """Median wall time of Mesa's Epstein example with about `agents` agents for `steps` steps."""
+    from mesa.examples.advanced.epstein_civil_violence.model import EpsteinCivilViolence, EpsteinScenario
+
+    density = 0.7 + 0.074
+    side = round((agents / density) ** 0.5)
+    times, count = [], 0
+    for r in range(repeats):
+        model = EpsteinCivilViolence(width=side, height=side,
+                                     scenario=EpsteinScenario(rng=r, max_iters=steps + 10))
+        count = len(model.agents)
+        start = time.perf_counter()
+        for _ in range(steps):
+            model.step()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), count
+
+
+def siege_timing(params: ModelParams, replicates: int) -> tuple[float, float, float]:
+    """(seconds per replicate, milliseconds per simulated day, mean days) in this process."""
+    days = 0
+    start = time.perf_counter()
+    for r in range(replicates):
+        model = SiegeModel(params, root_seed=1, replicate=r).run()
+        days += model.day
+    elapsed = time.perf_counter() - start
+    return elapsed / replicates, 1000 * elapsed / days, days / replicates
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--replicates", type=int, default=40, help="replicates per single-process timing")
+    parser.add_argument("--pool-replicates", type=int, default=200, help="replicates for the all-cores timing")
+    args = parser.parse_args()
+
+    base = to_run_config(compose([])).model
+    many_civilians = to_run_config(compose(["model.civilians.count=50000"])).model
+    many_fighters = to_run_config(compose(["model.fighters.count=4000"])).model
+    full_horizon = to_run_config(compose(["model.mediator.max_escalation=SHELLING",
+                                          "model.besieger.probe_attacks_per_day=0",
+                                          "model.besieger.assault_attacks_per_day=0"])).model
+
+    epstein, agents = epstein_seconds()
+    per_rep, per_day, days = siege_timing(base, args.replicates)
+    _, per_day_120, days_120 = siege_timing(full_horizon, max(5, args.replicates // 4))
+    _, per_day_civ, _ = siege_timing(many_civilians, args.replicates)
+    _, per_day_fig, _ = siege_timing(many_fighters, max(5, args.replicates // 4))
+    workers = resolve_workers(0)
+    start = time.perf_counter()
+    run_replicates(base, 1, args.pool_replicates, workers=0)
+    pool_rate = args.pool_replicates / (time.perf_counter() - start)
+
+    rows = [
+        ("Mesa Epstein civil violence example", f"{agents} agents, 120 steps", f"{epstein:.3f} s"),
+        ("Siege, default Daraa replicate", f"400 fighters, mean {days:.0f} days", f"{per_rep:.4f} s"),
+        ("Siege, per simulated day", "default scenario", f"{per_day:.3f} ms"),
+        ("Siege, a full 120-day replicate", f"runs to the horizon ({days_120:.0f} days)",
+         f"{per_day_120 * days_120 / 1000:.4f} s"),
+        ("Speed-up over Epstein (120-day replicate)", "same agents and steps",
+         f"{epstein / (per_day_120 * days_120 / 1000):.1f}x"),
+        ("Replicates per second, all cores", f"{workers} workers, {args.pool_replicates} replicates",
+         f"{pool_rate:.1f} /s"),
+        ("50,000 civilians vs default", "cost per simulated day", f"{per_day_civ / per_day:.2f}x (aim <= 1.5x)"),
+        ("4,000 fighters vs default", "cost per simulated day", f"{per_day_fig / per_day:.2f}x (aim <= 10x)"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{width}}  {'setting':<36}  figure")
+    for name, setting, figure in rows:
+        print(f"{name:<{width}}  {setting:<36}  {figure}")
+
+
+if __name__ == "__main__":
+    main()
