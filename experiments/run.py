@@ -14,7 +14,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from experiments.config import ConfigError, RunConfig, compose, register, to_run_config
+from experiments.config import CONF_DIR, ConfigError, RunConfig, compose, register, to_run_config
 from experiments.outputs import write_outputs
 from experiments.replicates import run_replicates
 from experiments.summary import format_summary
@@ -33,7 +33,7 @@ def execute(run: RunConfig, out_dir: Path) -> Path | None:
     return report
 
 
-@hydra.main(config_path="../conf", config_name="config", version_base=None)
+@hydra.main(config_path=str(CONF_DIR), config_name="config", version_base=None)
 def hydra_job(cfg: DictConfig) -> None:
     """One Hydra job = one parameter point running all its replicates."""
     try:

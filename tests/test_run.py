@@ -71,3 +71,17 @@ def test_job_records_config_seed_and_versions(job):
 def test_outcome_classes_are_those_of_the_case_file():
     meta = yaml.safe_load(CASES.read_text())["meta"]
     assert {o.value for o in Outcome} == set(meta["outcome_classes"])
+
+
+def test_console_script_runs_from_any_folder(tmp_path):
+    """`siege-run` finds its configs wherever it is started (the package's conf/, not the cwd)."""
+    script = Path(sys.executable).parent / "siege-run"
+    if not script.exists():
+        pytest.skip("console script not installed (pip install -e . creates it)")
+    out = tmp_path / "run"
+    proc = subprocess.run([str(script), "replicates=2", "report=false", "progress=false",
+                           "model.horizon_days=20", f"hydra.run.dir={out}"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert len(pd.read_parquet(out / "runs.parquet")) == 2
+    assert not (out / "report.html").exists()
