@@ -144,6 +144,9 @@ class SiegeModel(mesa.Model):
         militia_level, violated = self.militia.level_today(ceiling, self.phase, rng)
         level = max(army_level, militia_level)
         self.tally.level = level
+        if self.phase == Phase.SIEGE:
+            # attacks from opposition towns outside the district raise the besieger's cost (second front)
+            self._besieger_losses(int(rng.poisson(self.params.besieger.second_front_losses)))
         if violated:
             self.tally.violations += 1
             self.log(EventKind.VIOLATION, actor="militia", level=level.name,

@@ -1,0 +1,95 @@
+"""docs/ODD.md must not drift from the code: its generated parameter table equals the one rendered
+from sim/params.py, it names every parameter and module constant, and section 3 walks through
+every call of SiegeModel.step in the order the code makes them."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+from omegaconf import OmegaConf
+
+import sim.model
+from experiments.odd_table import ODD_PATH, parameter_markdown, split_document
+from sim.model import SiegeModel
+from sim.params import ModelParams, iter_leaves
+
+FIX = "run `python -m experiments.odd_table` to regenerate it"
+DARAA = Path(__file__).resolve().parent.parent / "conf" / "scenario" / "daraa_2021.yaml"
+
+
+@pytest.fixture(scope="module")
+def odd() -> str:
+    return ODD_PATH.read_text(encoding="utf-8")
+
+
+def step_calls() -> list[str]:
+    """Names of the functions and methods called in SiegeModel.step, in source order."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(SiegeModel.step)))
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
+    calls.sort(key=lambda node: (node.lineno, node.col_offset))
+    names = []
+    for node in calls:
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def mentions(text: str, name: str) -> re.Match | None:
+    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", text)
+
+
+def test_parameter_table_is_current(odd):
+    _, block, _ = split_document(odd)
+    assert block == parameter_markdown(), f"docs/ODD.md's parameter table is out of date: {FIX}"
+
+
+def test_every_parameter_path_is_in_the_odd(odd):
+    missing = [path for path, _, _ in iter_leaves(ModelParams()) if f"`{path}`" not in odd]
+    assert not missing, f"parameters missing from docs/ODD.md: {missing}; {FIX}"
+
+
+def test_step_calls_are_found():
+    calls = step_calls()
+    assert {"assess", "besiege", "negotiate", "implement", "check_outcome", "record_day"} <= set(calls), calls
+
+
+def test_every_method_called_in_step_is_in_the_odd(odd):
+    missing = [name for name in step_calls() if not mentions(odd, name)]
+    assert not missing, f"docs/ODD.md does not mention these calls of SiegeModel.step: {missing}"
+
+
+def test_section_3_follows_the_order_of_step(odd):
+    start = odd.index("## 3. Process overview")
+    section = odd[start:odd.index("## 4.", start)]
+    positions = {}
+    for name in step_calls():
+        found = mentions(section, name)
+        assert found, f"section 3 of docs/ODD.md does not mention `{name}`, called in SiegeModel.step"
+        positions[name] = found.start()
+    order = sorted(positions, key=positions.get)
+    assert order == step_calls(), (f"section 3 of docs/ODD.md names the day's calls in the order {order}, "
+                                   f"but SiegeModel.step calls them in the order {step_calls()}")
+
+
+def test_model_constants_are_in_the_odd(odd):
+    constants = [name for name, value in vars(sim.model).items()
+                 if name.isupper() and isinstance(value, (int, float))]
+    assert constants, "expected module constants in sim/model.py"
+    missing = [name for name in constants if not mentions(odd, name)]
+    assert not missing, f"module constants of sim/model.py missing from docs/ODD.md (section 7.9): {missing}"
+
+
+def test_daraa_overrides_are_listed(odd):
+    start = odd.index("### 6.2")
+    section = odd[start:odd.index("## 7.", start)]
+    provenance = OmegaConf.to_container(OmegaConf.load(DARAA))["provenance"]
+    missing = [key.removeprefix("model.") for key in provenance
+               if f"`{key.removeprefix('model.')}`" not in section]
+    assert not missing, f"Daraa overrides missing from docs/ODD.md section 6.2: {missing}"
