@@ -130,7 +130,8 @@ def test_full_credibility_and_no_expulsion_settle_quickly():
 
 
 def test_no_fighters_on_the_list_means_no_convoy_of_fighters():
-    params = scenario_params("model.terms.expulsion_fraction=0")
+    """No opening demand and demands that never harden with power: no one is bused out."""
+    params = scenario_params("model.terms.expulsion_fraction=0", "model.mediator.hardening=0")
     runs, _, events = simulate(params, 40)
     assert (runs["fighters_evacuated"] == 0).all()
     assert "fighters" not in events or events.loc[events["event"] == "convoy", "fighters"].fillna(0).eq(0).all()
