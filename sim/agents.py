@@ -82,7 +82,8 @@ class BesiegerCommand(mesa.Agent):
         if self.strength <= 0:
             return Escalation.NONE, False
         p = self.model.params.besieger
-        hazard = p.militia_violation_hazard * (1.0 - self.restraint) / 0.5
+        # the hazard is the militia's at its own restraint; a more restrained command breaks less often
+        hazard = p.militia_violation_hazard * (1.0 - self.restraint) / max(1.0 - p.militia_restraint, 1e-9)
         if phase == Phase.SIEGE:
             if self.kind == BesiegerKind.MILITIA and ceiling < Escalation.FULL_ASSAULT and rng.random() < hazard:
                 return Escalation(ceiling + 1), True

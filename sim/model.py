@@ -140,18 +140,22 @@ class SiegeModel(mesa.Model):
     # ------------------------------------------------------------------ 2-3. combat and harm
     def besiege(self, ceiling: Escalation) -> None:
         rng = self.streams.combat
-        army_level, _ = self.army.level_today(ceiling, self.phase, rng)
-        militia_level, violated = self.militia.level_today(ceiling, self.phase, rng)
-        level = max(army_level, militia_level)
+        levels = []
+        for command in (self.army, self.militia):
+            level, violated = command.level_today(ceiling, self.phase, rng)
+            levels.append(level)
+            if violated:
+                # only a breach of a deal's ceasefire counts against the deal (not a breach of the
+                # ceiling earlier on the day a deal is struck)
+                self.tally.violations += self.phase != Phase.SIEGE
+                self.log(EventKind.VIOLATION, actor=command.kind.value, level=level.name,
+                         detail="shelled during a ceasefire" if self.phase != Phase.SIEGE
+                         else "escalated above the ceiling")
+        level = max(levels)
         self.tally.level = level
         if self.phase == Phase.SIEGE:
             # attacks from opposition towns outside the district raise the besieger's cost (second front)
             self._besieger_losses(int(rng.poisson(self.params.besieger.second_front_losses)))
-        if violated:
-            self.tally.violations += 1
-            self.log(EventKind.VIOLATION, actor="militia", level=level.name,
-                     detail="shelled during a ceasefire" if self.phase != Phase.SIEGE
-                     else "escalated above the ceiling")
         if level == Escalation.NONE:
             return
         cp = self.params.combat
@@ -428,7 +432,8 @@ class SiegeModel(mesa.Model):
         spoil = self.params.negotiation.spoil_threshold
         spoilers = [v.faction for v in votes if not v.yes and v.u_accept - v.u_fight < -spoil]
         self.deal = Deal(day=self.day, terms=self.terms, inside_at_deal=int(f.inside().sum()), spoilers=spoilers,
-                         next_convoy_day=self.day + 1)
+                         next_convoy_day=self.day + 1 if self.params.implementation.convoys_per_week > 0
+                         else float("inf"))
         self.phase = Phase.IMPLEMENTATION
         self.log(EventKind.DEAL, actor="committee", listed=size, spoilers=len(spoilers),
                  expulsion_fraction=self.terms.expulsion_fraction)
