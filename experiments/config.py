@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -31,6 +32,8 @@ class RunConfig:
     progress: bool = True
     model: ModelParams = field(default_factory=ModelParams)
     provenance: dict[str, str] = field(default_factory=dict)
+    experiment: str = ""        # set by conf/experiment/*.yaml
+    reference: dict[str, str] = field(default_factory=dict)  # a sweep's point of comparison (paired differences)
 
 
 class ConfigError(ValueError):
@@ -58,7 +61,7 @@ SCHEMA_PATHS = _schema_paths(RunConfig())
 
 def check_key(key: str) -> None:
     """Raise ConfigError for an override key the schema does not know, suggesting the closest."""
-    if key in SCHEMA_PATHS or key.startswith("provenance.") or key.startswith("hydra"):
+    if key in SCHEMA_PATHS or key.startswith(("provenance.", "reference.", "hydra")):
         return
     parent = key.rsplit(".", 1)[0] if "." in key else ""
     siblings = sorted(p for p in SCHEMA_PATHS if p.rsplit(".", 1)[0] == parent and "." in p) if parent else sorted(
@@ -72,11 +75,13 @@ def check_key(key: str) -> None:
 def to_run_config(cfg: DictConfig) -> RunConfig:
     """Merge a composed config into a fresh structured schema (so `+key=value` cannot slip past),
     convert it to dataclasses and validate ranges and consistency."""
-    plain = OmegaConf.to_container(cfg, resolve=True)
+    raw = OmegaConf.to_container(cfg, resolve=False)
+    if isinstance(raw, dict):
+        raw.pop("hydra", None)  # Hydra's own node, with interpolations only a running job can resolve
+    plain = OmegaConf.to_container(OmegaConf.create(raw), resolve=True)
     if isinstance(plain, dict):
-        plain.pop("hydra", None)
         for key in _flatten(plain):
-            if not key.startswith("provenance"):
+            if not key.startswith(("provenance", "reference")):
                 check_key(key)
     try:
         merged = OmegaConf.merge(OmegaConf.structured(RunConfig), plain)
@@ -104,7 +109,7 @@ def _flatten(tree: dict, prefix: str = "") -> list[str]:
     keys = []
     for k, v in tree.items():
         path = f"{prefix}{k}"
-        if isinstance(v, dict) and path != "provenance":
+        if isinstance(v, dict) and path not in ("provenance", "reference"):
             keys.extend(_flatten(v, path + "."))
         else:
             keys.append(path)
@@ -134,11 +139,12 @@ def _omegaconf_message(exc: OmegaConfBaseException) -> str:
     return f"{key}={value!r} is not allowed: {_expected(key)} ({reason})"
 
 
-def scenario_names() -> list[str]:
-    return sorted(p.stem for p in (CONF_DIR / "scenario").glob("*.yaml"))
+def group_options(group: str) -> list[str]:
+    """The configs available in a config group folder (scenario, experiment)."""
+    return sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
 
 
-def compose(overrides: list[str]) -> DictConfig:
+def compose(overrides: list[str], with_hydra: bool = False) -> DictConfig:
     """Compose the run config as Hydra would, without starting a Hydra run (used for early checks)."""
     from hydra import compose as hydra_compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
@@ -154,15 +160,16 @@ def compose(overrides: list[str]) -> DictConfig:
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None):
-            return hydra_compose(config_name="config", overrides=overrides)
+            return hydra_compose(config_name="config", overrides=overrides, return_hydra_config=with_hydra)
     except HydraException as exc:
         cause = exc.__cause__ if isinstance(exc.__cause__, OmegaConfBaseException) else None
         if cause is not None:
             raise ConfigError(_omegaconf_message(cause)) from None
         message = str(exc).splitlines()[0]
-        if "scenario/" in message:
-            bad = next((o.split("=", 1)[1] for o in overrides if o.startswith("scenario=")), "?")
-            message = f"scenario={bad!r} is not allowed: one of {', '.join(scenario_names())}"
+        missing = re.search(r"Could not find '(\w+)/([^']*)'", message)
+        if missing:
+            group, bad = missing.groups()
+            message = f"{group}={bad!r} is not allowed: one of {', '.join(group_options(group))}"
         raise ConfigError(message) from None
     finally:
         GlobalHydra.instance().clear()

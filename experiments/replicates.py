@@ -4,11 +4,13 @@ bit whatever the number of workers."""
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from typing import Callable
 
 import pandas as pd
 from tqdm import tqdm
@@ -55,28 +57,55 @@ def resolve_workers(workers: int) -> int:
         return os.cpu_count() or 1
 
 
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+
+
+def shared_pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool kept for the life of the process, so the jobs of a sweep run in one process
+    reuse warm workers instead of paying for new ones at every parameter point.
+
+    forkserver: forking a process that already runs BLAS or Arrow threads can deadlock; scripts that
+    call this need the usual `if __name__ == "__main__":` guard.
+    """
+    pool = _POOLS.get(workers)
+    if pool is None:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["sim.runner"])
+        pool = _POOLS[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return pool
+
+
+@atexit.register
+def _shutdown_pools() -> None:
+    for pool in _POOLS.values():
+        pool.shutdown(cancel_futures=True)
+    _POOLS.clear()
+
+
 def run_replicates(params: ModelParams, root_seed: int, replicates: int, workers: int = 0,
-                   progress: bool = False) -> Tables:
-    """Simulate replicates 0..n-1 on `workers` processes (1 = in this process), in replicate order."""
+                   progress: bool = False, on_progress: Callable[[int], None] | None = None) -> Tables:
+    """Simulate replicates 0..n-1 on `workers` processes (1 = in this process), in replicate order.
+    `on_progress(k)` is called as each block of k replicates finishes (for sweep-wide progress)."""
     workers = min(resolve_workers(workers), replicates)
     bar = tqdm(total=replicates, desc="replicates", unit="rep", disable=not progress, file=sys.stderr)
     chunk = max(1, min(25, replicates // (workers * 4)))
     chunks = [list(range(i, min(i + chunk, replicates))) for i in range(0, replicates, chunk)]
     done: dict[int, Tables] = {}
+
+    def finished(i: int, tables: Tables) -> None:
+        done[i] = tables
+        bar.update(len(chunks[i]))
+        if on_progress is not None:
+            on_progress(len(chunks[i]))
+
     if workers <= 1:
         for i, c in enumerate(chunks):
-            done[i] = _run_chunk(params, root_seed, c)
-            bar.update(len(c))
+            finished(i, _run_chunk(params, root_seed, c))
     else:
-        # forkserver: forking a process that already runs BLAS or Arrow threads can deadlock; scripts
-        # that call this need the usual `if __name__ == "__main__":` guard.
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["sim.runner"])
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = {pool.submit(_run_chunk, params, root_seed, c): i for i, c in enumerate(chunks)}
-            for future in as_completed(futures):
-                done[futures[future]] = future.result()
-                bar.update(len(chunks[futures[future]]))
+        pool = shared_pool(workers)
+        futures = {pool.submit(_run_chunk, params, root_seed, c): i for i, c in enumerate(chunks)}
+        for future in as_completed(futures):
+            finished(futures[future], future.result())
     bar.close()
     ordered = [done[i] for i in range(len(chunks))]
     return Tables(runs=_concat([t.runs for t in ordered]), daily=_concat([t.daily for t in ordered]),

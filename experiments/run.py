@@ -12,12 +12,15 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from experiments.config import CONF_DIR, ConfigError, RunConfig, compose, register, to_run_config
+from experiments import sweep
 from experiments.outputs import write_outputs
 from experiments.replicates import run_replicates
 from experiments.summary import format_summary
+from experiments.sweep import SweepProgress
 
 register()
 
@@ -35,22 +38,62 @@ def execute(run: RunConfig, out_dir: Path) -> Path | None:
 
 @hydra.main(config_path=str(CONF_DIR), config_name="config", version_base=None)
 def hydra_job(cfg: DictConfig) -> None:
-    """One Hydra job = one parameter point running all its replicates."""
+    """One Hydra job = one parameter point running all its replicates. In a sweep, a point already
+    finished is skipped (resume), and a point that fails is recorded and the sweep goes on."""
     try:
         run = to_run_config(cfg)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO under Hydra's logging
-    execute(run, Path(HydraConfig.get().runtime.output_dir))
+    hydra_cfg = HydraConfig.get()
+    out_dir = Path(hydra_cfg.runtime.output_dir)
+    if hydra_cfg.mode != RunMode.MULTIRUN:
+        execute(run, out_dir)
+        return
+    run_point(run, out_dir, list(hydra_cfg.overrides.task), hydra_cfg.job.num)
+
+
+def run_point(run: RunConfig, out_dir: Path, overrides: list[str], job_num: int) -> str:
+    """One point of a sweep: skipped if already finished (resume), its failure recorded rather than
+    raised (the sweep goes on), its status written last. Returns 'skipped', 'done' or 'failed'."""
+    if sweep.finished(out_dir, run):
+        print(f"[point {job_num}] already finished, skipped: {' '.join(overrides)}")
+        SweepProgress.update(run.replicates)
+        return "skipped"
+    sweep.write_point(out_dir, run, overrides)
+    try:
+        tables = run_replicates(run.model, run.seed, run.replicates, run.workers,
+                                progress=run.progress and SweepProgress.bar is None,
+                                on_progress=SweepProgress.update)
+        write_outputs(out_dir, run, tables.runs, tables.daily, tables.events)
+    except Exception as exc:  # a failing point is recorded; the sweep goes on
+        sweep.write_status(out_dir, run, exc)
+        print(f"[point {job_num}] FAILED ({sweep.describe_failure(exc)}): {' '.join(overrides)}", file=sys.stderr)
+        return "failed"
+    sweep.write_status(out_dir, run)
+    return "done"
 
 
 def precheck(argv: list[str]) -> None:
-    """Compose and validate before Hydra creates any output folder (single runs only; a sweep's
-    points are checked one by one inside their jobs)."""
-    if any(a in ("-m", "--multirun") for a in argv) or any(a.startswith("-") for a in argv):
+    """Compose and validate before Hydra creates any output folder: a single run's point, or every
+    value of every axis of a sweep. Runs with other Hydra flags (--cfg, --help, ...) are left to Hydra."""
+    flags = [a for a in argv if a.startswith("-")]
+    if any(f not in ("-m", "--multirun") for f in flags):
         return
-    to_run_config(compose(argv))
+    overrides = [a for a in argv if not a.startswith("-")]
+    plain = [o for o in overrides if not _is_sweep(o)]
+    mode = compose(plain, with_hydra=True).hydra.get("mode")
+    if flags or mode == RunMode.MULTIRUN or len(plain) != len(overrides):
+        sweep.check_sweep(argv)
+    else:
+        to_run_config(compose(overrides))
+
+
+def _is_sweep(override: str) -> bool:
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    return OverridesParser.create().parse_override(override).is_sweep_override()
 
 
 def main() -> None:

@@ -1,0 +1,153 @@
+"""Sweeps: one Hydra job per parameter point, each running its replicates. This module holds what a
+job needs to be resumable and robust (its identity, status markers, failure records), the early
+check of every sweep value, sweep-wide progress, and the Hydra callback that aggregates the sweep.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import traceback
+from pathlib import Path
+from typing import Any
+
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, OmegaConf
+from tqdm import tqdm
+
+from experiments.config import ConfigError, RunConfig, compose, to_run_config
+from experiments.files import atomic_write
+
+STATUS_FILE = "status.json"
+POINT_FILE = "point.json"
+# Fields that change how a job runs, not what it computes: they stay out of a point's identity.
+NOT_IDENTITY = ("workers", "progress", "report")
+
+
+def point_hash(run: RunConfig) -> str:
+    """Identity of a point's results: every parameter, replicate count and seed, and the code version
+    (results from other code are redone, not mixed in)."""
+    from experiments.outputs import code_version
+
+    tree = OmegaConf.to_container(OmegaConf.structured(run), enum_to_str=True)
+    for key in NOT_IDENTITY:
+        tree.pop(key, None)
+    tree["code_version"] = code_version()
+    return hashlib.sha256(json.dumps(tree, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def finished(out_dir: Path, run: RunConfig) -> bool:
+    """True when this job folder already holds the complete results of exactly this point."""
+    path = out_dir / STATUS_FILE
+    if not path.exists():
+        return False
+    try:
+        status = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return False
+    return status.get("status") == "done" and status.get("hash") == point_hash(run)
+
+
+def write_point(out_dir: Path, run: RunConfig, overrides: list[str]) -> None:
+    """Record which point this job is: its task overrides (the sweep axes) and its identity."""
+    point = {"overrides": overrides, "hash": point_hash(run), "replicates": run.replicates, "seed": run.seed,
+             "scenario": run.scenario_name, "reference": dict(run.reference)}
+    atomic_write(out_dir / POINT_FILE, lambda p: p.write_text(json.dumps(point, indent=2)))
+
+
+def write_status(out_dir: Path, run: RunConfig, error: BaseException | None = None) -> None:
+    """Written last: 'done' marks a complete point, 'failed' records the error and lets the sweep go on."""
+    status: dict[str, Any] = {"status": "done" if error is None else "failed", "hash": point_hash(run)}
+    if error is not None:
+        status["error"] = f"{type(error).__name__}: {error}"
+        status["traceback"] = "".join(traceback.format_exception(error))
+    atomic_write(out_dir / STATUS_FILE, lambda p: p.write_text(json.dumps(status, indent=2)))
+
+
+def sweep_axes(overrides: list[str], sweeper_params: dict[str, Any] | None) -> dict[str, list[str]]:
+    """The sweep's axes and their values, from the config's `hydra.sweeper.params` and from
+    command-line sweep overrides (`key=a,b,c`, `key=range(...)`), as Hydra's basic sweeper sees them."""
+    parser = OverridesParser.create()
+    axes: dict[str, list[str]] = {}
+    texts = [f"{k}={v}" for k, v in (sweeper_params or {}).items()] + list(overrides)
+    for override in parser.parse_overrides(texts):
+        if override.is_sweep_override():
+            axes[override.get_key_element()] = [str(v) for v in override.sweep_string_iterator()]
+        elif override.get_key_element() in axes:
+            axes.pop(override.get_key_element())  # a plain command-line value replaces a config axis
+    return axes
+
+
+def check_sweep(argv: list[str]) -> dict[str, list[str]]:
+    """Validate a sweep before any job starts: the base point, then every value of every axis on its
+    own (not the whole cross product). Returns the axes."""
+    overrides = [a for a in argv if not a.startswith("-")]
+    parser = OverridesParser.create()
+    plain = [o.input_line for o in parser.parse_overrides(overrides) if not o.is_sweep_override()]
+    cfg = compose(plain, with_hydra=True)
+    axes = sweep_axes(overrides, _params(cfg.hydra.sweeper))
+    first = [f"{k}={values[0]}" for k, values in axes.items()]
+    to_run_config(compose(plain + first))
+    for key, values in axes.items():
+        for value in values[1:]:
+            to_run_config(compose(plain + first + [f"{key}={value}"]))
+    return axes
+
+
+def _params(sweeper: DictConfig) -> dict[str, Any]:
+    """The sweeper's `params` block as a plain dict (empty when the config sets none)."""
+    params = sweeper.get("params")
+    return {} if params is None else dict(OmegaConf.to_container(params))
+
+
+def count_points(axes: dict[str, list[str]]) -> int:
+    return len(list(itertools.product(*axes.values()))) if axes else 1
+
+
+class SweepProgress:
+    """One progress bar over all points and replicates of a sweep run in this process."""
+
+    bar: tqdm | None = None
+
+    @classmethod
+    def start(cls, total: int) -> None:
+        cls.bar = tqdm(total=total, desc="sweep", unit="rep", smoothing=0.05)
+
+    @classmethod
+    def update(cls, n: int) -> None:
+        if cls.bar is not None:
+            cls.bar.update(n)
+
+    @classmethod
+    def close(cls) -> None:
+        if cls.bar is not None:
+            cls.bar.close()
+        cls.bar = None
+
+
+class SweepCallback(Callback):
+    """Hydra callback: a progress bar over the sweep, and aggregation when the sweep ends."""
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        task = list(config.hydra.overrides.task)
+        params = _params(config.hydra.sweeper)
+        replicates = int(config.get("replicates", 1))
+        if config.get("progress", True):
+            SweepProgress.start(count_points(sweep_axes(task, params)) * replicates)
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        from experiments.analyse import analyse
+
+        SweepProgress.close()
+        result = analyse(Path(config.hydra.sweep.dir))
+        print(result.message)
+
+
+def describe_failure(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}".splitlines()[0]
+
+
+__all__ = ["ConfigError", "SweepCallback", "check_sweep", "finished", "point_hash", "write_point",
+           "write_status"]

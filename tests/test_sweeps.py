@@ -1,0 +1,186 @@
+"""Sweeps: every experiment config runs in tiny form; aggregation gives known numbers on hand-made
+tables; an interrupted sweep resumes to the same summary; the launcher and the worker count do not
+change the summary; a failing point is recorded and the sweep goes on."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from hydra.types import RunMode
+
+from experiments.analyse import analyse
+from experiments.config import CONF_DIR, compose, to_run_config
+from experiments.run import run_point
+from experiments.summary import wilson_interval
+from experiments.sweep import STATUS_FILE, sweep_axes, _params
+
+ROOT = Path(__file__).resolve().parent.parent
+EXPERIMENTS = sorted(p.stem for p in (CONF_DIR / "experiment").glob("*.yaml"))
+TINY = ["replicates=3", "model.horizon_days=40", "progress=false", "workers=1"]
+
+
+def sweep(sweep_dir: Path, *overrides: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    proc = subprocess.run([sys.executable, "-m", "experiments.run", *overrides, f"hydra.sweep.dir={sweep_dir}"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc
+
+
+def tiny_axes(experiment: str) -> list[str]:
+    """The experiment's own axes cut to their first two values."""
+    cfg = compose([f"+experiment={experiment}"], with_hydra=True)
+    axes = sweep_axes([], _params(cfg.hydra.sweeper))
+    assert axes, f"{experiment} sweeps nothing"
+    return [f"{key}={','.join(values[:2])}" for key, values in axes.items()]
+
+
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+def test_every_experiment_config_runs_in_tiny_form(tmp_path, experiment):
+    proc = sweep(tmp_path, f"+experiment={experiment}", *TINY, *tiny_axes(experiment))
+    summary = pd.read_csv(tmp_path / "sweep_summary.csv")
+    points = 2 ** len(tiny_axes(experiment))
+    assert len(summary) == points and (summary["status"] == "done").all()
+    assert (summary["n"] == 3).all()
+    assert (tmp_path / "sweep_report.html").exists()
+    assert "Sweep report:" in proc.stdout
+    assert len(pd.read_parquet(tmp_path / "sweep_runs.parquet")) == 3 * points
+
+
+def test_every_experiment_sets_a_multirun_a_reference_and_a_fixed_sweep_dir():
+    for experiment in EXPERIMENTS:
+        cfg = compose([f"+experiment={experiment}"], with_hydra=True)
+        assert cfg.hydra.mode == RunMode.MULTIRUN
+        assert "${now:" not in (CONF_DIR / "experiment" / f"{experiment}.yaml").read_text()
+        run = to_run_config(cfg)
+        assert run.experiment == experiment and run.reference
+        axes = sweep_axes([], _params(cfg.hydra.sweeper))
+        assert set(run.reference) <= set(axes), "the reference point lies on the sweep's axes"
+
+
+# ------------------------------------------------------------------ aggregation on hand-made tables
+def _fake_point(root: Path, name: str, overrides: list[str], outcomes: list[str], end_days: list[int],
+                status: str = "done") -> None:
+    job = root / name
+    job.mkdir(parents=True)
+    (job / "point.json").write_text(json.dumps({"overrides": overrides, "hash": "h", "replicates": len(outcomes),
+                                                "seed": 1, "scenario": "x", "reference": {"a": "1"}}))
+    (job / STATUS_FILE).write_text(json.dumps({"status": status, "hash": "h", "error": "boom" if status == "failed" else ""}))
+    if status == "done":
+        n = len(outcomes)
+        runs = pd.DataFrame({"replicate": range(n), "outcome": outcomes, "end_day": end_days,
+                             **{c: np.arange(n) * (2 if "2" in overrides[0] else 1)
+                                for c in ["civilians_killed", "civilians_injured", "civilians_displaced",
+                                          "fighters_killed", "fighters_evacuated", "besieger_killed", "breakdowns"]}})
+        runs.to_parquet(job / "runs.parquet")
+
+
+def test_aggregation_gives_known_probabilities_intervals_and_paired_differences(tmp_path):
+    partial, takeover = "negotiated_partial_evacuation", "military_takeover"
+    _fake_point(tmp_path, "0", ["a=1"], [partial] * 8 + [takeover] * 2, [50] * 10)
+    _fake_point(tmp_path, "1", ["a=2"], [partial] * 5 + [takeover] * 5, [60] * 10)
+    _fake_point(tmp_path, "2", ["a=3"], [], [], status="failed")
+    result = analyse(tmp_path, report=False)
+    s = result.summary.set_index("point")
+    assert result.axes == ["a"]
+    assert s.loc["0", f"p_{partial}"] == pytest.approx(0.8)
+    assert (s.loc["0", f"p_{partial}_lo"], s.loc["0", f"p_{partial}_hi"]) == pytest.approx(wilson_interval(8, 10))
+    assert s.loc["1", f"p_{takeover}"] == pytest.approx(0.5)
+    assert s.loc["0", "is_reference"] and not s.loc["1", "is_reference"]
+    assert s.loc["1", "diff_end_day"] == pytest.approx(10.0)
+    assert s.loc["1", "diff_end_day_lo"] == pytest.approx(10.0) and s.loc["1", "diff_end_day_hi"] == pytest.approx(10.0)
+    assert s.loc["1", f"diff_p_{takeover}"] == pytest.approx(0.3)
+    assert s.loc["1", "end_day_median"] == 60
+    assert s.loc["2", "status"] == "failed" and s.loc["2", "n"] == 0
+    assert "point 2 failed: boom" in result.message
+    assert (tmp_path / "sweep_summary.csv").exists() and (tmp_path / "sweep_runs.parquet").exists()
+    again = analyse(tmp_path, reference={"a": "2"}, report=False).summary.set_index("point")
+    assert again.loc["1", "is_reference"] and again.loc["0", "diff_end_day"] == pytest.approx(-10.0)
+
+
+# ------------------------------------------------------------------ resume and robustness
+RESUME = ["+experiment=guarantee_credibility", "model.mediator.initial_credibility=0.2,0.5,0.8",
+          "replicates=6", "model.horizon_days=60", "progress=false", "workers=1"]
+
+
+def _summary(sweep_dir: Path) -> pd.DataFrame:
+    return pd.read_parquet(sweep_dir / "sweep_summary.parquet").sort_values("point").reset_index(drop=True)
+
+
+def test_killed_sweep_resumes_to_the_same_summary(tmp_path):
+    full, broken = tmp_path / "full", tmp_path / "broken"
+    sweep(full, *RESUME)
+    proc = subprocess.Popen([sys.executable, "-m", "experiments.run", *RESUME, f"hydra.sweep.dir={broken}"],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 300
+    while not (broken / "0" / STATUS_FILE).exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert (broken / "0" / STATUS_FILE).exists(), "the first point finished before the kill"
+    assert not (broken / "sweep_summary.parquet").exists(), "killed before the end"
+    (broken / "1" / STATUS_FILE).unlink(missing_ok=True)  # a half-done point must be redone
+    resumed = sweep(broken, *RESUME)
+    assert "[point 0] already finished, skipped" in resumed.stdout
+    assert_frame_equal(_summary(full), _summary(broken))
+
+
+def test_failed_point_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
+    import experiments.run as job
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("simulated failure")
+
+    base = ["replicates=2", "model.horizon_days=20", "progress=false", "workers=1"]
+    statuses = []
+    for num, cred in enumerate(["0.2", "0.5", "0.8"]):
+        overrides = [f"model.mediator.initial_credibility={cred}"]
+        run = to_run_config(compose(base + overrides))
+        with monkeypatch.context() as m:
+            if cred == "0.5":
+                m.setattr(job, "run_replicates", boom)
+            statuses.append(run_point(run, tmp_path / str(num), overrides, num))
+    assert statuses == ["done", "failed", "done"]
+    failure = json.loads((tmp_path / "1" / STATUS_FILE).read_text())
+    assert failure["status"] == "failed" and "simulated failure" in failure["error"]
+    result = analyse(tmp_path, report=False)
+    assert list(result.failed["point"]) == ["1"]
+    assert "point 1 failed: RuntimeError: simulated failure" in result.message
+    # re-running retries the failed point and skips the finished ones
+    run = to_run_config(compose(base + ["model.mediator.initial_credibility=0.2"]))
+    assert run_point(run, tmp_path / "0", ["model.mediator.initial_credibility=0.2"], 0) == "skipped"
+
+
+# ------------------------------------------------------------------ same summary whatever the launcher
+LAUNCHERS = {
+    "basic, 1 worker": ["workers=1"],
+    "basic, 2 workers": ["workers=2"],
+    "joblib": ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "workers=1"],
+    "submitit local": ["hydra/launcher=submitit_local", "workers=1"],
+    "ray local cluster": ["hydra/launcher=ray", "workers=1"],
+}
+SMALL = ["+experiment=expulsion_x_air_cover", "model.terms.expulsion_fraction=0.25,0.5",
+         "model.mediator.air_cover=WITHHELD,GRANTED", "replicates=4", "model.horizon_days=60", "progress=false"]
+
+
+@pytest.fixture(scope="module")
+def reference_summary(tmp_path_factory) -> pd.DataFrame:
+    out = tmp_path_factory.mktemp("launchers") / "basic"
+    sweep(out, *SMALL, "workers=1")
+    return _summary(out)
+
+
+@pytest.mark.parametrize("launcher", sorted(LAUNCHERS))
+def test_same_summary_whatever_the_launcher_and_workers(tmp_path, reference_summary, launcher):
+    sweep(tmp_path, *SMALL, *LAUNCHERS[launcher])
+    assert_frame_equal(reference_summary, _summary(tmp_path))
