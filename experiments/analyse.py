@@ -61,7 +61,9 @@ def collect(sweep_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]
             status = {"status": "unfinished"}
         overrides = _parse_overrides(point["overrides"])
         reference = reference or point.get("reference", {})
-        row = {"point": job.name, "status": status["status"], "error": status.get("error", ""),
+        error = status.get("error", "") or ("no status recorded: interrupted, or still running"
+                                             if status["status"] == "unfinished" else "")
+        row = {"point": job.name, "status": status["status"], "error": error,
                "replicates": point["replicates"], **overrides}
         points.append(row)
         if status["status"] == "done":
@@ -118,7 +120,7 @@ def summarise(points: pd.DataFrame, runs: pd.DataFrame, reference: dict[str, str
         row["n"] = n
         for outcome in Outcome:
             k = int((sub["outcome"] == outcome.value).sum()) if n else 0
-            lo, hi = wilson_interval(k, n)
+            lo, hi = wilson_interval(k, n) if n else (float("nan"), float("nan"))
             row[f"p_{outcome.value}"] = k / n if n else float("nan")
             row[f"p_{outcome.value}_lo"], row[f"p_{outcome.value}_hi"] = lo, hi
         for measure in MEDIAN_MEASURES:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from pathlib import Path
 
 from experiments.config import compose, to_run_config
 from experiments.replicates import resolve_workers, run_replicates
@@ -47,11 +48,80 @@ def siege_timing(params: ModelParams, replicates: int) -> tuple[float, float, fl
     return elapsed / replicates, 1000 * elapsed / days, days / replicates
 
 
+SWEEP_AXES = ["model.terms.expulsion_fraction=0,0.1,0.2,0.3,0.4",
+              "model.mediator.initial_credibility=0.1,0.3,0.5,0.7,0.9"]
+
+
+def sweep_benchmark(replicates: int, launcher: list[str], out: Path) -> dict[str, float]:
+    """Run a 25-point sweep as a user would (a subprocess) and time it; per-point overhead is the
+    sweep's wall time not spent simulating, divided by the points."""
+    import json
+    import subprocess
+    import sys
+
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "experiments.run", "-m", *SWEEP_AXES, f"replicates={replicates}",
+                    "report=false", "progress=false", f"hydra.sweep.dir={out}", *launcher],
+                   check=True, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    statuses = [json.loads(p.read_text()) for p in out.glob("*/status.json")]
+    simulating = sum(s["replicates_seconds"] for s in statuses)
+    jobs = sum(s["job_seconds"] for s in statuses)
+    points = len(statuses)
+    return {"wall": wall, "points": points, "rate": points * replicates / wall,
+            "job_overhead": (jobs - simulating) / points, "sweep_overhead": (wall - simulating) / points}
+
+
+def pool_benchmark(replicates: int) -> float:
+    """Replicates per second for the same 25 points' replicates in one process pool."""
+    import itertools
+
+    points = [to_run_config(compose([f"model.terms.expulsion_fraction={e}",
+                                     f"model.mediator.initial_credibility={g}"])).model
+              for e, g in itertools.product([0, 0.1, 0.2, 0.3, 0.4], [0.1, 0.3, 0.5, 0.7, 0.9])]
+    run_replicates(points[0], 1, 8, workers=0)  # warm the pool, as a sweep's first point does
+    start = time.perf_counter()
+    for params in points:
+        run_replicates(params, 20210624, replicates, workers=0)
+    return len(points) * replicates / (time.perf_counter() - start)
+
+
+def sweep_main(replicates: int) -> None:
+    import tempfile
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        pool = pool_benchmark(replicates)
+        rows.append(("one process pool (reference)", f"{pool:.1f} rep/s", "", "", ""))
+        for name, launcher in (("basic launcher, in-job pool (default)", []),
+                               ("joblib launcher, 2 jobs at once, 1 worker each",
+                                ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "workers=1"]),
+                               ("ray launcher, local cluster, 1 worker per job",
+                                ["hydra/launcher=ray", "workers=1"])):
+            try:
+                r = sweep_benchmark(replicates, launcher, Path(tmp) / name.split()[0])
+            except Exception as exc:  # a missing optional launcher is reported, not fatal
+                rows.append((name, f"not run ({type(exc).__name__})", "", "", ""))
+                continue
+            rows.append((name, f"{r['rate']:.1f} rep/s", f"{r['rate'] / pool:.0%}", f"{r['job_overhead']:.2f} s",
+                         f"{r['sweep_overhead']:.2f} s"))
+    print(f"25 points x {replicates} replicates")
+    print(f"{'how':<48} {'throughput':>12} {'vs pool':>8} {'overhead/point in job':>22} {'overall':>9}")
+    for name, rate, ratio, job, overall in rows:
+        print(f"{name:<48} {rate:>12} {ratio:>8} {job:>22} {overall:>9}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replicates", type=int, default=40, help="replicates per single-process timing")
     parser.add_argument("--pool-replicates", type=int, default=200, help="replicates for the all-cores timing")
+    parser.add_argument("--sweep", action="store_true",
+                        help="instead: time a 25-point sweep per launcher against one process pool")
+    parser.add_argument("--sweep-replicates", type=int, default=100, help="replicates per sweep point")
     args = parser.parse_args()
+    if args.sweep:
+        sweep_main(args.sweep_replicates)
+        return
 
     base = to_run_config(compose([])).model
     many_civilians = to_run_config(compose(["model.civilians.count=50000"])).model

@@ -3,8 +3,8 @@ Every file is written to a temporary name and renamed, so a killed job leaves no
 
 from __future__ import annotations
 
+import functools
 import json
-import os
 import platform
 import subprocess
 from datetime import datetime, timezone
@@ -21,6 +21,7 @@ from sim.params import provenance_table
 PACKAGES = ("mesa", "numpy", "pandas", "plotly", "hydra-core", "omegaconf", "pyarrow", "networkx")
 
 
+@functools.lru_cache(maxsize=1)
 def code_version() -> str:
     """The git commit of the code (with '-dirty' for uncommitted changes), or the package version."""
     root = Path(__file__).resolve().parent.parent

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from pathlib import Path
 
 import hydra
@@ -57,21 +58,25 @@ def hydra_job(cfg: DictConfig) -> None:
 def run_point(run: RunConfig, out_dir: Path, overrides: list[str], job_num: int) -> str:
     """One point of a sweep: skipped if already finished (resume), its failure recorded rather than
     raised (the sweep goes on), its status written last. Returns 'skipped', 'done' or 'failed'."""
-    if sweep.finished(out_dir, run):
+    identity = sweep.point_hash(run)
+    if sweep.finished(out_dir, identity):
         print(f"[point {job_num}] already finished, skipped: {' '.join(overrides)}")
         SweepProgress.update(run.replicates)
         return "skipped"
-    sweep.write_point(out_dir, run, overrides)
+    start = time.perf_counter()
+    sweep.write_point(out_dir, run, overrides, identity)
     try:
         tables = run_replicates(run.model, run.seed, run.replicates, run.workers,
                                 progress=run.progress and SweepProgress.bar is None,
                                 on_progress=SweepProgress.update)
+        simulated = time.perf_counter()
         write_outputs(out_dir, run, tables.runs, tables.daily, tables.events)
     except Exception as exc:  # a failing point is recorded; the sweep goes on
-        sweep.write_status(out_dir, run, exc)
+        sweep.write_status(out_dir, identity, exc)
         print(f"[point {job_num}] FAILED ({sweep.describe_failure(exc)}): {' '.join(overrides)}", file=sys.stderr)
         return "failed"
-    sweep.write_status(out_dir, run)
+    sweep.write_status(out_dir, identity, timing={"replicates_seconds": simulated - start,
+                                             "job_seconds": time.perf_counter() - start})
     return "done"
 
 

@@ -17,7 +17,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
-from experiments.config import ConfigError, RunConfig, compose, to_run_config
+from experiments.config import RunConfig, compose, to_run_config
 from experiments.files import atomic_write
 
 STATUS_FILE = "status.json"
@@ -38,7 +38,7 @@ def point_hash(run: RunConfig) -> str:
     return hashlib.sha256(json.dumps(tree, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def finished(out_dir: Path, run: RunConfig) -> bool:
+def finished(out_dir: Path, identity: str) -> bool:
     """True when this job folder already holds the complete results of exactly this point."""
     path = out_dir / STATUS_FILE
     if not path.exists():
@@ -47,19 +47,21 @@ def finished(out_dir: Path, run: RunConfig) -> bool:
         status = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError):
         return False
-    return status.get("status") == "done" and status.get("hash") == point_hash(run)
+    return status.get("status") == "done" and status.get("hash") == identity
 
 
-def write_point(out_dir: Path, run: RunConfig, overrides: list[str]) -> None:
+def write_point(out_dir: Path, run: RunConfig, overrides: list[str], identity: str) -> None:
     """Record which point this job is: its task overrides (the sweep axes) and its identity."""
-    point = {"overrides": overrides, "hash": point_hash(run), "replicates": run.replicates, "seed": run.seed,
+    point = {"overrides": overrides, "hash": identity, "replicates": run.replicates, "seed": run.seed,
              "scenario": run.scenario_name, "reference": dict(run.reference)}
     atomic_write(out_dir / POINT_FILE, lambda p: p.write_text(json.dumps(point, indent=2)))
 
 
-def write_status(out_dir: Path, run: RunConfig, error: BaseException | None = None) -> None:
+def write_status(out_dir: Path, identity: str, error: BaseException | None = None,
+                 timing: dict[str, float] | None = None) -> None:
     """Written last: 'done' marks a complete point, 'failed' records the error and lets the sweep go on."""
-    status: dict[str, Any] = {"status": "done" if error is None else "failed", "hash": point_hash(run)}
+    status: dict[str, Any] = {"status": "done" if error is None else "failed", "hash": identity,
+                              **(timing or {})}
     if error is not None:
         status["error"] = f"{type(error).__name__}: {error}"
         status["traceback"] = "".join(traceback.format_exception(error))
@@ -147,7 +149,3 @@ class SweepCallback(Callback):
 
 def describe_failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".splitlines()[0]
-
-
-__all__ = ["ConfigError", "SweepCallback", "check_sweep", "finished", "point_hash", "write_point",
-           "write_status"]

@@ -14,7 +14,7 @@ import mesa
 import numpy as np
 
 from sim import beliefs, decisions, mediator as mediator_rules
-from sim.enums import Escalation, FighterStatus, Phase
+from sim.enums import Escalation, Phase
 
 if TYPE_CHECKING:
     from sim.model import SiegeModel

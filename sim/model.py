@@ -13,7 +13,7 @@ from sim.agents import BesiegerCommand, BesiegerKind, Committee, FactionLeader, 
 from sim.decisions import Terms, boarding_refusal_probability, defection_probability
 from sim.district import District
 from sim.beliefs import takeover_probability
-from sim.enums import AirCover, Control, Escalation, EventKind, FighterStatus, HarmCause, Outcome, Phase
+from sim.enums import AirCover, Escalation, EventKind, FighterStatus, HarmCause, Outcome, Phase
 from sim.fighters import Fighters
 from sim.params import ModelParams
 from sim.records import Recorder
