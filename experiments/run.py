@@ -52,6 +52,11 @@ def hydra_job(cfg: DictConfig) -> None:
     if hydra_cfg.mode != RunMode.MULTIRUN:
         execute(run, out_dir)
         return
+    if "BasicLauncher" not in str(hydra_cfg.launcher.get("_target_", "BasicLauncher")):
+        # the launcher spreads the points over cores or machines: one process per point by default,
+        # and the sweep's progress bar (in the launching process) replaces the per-point bars
+        run.workers = run.workers or 1
+        run.progress = False
     run_point(run, out_dir, list(hydra_cfg.overrides.task), hydra_cfg.job.num)
 
 

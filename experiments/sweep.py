@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import threading
 import traceback
 from pathlib import Path
 from typing import Any
@@ -109,24 +110,58 @@ def count_points(axes: dict[str, list[str]]) -> int:
 
 
 class SweepProgress:
-    """One progress bar over all points and replicates of a sweep run in this process."""
+    """One progress bar with ETA over all points and replicates of a sweep.
+
+    Jobs run in this process (the default launcher) report replicates as they finish; jobs run
+    elsewhere (joblib, Ray, submitit) are seen through the status files their points write, which a
+    background thread counts. The bar shows whichever count is further along.
+    """
 
     bar: tqdm | None = None
+    _lock = threading.Lock()
+    _in_process = 0
+    _stop: threading.Event | None = None
+    _source: tuple[Path, int] = (Path("."), 0)
 
     @classmethod
-    def start(cls, total: int) -> None:
+    def start(cls, total: int, sweep_dir: Path, replicates: int) -> None:
         cls.bar = tqdm(total=total, desc="sweep", unit="rep", smoothing=0.05)
+        cls._in_process = 0
+        cls._source = (sweep_dir, replicates)
+        cls._stop = threading.Event()
+        threading.Thread(target=cls._watch, args=(sweep_dir, replicates, cls._stop), daemon=True).start()
+
+    @classmethod
+    def _watch(cls, sweep_dir: Path, replicates: int, stop: threading.Event) -> None:
+        while not stop.wait(0.5):
+            cls._show(cls._count_files(sweep_dir, replicates))
+
+    @staticmethod
+    def _count_files(sweep_dir: Path, replicates: int) -> int:
+        return len(list(sweep_dir.glob(f"*/{STATUS_FILE}"))) * replicates
+
+    @classmethod
+    def _show(cls, from_files: int) -> None:
+        with cls._lock:
+            if cls.bar is not None:
+                n = min(cls.bar.total, max(cls._in_process, from_files))
+                if n > cls.bar.n:
+                    cls.bar.update(n - cls.bar.n)
 
     @classmethod
     def update(cls, n: int) -> None:
-        if cls.bar is not None:
-            cls.bar.update(n)
+        cls._in_process += n
+        cls._show(0)
 
     @classmethod
     def close(cls) -> None:
-        if cls.bar is not None:
-            cls.bar.close()
-        cls.bar = None
+        if cls._stop is not None:
+            cls._stop.set()
+            cls._show(cls._count_files(*cls._source))
+        with cls._lock:
+            if cls.bar is not None:
+                cls.bar.close()
+            cls.bar = None
 
 
 class SweepCallback(Callback):
@@ -137,7 +172,8 @@ class SweepCallback(Callback):
         params = _params(config.hydra.sweeper)
         replicates = int(config.get("replicates", 1))
         if config.get("progress", True):
-            SweepProgress.start(count_points(sweep_axes(task, params)) * replicates)
+            SweepProgress.start(count_points(sweep_axes(task, params)) * replicates, Path(config.hydra.sweep.dir),
+                                replicates)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         from experiments.analyse import analyse

@@ -163,11 +163,11 @@ def test_failed_point_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
 
 # ------------------------------------------------------------------ same summary whatever the launcher
 LAUNCHERS = {
-    "basic, 1 worker": ["workers=1"],
-    "basic, 2 workers": ["workers=2"],
-    "joblib": ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "workers=1"],
-    "submitit local": ["hydra/launcher=submitit_local", "workers=1"],
-    "ray local cluster": ["hydra/launcher=ray", "workers=1"],
+    "basic, in-job pool of 1": ["hydra/launcher=basic", "workers=1"],
+    "basic, in-job pool of 2": ["hydra/launcher=basic", "workers=2"],
+    "joblib (default), 2 jobs at once": ["hydra.launcher.n_jobs=2"],
+    "submitit local": ["hydra/launcher=submitit_local"],
+    "ray local cluster": ["hydra/launcher=ray"],
 }
 SMALL = ["+experiment=expulsion_x_air_cover", "model.terms.expulsion_fraction=0.25,0.5",
          "model.mediator.air_cover=WITHHELD,GRANTED", "replicates=4", "model.horizon_days=60", "progress=false"]
@@ -176,7 +176,7 @@ SMALL = ["+experiment=expulsion_x_air_cover", "model.terms.expulsion_fraction=0.
 @pytest.fixture(scope="module")
 def reference_summary(tmp_path_factory) -> pd.DataFrame:
     out = tmp_path_factory.mktemp("launchers") / "basic"
-    sweep(out, *SMALL, "workers=1")
+    sweep(out, *SMALL, "hydra/launcher=basic", "workers=1")
     return _summary(out)
 
 
