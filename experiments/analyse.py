@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from experiments.files import atomic_write
-from experiments.summary import wilson_interval
-from experiments.sweep import POINT_FILE, STATUS_FILE
+from experiments.summary import outcome_table
+from experiments.sweep import POINT_FILE, STATUS_FILE, SWEEP_FILE, same_value
 from sim.enums import Outcome
 
 MEDIAN_MEASURES = ["end_day", "civilians_killed", "civilians_injured", "civilians_displaced", "fighters_killed",
@@ -48,13 +48,23 @@ def _parse_overrides(overrides: list[str]) -> dict[str, str]:
     return pairs
 
 
+def read_axes(sweep_dir: Path) -> dict[str, list[str]] | None:
+    """The axes the sweep was launched with (sweep.json), or None for folders made without it."""
+    path = sweep_dir / SWEEP_FILE
+    return json.loads(path.read_text())["axes"] if path.exists() else None
+
+
 def collect(sweep_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
-    """(points, runs, reference): one row per job folder with its overrides and status, every
-    replicate of every finished point, and the sweep's reference point."""
+    """(points, runs, reference): one row per job folder of this sweep with its overrides and status,
+    every replicate of every finished point, and the sweep's reference point. Folders left by an
+    earlier sweep in the same place (values no longer on an axis) are ignored."""
     points, frames, reference = [], [], {}
+    axes = read_axes(sweep_dir)
     for point_file in sorted(sweep_dir.glob(f"*/{POINT_FILE}"), key=lambda p: _job_key(p.parent.name)):
         job = point_file.parent
         point = json.loads(point_file.read_text())
+        if axes is not None and not _on_axes(_parse_overrides(point["overrides"]), axes):
+            continue
         status_path = job / STATUS_FILE
         status = json.loads(status_path.read_text()) if status_path.exists() else {"status": "unfinished"}
         if status.get("hash") not in (None, point["hash"]):
@@ -78,13 +88,17 @@ def collect(sweep_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]
     return pd.DataFrame(points), runs, reference
 
 
+def _on_axes(overrides: dict[str, str], axes: dict[str, list[str]]) -> bool:
+    return all(any(same_value(overrides.get(key), v) for v in values) for key, values in axes.items())
+
+
 def _job_key(name: str) -> tuple[int, str]:
     return (int(name), "") if name.isdigit() else (1 << 30, name)
 
 
-def sweep_axes(points: pd.DataFrame) -> list[str]:
-    """Override keys whose value differs between points, in the order they first appear."""
-    fixed = {"point", "status", "error", "replicates", "experiment"}
+def varying_keys(points: pd.DataFrame) -> list[str]:
+    """For folders without sweep.json: override keys whose value differs between points."""
+    fixed = {"point", "status", "error", "replicates", "experiment", "workers", "progress", "report"}
     return [c for c in points.columns if c not in fixed and points[c].nunique(dropna=False) > 1]
 
 
@@ -115,14 +129,14 @@ def summarise(points: pd.DataFrame, runs: pd.DataFrame, reference: dict[str, str
     for _, point in points.iterrows():
         row = {"point": point["point"], **{a: point[a] for a in axes}, "status": point["status"],
                "error": point["error"], "is_reference": point["point"] == ref_point}
-        sub = runs[runs["point"] == point["point"]] if not runs.empty else runs
+        sub = runs[runs["point"] == point["point"]] if not runs.empty else pd.DataFrame(columns=["outcome", "end_day"])
         n = len(sub)
         row["n"] = n
-        for outcome in Outcome:
-            k = int((sub["outcome"] == outcome.value).sum()) if n else 0
-            lo, hi = wilson_interval(k, n) if n else (float("nan"), float("nan"))
-            row[f"p_{outcome.value}"] = k / n if n else float("nan")
-            row[f"p_{outcome.value}_lo"], row[f"p_{outcome.value}_hi"] = lo, hi
+        for outcome in outcome_table(sub).itertuples():
+            missing = n == 0  # a failed point has no interval, not (0, 1)
+            row[f"p_{outcome.outcome}"] = outcome.probability
+            row[f"p_{outcome.outcome}_lo"] = float("nan") if missing else outcome.ci_low
+            row[f"p_{outcome.outcome}_hi"] = float("nan") if missing else outcome.ci_high
         for measure in MEDIAN_MEASURES:
             values = sub[measure].to_numpy(float) if n else np.array([])
             row[f"{measure}_median"] = float(np.median(values)) if n else float("nan")
@@ -145,28 +159,23 @@ def summarise(points: pd.DataFrame, runs: pd.DataFrame, reference: dict[str, str
 
 def _reference_point(points: pd.DataFrame, reference: dict[str, str], axes: list[str]) -> str | None:
     """The finished point whose axis values match the reference (numbers compared as numbers);
-    the first finished point when no reference is given or none matches."""
+    the first finished point when no reference is given or none matches (analyse says so)."""
     done = points[points["status"] == "done"]
     if done.empty:
         return None
+    keys = [k for k in reference if k in axes]
     for _, point in done.iterrows():
-        if reference and all(_same(point.get(k), v) for k, v in reference.items() if k in axes):
+        if keys and all(same_value(point.get(k), reference[k]) for k in keys):
             return str(point["point"])
     return str(done["point"].iloc[0])
-
-
-def _same(a: object, b: object) -> bool:
-    try:
-        return float(a) == float(b)
-    except (TypeError, ValueError):
-        return str(a) == str(b)
 
 
 def analyse(sweep_dir: Path, reference: dict[str, str] | None = None, report: bool = True) -> Analysis:
     """Aggregate a sweep folder into tables (and the sweep report) at its root."""
     sweep_dir = Path(sweep_dir)
     points, runs, stored_reference = collect(sweep_dir)
-    axes = sweep_axes(points)
+    launched = read_axes(sweep_dir)
+    axes = list(launched) if launched is not None else varying_keys(points)
     summary = summarise(points, runs, reference if reference is not None else stored_reference, axes)
     atomic_write(sweep_dir / "sweep_runs.parquet", lambda p: runs.to_parquet(p, index=False))
     atomic_write(sweep_dir / "sweep_summary.parquet", lambda p: summary.to_parquet(p, index=False))
@@ -181,6 +190,12 @@ def analyse(sweep_dir: Path, reference: dict[str, str] | None = None, report: bo
              f", {len(failed)} failed or unfinished) over {', '.join(axes) or 'no varying axis'}"]
     for _, row in failed.iterrows():
         lines.append(f"  point {row['point']} {row['status']}: {row['error']}")
+    wanted = reference if reference is not None else stored_reference
+    chosen = summary[summary["is_reference"]]
+    if not chosen.empty and not all(same_value(chosen.iloc[0].get(k), v) for k, v in wanted.items() if k in axes) \
+            or (wanted and not any(k in axes for k in wanted)):
+        lines.append(f"  note: the reference {wanted} is not a finished point of this sweep; differences are "
+                     f"measured against point {chosen.iloc[0]['point'] if not chosen.empty else 'none'}")
     lines.append(f"Summary: {sweep_dir / 'sweep_summary.csv'}")
     if path is not None:
         lines.append(f"Sweep report: {path}")

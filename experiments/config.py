@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
@@ -28,7 +28,7 @@ class RunConfig:
     replicates: int = 200
     workers: int = 0            # 0 = all cores
     seed: int = 20210624        # root seed; replicate r uses SeedSequence(seed, spawn_key=(r, stream))
-    report: bool = True
+    report: Optional[bool] = None  # default: a report for a single run, none for each point of a sweep
     progress: bool = True
     model: ModelParams = field(default_factory=ModelParams)
     provenance: dict[str, str] = field(default_factory=dict)
@@ -166,8 +166,8 @@ def compose(overrides: list[str], with_hydra: bool = False) -> DictConfig:
         if cause is not None:
             raise ConfigError(_omegaconf_message(cause)) from None
         message = str(exc).splitlines()[0]
-        missing = re.search(r"Could not find '(\w+)/([^']*)'", message)
-        if missing:
+        missing = re.search(r"Could not find '([\w/]+)/([^/']+)'", message)
+        if missing and group_options(missing.group(1)):
             group, bad = missing.groups()
             message = f"{group}={bad!r} is not allowed: one of {', '.join(group_options(group))}"
         raise ConfigError(message) from None

@@ -9,6 +9,7 @@ import multiprocessing
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Callable
 
@@ -61,8 +62,8 @@ _POOLS: dict[int, ProcessPoolExecutor] = {}
 
 
 def shared_pool(workers: int) -> ProcessPoolExecutor:
-    """A process pool kept for the life of the process, so the jobs of a sweep run in one process
-    reuse warm workers instead of paying for new ones at every parameter point.
+    """A process pool kept for the life of the process, so the points of a sweep run in one process
+    (the basic launcher) reuse warm workers instead of paying for new ones at every point.
 
     forkserver: forking a process that already runs BLAS or Arrow threads can deadlock; scripts that
     call this need the usual `if __name__ == "__main__":` guard.
@@ -104,8 +105,16 @@ def run_replicates(params: ModelParams, root_seed: int, replicates: int, workers
     else:
         pool = shared_pool(workers)
         futures = {pool.submit(_run_chunk, params, root_seed, c): i for i, c in enumerate(chunks)}
-        for future in as_completed(futures):
-            finished(futures[future], future.result())
+        try:
+            for future in as_completed(futures):
+                finished(futures[future], future.result())
+        except BaseException as exc:
+            for future in futures:
+                future.cancel()
+            if isinstance(exc, BrokenProcessPool):  # never hand a broken pool to the next point
+                _POOLS.pop(workers, None)
+                pool.shutdown(wait=False, cancel_futures=True)
+            raise
     bar.close()
     ordered = [done[i] for i in range(len(chunks))]
     return Tables(runs=_concat([t.runs for t in ordered]), daily=_concat([t.daily for t in ordered]),

@@ -41,17 +41,24 @@ def execute(run: RunConfig, out_dir: Path) -> Path | None:
 def hydra_job(cfg: DictConfig) -> None:
     """One Hydra job = one parameter point running all its replicates. In a sweep, a point already
     finished is skipped (resume), and a point that fails is recorded and the sweep goes on."""
+    hydra_cfg = HydraConfig.get()
+    out_dir = Path(hydra_cfg.runtime.output_dir)
     try:
         run = to_run_config(cfg)
     except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(2)
+        if hydra_cfg.mode != RunMode.MULTIRUN:
+            print(f"error: {exc}", file=sys.stderr)
+            sys.exit(2)
+        # a combination of sweep values that is invalid together: this point fails, the sweep goes on
+        sweep.write_invalid_point(out_dir, list(hydra_cfg.overrides.task), int(cfg.get("replicates", 0)), exc)
+        print(f"[point {hydra_cfg.job.num}] FAILED (invalid parameters: {exc})", file=sys.stderr)
+        return
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO under Hydra's logging
-    hydra_cfg = HydraConfig.get()
-    out_dir = Path(hydra_cfg.runtime.output_dir)
     if hydra_cfg.mode != RunMode.MULTIRUN:
+        run.report = True if run.report is None else run.report
         execute(run, out_dir)
         return
+    run.report = False if run.report is None else run.report  # a sweep's points need no report each
     if "BasicLauncher" not in str(hydra_cfg.launcher.get("_target_", "BasicLauncher")):
         # the launcher spreads the points over cores or machines: one process per point by default,
         # and the sweep's progress bar (in the launching process) replaces the per-point bars

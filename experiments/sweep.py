@@ -5,9 +5,11 @@ check of every sweep value, sweep-wide progress, and the Hydra callback that agg
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import itertools
 import json
+import math
+import sys
 import threading
 import traceback
 from pathlib import Path
@@ -18,24 +20,33 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
-from experiments.config import RunConfig, compose, to_run_config
+from experiments.config import SCHEMA_PATHS, ConfigError, RunConfig, compose, to_run_config
 from experiments.files import atomic_write
 
 STATUS_FILE = "status.json"
 POINT_FILE = "point.json"
 # Fields that change how a job runs, not what it computes: they stay out of a point's identity.
-NOT_IDENTITY = ("workers", "progress", "report")
+NOT_IDENTITY = ("workers", "progress", "report", "reference", "experiment", "provenance", "scenario_name")
+SIM_DIR = Path(__file__).resolve().parent.parent / "sim"
+SWEEP_FILE = "sweep.json"
+
+
+@functools.lru_cache(maxsize=1)
+def model_fingerprint() -> str:
+    """Hash of the model's source (sim/*.py): results computed by other model code are redone."""
+    digest = hashlib.sha256()
+    for path in sorted(SIM_DIR.glob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def point_hash(run: RunConfig) -> str:
-    """Identity of a point's results: every parameter, replicate count and seed, and the code version
-    (results from other code are redone, not mixed in)."""
-    from experiments.outputs import code_version
-
+    """Identity of a point's results: every model parameter, the replicate count, the root seed and
+    the model's source; not how the job runs nor how the sweep is analysed."""
     tree = OmegaConf.to_container(OmegaConf.structured(run), enum_to_str=True)
     for key in NOT_IDENTITY:
         tree.pop(key, None)
-    tree["code_version"] = code_version()
+    tree["model_source"] = model_fingerprint()
     return hashlib.sha256(json.dumps(tree, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -69,6 +80,14 @@ def write_status(out_dir: Path, identity: str, error: BaseException | None = Non
     atomic_write(out_dir / STATUS_FILE, lambda p: p.write_text(json.dumps(status, indent=2)))
 
 
+def write_invalid_point(out_dir: Path, overrides: list[str], replicates: int, error: BaseException) -> None:
+    """A point whose values fail validation together is recorded as failed, like any failing point."""
+    point = {"overrides": overrides, "hash": "invalid", "replicates": replicates, "seed": None, "scenario": "",
+             "reference": {}}
+    atomic_write(out_dir / POINT_FILE, lambda p: p.write_text(json.dumps(point, indent=2)))
+    write_status(out_dir, "invalid", error)
+
+
 def sweep_axes(overrides: list[str], sweeper_params: dict[str, Any] | None) -> dict[str, list[str]]:
     """The sweep's axes and their values, from the config's `hydra.sweeper.params` and from
     command-line sweep overrides (`key=a,b,c`, `key=range(...)`), as Hydra's basic sweeper sees them."""
@@ -92,11 +111,39 @@ def check_sweep(argv: list[str]) -> dict[str, list[str]]:
     cfg = compose(plain, with_hydra=True)
     axes = sweep_axes(overrides, _params(cfg.hydra.sweeper))
     first = [f"{k}={values[0]}" for k, values in axes.items()]
-    to_run_config(compose(plain + first))
+    run = to_run_config(compose(plain + first))
+    for key, value in run.reference.items():
+        if key not in SCHEMA_PATHS:
+            raise ConfigError(f"reference.{key}={value!r} is not allowed: the reference names model parameters "
+                              f"(such as {', '.join(axes) or 'model.terms.expulsion_fraction'})")
+        if key not in axes:
+            fixed = OmegaConf.select(cfg, key)
+            fixed = getattr(fixed, "name", fixed)
+            if not same_value(value, fixed):
+                print(f"note: reference.{key}={value} but this sweep holds it at {fixed}; differences will be "
+                      "measured against the point matching the reference on the sweep's axes", file=sys.stderr)
+            continue
+        if not any(same_value(value, v) for v in axes[key]):
+            print(f"note: reference.{key}={value} is not among this sweep's values ({', '.join(axes[key])}); "
+                  "differences will be measured against the first point", file=sys.stderr)
     for key, values in axes.items():
         for value in values[1:]:
             to_run_config(compose(plain + first + [f"{key}={value}"]))
     return axes
+
+
+def same_value(a: object, b: object) -> bool:
+    """Override values compared as numbers when both are numbers (0.7 == 0.7000000000000001)."""
+    try:
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
+    except (TypeError, ValueError):
+        return str(a) == str(b)
+
+
+def write_sweep_file(sweep_dir: Path, axes: dict[str, list[str]], replicates: int) -> None:
+    """The sweep's axes and size, so that analysis and progress ignore folders of earlier, other sweeps."""
+    payload = {"axes": axes, "points": count_points(axes), "replicates": replicates}
+    atomic_write(sweep_dir / SWEEP_FILE, lambda p: p.write_text(json.dumps(payload, indent=2)))
 
 
 def _params(sweeper: DictConfig) -> dict[str, Any]:
@@ -106,39 +153,40 @@ def _params(sweeper: DictConfig) -> dict[str, Any]:
 
 
 def count_points(axes: dict[str, list[str]]) -> int:
-    return len(list(itertools.product(*axes.values()))) if axes else 1
+    return math.prod(len(values) for values in axes.values())
 
 
 class SweepProgress:
     """One progress bar with ETA over all points and replicates of a sweep.
 
-    Jobs run in this process (the default launcher) report replicates as they finish; jobs run
-    elsewhere (joblib, Ray, submitit) are seen through the status files their points write, which a
-    background thread counts. The bar shows whichever count is further along.
+    Jobs run in this process (the basic launcher) report replicates as they finish; jobs run
+    elsewhere (joblib, the default, Ray, submitit) are seen through the status files their points
+    write, which a background thread counts. The bar shows whichever count is further along.
     """
 
     bar: tqdm | None = None
     _lock = threading.Lock()
     _in_process = 0
     _stop: threading.Event | None = None
-    _source: tuple[Path, int] = (Path("."), 0)
+    _source: tuple[Path, int, int] = (Path("."), 0, 0)
 
     @classmethod
-    def start(cls, total: int, sweep_dir: Path, replicates: int) -> None:
+    def start(cls, total: int, sweep_dir: Path, replicates: int, points: int) -> None:
         cls.bar = tqdm(total=total, desc="sweep", unit="rep", smoothing=0.05)
         cls._in_process = 0
-        cls._source = (sweep_dir, replicates)
+        cls._source = (sweep_dir, replicates, points)
         cls._stop = threading.Event()
-        threading.Thread(target=cls._watch, args=(sweep_dir, replicates, cls._stop), daemon=True).start()
+        threading.Thread(target=cls._watch, args=(cls._source, cls._stop), daemon=True).start()
 
     @classmethod
-    def _watch(cls, sweep_dir: Path, replicates: int, stop: threading.Event) -> None:
+    def _watch(cls, source: tuple[Path, int, int], stop: threading.Event) -> None:
         while not stop.wait(0.5):
-            cls._show(cls._count_files(sweep_dir, replicates))
+            cls._show(cls._count_files(*source))
 
     @staticmethod
-    def _count_files(sweep_dir: Path, replicates: int) -> int:
-        return len(list(sweep_dir.glob(f"*/{STATUS_FILE}"))) * replicates
+    def _count_files(sweep_dir: Path, replicates: int, points: int) -> int:
+        """Replicates of this sweep's points (folders 0..points-1) that have a status."""
+        return sum((sweep_dir / str(i) / STATUS_FILE).exists() for i in range(points)) * replicates
 
     @classmethod
     def _show(cls, from_files: int) -> None:
@@ -168,12 +216,12 @@ class SweepCallback(Callback):
     """Hydra callback: a progress bar over the sweep, and aggregation when the sweep ends."""
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        task = list(config.hydra.overrides.task)
-        params = _params(config.hydra.sweeper)
+        axes = sweep_axes(list(config.hydra.overrides.task), _params(config.hydra.sweeper))
         replicates = int(config.get("replicates", 1))
+        sweep_dir = Path(config.hydra.sweep.dir)
+        write_sweep_file(sweep_dir, axes, replicates)
         if config.get("progress", True):
-            SweepProgress.start(count_points(sweep_axes(task, params)) * replicates, Path(config.hydra.sweep.dir),
-                                replicates)
+            SweepProgress.start(count_points(axes) * replicates, sweep_dir, replicates, count_points(axes))
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         from experiments.analyse import analyse

@@ -32,6 +32,7 @@ class Vote:
     p_takeover: float
     exile_share: float
     counter: float
+    hardline: bool = False
     yes: bool = False
     reason: str = ""
 
@@ -82,8 +83,8 @@ class BesiegerCommand(mesa.Agent):
         if self.strength <= 0:
             return Escalation.NONE, False
         p = self.model.params.besieger
-        # the hazard is the militia's at its own restraint; a more restrained command breaks less often
-        hazard = p.militia_violation_hazard * (1.0 - self.restraint) / max(1.0 - p.militia_restraint, 1e-9)
+        # the parameter is the hazard of a command at restraint 0.5; more restraint, fewer breaches
+        hazard = min(1.0, p.militia_violation_hazard * (1.0 - self.restraint) / 0.5)
         if phase == Phase.SIEGE:
             if self.kind == BesiegerKind.MILITIA and ceiling < Escalation.FULL_ASSAULT and rng.random() < hazard:
                 return Escalation(ceiling + 1), True
@@ -190,7 +191,7 @@ class Committee(mesa.Agent):
         counter = decisions.indifferent_expulsion(situation, credibility, terms, neg,
                                                   stats.exile_scale * m.list_scale())
         return [Vote(f, int(stats.weight[f]), float(u_acc[f]), float(u_fight[f]), float(p_acc[f]),
-                     float(p_takeover[f]), float(exile[f]), float(counter[f]))
+                     float(p_takeover[f]), float(exile[f]), float(counter[f]), bool(stats.hardline[f]))
                 for f in range(len(m.leaders))]
 
     def decide(self, votes: list[Vote], rng: np.random.Generator) -> tuple[bool, int | None, float]:
@@ -203,7 +204,8 @@ class Committee(mesa.Agent):
                                              v.exile_share, v.p_takeover, neg)
         weights = np.array([v.weight for v in votes], dtype=float)
         yes = np.array([v.yes for v in votes])
-        veto_power = m.faction_stats().hardline & (weights / max(weights.sum(), 1.0) >= neg.veto_min_share)
+        hardline = np.array([v.hardline for v in votes])
+        veto_power = hardline & (weights / max(weights.sum(), 1.0) >= neg.veto_min_share)
         accepted, veto = decisions.committee_accepts(yes, weights, veto_power, neg.majority)
         counter = _weighted_median([v.counter for v in votes], weights)
         return accepted, veto, counter

@@ -3,7 +3,7 @@ held as flat arrays), a perimeter held by the besieger outside the grid, and an 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -42,8 +42,8 @@ class District:
     civilians_displaced: np.ndarray  # int64 left the enclave from this cell
     evacuation_cell: int
     supply_days: float
-    _enclave: np.ndarray | None = None
-    _frontier: np.ndarray | None = None
+    _enclave: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+    _frontier: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def create(cls, d: DistrictParams, c: CivilianParams, rng: np.random.Generator) -> "District":

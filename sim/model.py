@@ -3,7 +3,7 @@ daily schedule (written out once, in `step`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import mesa
 import numpy as np
@@ -64,8 +64,6 @@ class DayTally:
     civilians_killed: int = 0
     attacks: int = 0
     air_strikes: bool = False
-    voted: bool = False
-    acceptance: list[float] = field(default_factory=list)
 
 
 class SiegeModel(mesa.Model):
@@ -155,7 +153,7 @@ class SiegeModel(mesa.Model):
         self.tally.level = level
         if self.phase == Phase.SIEGE:
             # attacks from opposition towns outside the district raise the besieger's cost (second front)
-            self._besieger_losses(int(rng.poisson(self.params.besieger.second_front_losses)))
+            self._besieger_losses(int(rng.poisson(self.params.besieger.second_front_losses)), rng)
         if level == Escalation.NONE:
             return
         cp = self.params.combat
@@ -216,7 +214,7 @@ class SiegeModel(mesa.Model):
                                                    cp.required_force_ratio, cp.assault_steepness)
         lost_att, lost_def = combat.ground_losses(attackers / air, defenders, cp.urban_defence_multiplier,
                                                   cp.attacker_lethality * air, cp.defender_lethality)
-        self._besieger_losses(int(rng.poisson(lost_att)))
+        self._besieger_losses(int(rng.poisson(lost_att)), rng)
         pool = np.flatnonzero(in_cell | support)
         n_def = min(pool.size, int(rng.poisson(lost_def * (1.0 + cp.wounded_per_killed))))
         self._hurt_fighters(rng.choice(pool, size=n_def, replace=False) if n_def else pool[:0], HarmCause.GROUND)
@@ -273,14 +271,16 @@ class SiegeModel(mesa.Model):
         self.tally.civilians_killed += int(killed.sum())
         self.civilians_killed_by[cause] += int(killed.sum())
 
-    def _besieger_losses(self, losses: int) -> None:
-        """Split whole losses between army and militia in proportion to their strength."""
+    def _besieger_losses(self, losses: int, rng: np.random.Generator) -> None:
+        """Split whole losses between army and militia in proportion to their strength, drawing from
+        the caller's stream (combat, or negotiation for a pre-emptive strike)."""
         total = self.army.strength + self.militia.strength
         if losses <= 0 or total <= 0:
             return
-        militia = int(self.streams.combat.binomial(losses, self.militia.strength / total))
+        militia = int(rng.binomial(losses, self.militia.strength / total))
         for command, lost in ((self.army, losses - militia), (self.militia, militia)):
-            command.strength = max(0.0, command.strength - lost)
+            lost = min(lost, int(command.strength))
+            command.strength -= lost
             command.killed += lost
 
     # ------------------------------------------------------------------ 4. civilians and supplies
@@ -379,7 +379,7 @@ class SiegeModel(mesa.Model):
             raiders = 0.3 * members.sum()
             inflicted = int(rng.poisson(self.params.combat.defender_lethality * raiders
                                         * self.params.combat.urban_defence_multiplier))
-            self._besieger_losses(inflicted)
+            self._besieger_losses(inflicted, rng)
             self.rejections += 1  # the mediator reads a strike as defiance
             self.log(EventKind.PRE_EMPTIVE_STRIKE, actor=f"faction {leader.faction}", faction=leader.faction,
                      p_takeover=leader.p_takeover, besieger_killed=inflicted)
@@ -395,7 +395,6 @@ class SiegeModel(mesa.Model):
         if self.fighters.fighting().sum() == 0:
             return
         self.rounds += 1
-        self.tally.voted = True
         self.terms = self.mediator.offer(self.terms)
         terms, rng = self.terms, self.streams.negotiation
         self.log(EventKind.OFFER, actor="mediator", expulsion_fraction=terms.expulsion_fraction,
@@ -459,7 +458,7 @@ class SiegeModel(mesa.Model):
             self.phase = Phase.IMPLEMENTATION
             self.log(EventKind.RESUMPTION, actor="mediator")
         if self.day >= deal.next_convoy_day:
-            deal.next_convoy_day += 7.0 / max(ip.convoys_per_week, 1e-9)
+            deal.next_convoy_day += 7.0 / ip.convoys_per_week
             self._run_convoy(rng)
             if self.phase != Phase.IMPLEMENTATION:
                 return

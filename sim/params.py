@@ -112,9 +112,10 @@ class BesiegerParams:
     army_restraint: float = param(0.85, "assumption: the army obeys the mediator's ceiling", 0, 1)
     militia_restraint: float = param(0.5, "assumption: the militia is less restrained "
                                      "(brief section 3; Stedman 1997)", 0, 1)
-    militia_violation_hazard: float = param(0.03, "assumption: the militia breaks a pause about "
-                                            "once a month; case file lists breached deals", 0, 1,
-                                            "per day")
+    militia_violation_hazard: float = param(0.03, "assumption: a command at restraint 0.5 (the "
+                                            "militia's default) breaks a pause about once a month; case "
+                                            "file lists breached deals; scaled by (1 - restraint)/0.5 for "
+                                            "each command", 0, 1, "per day")
     shells_per_day: float = param(60.0, f"assumption: sustained artillery and rocket fire ({ARTICLE}: "
                                   "'three days of shelling')", 0, 100_000, "shells/day")
     probe_attacks_per_day: int = param(2, "assumption: a couple of frontier pushes a day "
@@ -127,8 +128,8 @@ class BesiegerParams:
                                        "share of the besieger", 0, 1)
     loss_tolerance: int = param(150, "assumption: besieger losses at which it lifts the siege; Daraa "
                                 "saw 26-32 killed (case file), well below", 1, 1_000_000, "troops")
-    second_front_losses: float = param(0.15, f"{ARTICLE}: 'opposition towns in the countryside "
-                                       "joined the attack'; rate an assumption", 0, 1000,
+    second_front_losses: float = param(0.0, "assumption: no second front unless a scenario has one "
+                                       "(Daraa 2021 does: see its scenario file)", 0, 1000,
                                        "besieger killed/day")
 
 

@@ -141,3 +141,11 @@ def test_zero_buses_evacuate_no_one():
     params = scenario_params("model.implementation.buses_per_convoy=0")
     runs, _, _ = simulate(params, 40)
     assert (runs["fighters_evacuated"] == 0).all()
+
+
+def test_fully_restrained_besiegers_never_breach_a_ceasefire():
+    params = scenario_params("model.besieger.army_restraint=1", "model.besieger.militia_restraint=1")
+    _, daily, events = simulate(params, 40)
+    assert (daily["violations"] == 0).all()
+    assert "violation" not in set(events["event"]) or \
+        events.loc[events["event"] == "violation", "actor"].str.startswith("faction").all()

@@ -255,3 +255,25 @@ def test_harsher_expulsion_lowers_acceptance_and_lengthens_sieges(tmp_path):
     rng = np.random.default_rng(0)
     means = diff[rng.integers(0, diff.size, size=(2000, diff.size))].mean(axis=1)
     assert np.quantile(means, 0.025) > 0, "more offers rejected before a deal"
+
+
+def test_invalid_combination_fails_its_point_and_the_sweep_goes_on(tmp_path):
+    """Each value is valid alone, but 50 fighters cannot have 100 on the expulsion list."""
+    proc = sweep(tmp_path, "-m", "model.fighters.count=400,50", "model.terms.expulsion_list=40,100",
+                 "replicates=2", "model.horizon_days=20", "progress=false")
+    summary = pd.read_csv(tmp_path / "sweep_summary.csv")
+    assert len(summary) == 4
+    bad = summary[summary["status"] == "failed"]
+    assert len(bad) == 1 and "expulsion_list" in bad["error"].iloc[0]
+    assert (summary["status"] == "done").sum() == 3
+    assert "1 failed or unfinished" in proc.stdout
+
+
+def test_analysis_ignores_folders_of_an_earlier_larger_sweep(tmp_path):
+    sweep(tmp_path, "+experiment=guarantee_credibility", "model.mediator.initial_credibility=0.2,0.5,0.8",
+          "replicates=2", "model.horizon_days=20", "progress=false")
+    sweep(tmp_path, "+experiment=guarantee_credibility", "model.mediator.initial_credibility=0.2,0.5",
+          "replicates=2", "model.horizon_days=20", "progress=false")
+    summary = pd.read_csv(tmp_path / "sweep_summary.csv")
+    assert sorted(summary["model.mediator.initial_credibility"]) == [0.2, 0.5]
+    assert not list(tmp_path.glob("*/report.html")), "a sweep's points write no report each"
