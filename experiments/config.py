@@ -41,8 +41,12 @@ class ConfigError(ValueError):
 
 
 def register() -> None:
-    """Register the schema so Hydra composes `config.yaml` on top of it."""
+    """Register the schema so Hydra composes `config.yaml` on top of it, and every case file in
+    conf/cases/ as a scenario (`scenario=<case id>`)."""
+    from experiments.cases import register_cases
+
     ConfigStore.instance().store(name="run_schema", node=RunConfig)
+    register_cases()
 
 
 def _schema_paths(obj: Any, prefix: str = "") -> dict[str, Any]:
@@ -140,8 +144,11 @@ def _omegaconf_message(exc: OmegaConfBaseException) -> str:
 
 
 def group_options(group: str) -> list[str]:
-    """The configs available in a config group folder (scenario, experiment)."""
-    return sorted(p.stem for p in (CONF_DIR / group).glob("*.yaml"))
+    """The configs available in a config group: its folder, and for scenarios the case files too."""
+    names = {p.stem for p in (CONF_DIR / group).glob("*.yaml")}
+    if group == "scenario":
+        names |= {p.stem for p in (CONF_DIR / "cases").glob("*.yaml")}
+    return sorted(names)
 
 
 def compose(overrides: list[str], with_hydra: bool = False) -> DictConfig:

@@ -1,0 +1,97 @@
+"""Read case files (facts only, conf/cases/*.yaml or a folder of the user's) and make each a
+scenario: `scenario=<case id>` runs it, with any override on top. The mapping from facts to
+parameters is sim.cases.case_overrides; this module does the file handling and validation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hydra.core.config_store import ConfigStore
+from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from experiments.config import CONF_DIR, ConfigError
+from sim.cases import CaseFacts, RecordedOutcome, case_overrides
+
+CASES_DIR = CONF_DIR / "cases"
+
+
+class Case:
+    """One case file: id, name, facts, recorded outcome and the source of each fact."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        try:
+            data = yaml.safe_load(self.path.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{self.path}: not valid YAML ({str(exc).splitlines()[0]})") from None
+        unknown = set(data) - {"id", "name", "facts", "recorded", "sources"}
+        if unknown or "id" not in data or "facts" not in data:
+            raise ConfigError(f"{self.path}: a case file has id, name, facts, recorded and sources"
+                              f"{'; unknown: ' + ', '.join(sorted(unknown)) if unknown else ''}")
+        self.id: str = str(data["id"])
+        self.name: str = str(data.get("name", self.id))
+        self.facts: CaseFacts = _typed(CaseFacts, data["facts"], self.path, "facts")
+        self.recorded: RecordedOutcome = _typed(RecordedOutcome, data.get("recorded") or {}, self.path, "recorded")
+        self.sources: dict[str, str] = {str(k): str(v) for k, v in (data.get("sources") or {}).items()}
+        missing = [k for k in data["facts"] if k not in self.sources]
+        if missing:
+            raise ConfigError(f"{self.path}: every fact needs a source; missing for {', '.join(missing)}")
+
+    def scenario(self) -> dict[str, Any]:
+        """The scenario node: the mapped parameters and, for each, the source of the fact behind it."""
+        model: dict[str, Any] = {}
+        provenance = {}
+        for path, value in case_overrides(self.facts).items():
+            node = model
+            *parents, leaf = path.split(".")
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[leaf] = value.name if hasattr(value, "name") else value
+            provenance[f"model.{path}"] = f"case {self.id} (mapped by sim.cases): " + "; ".join(
+                f"{fact}: {self.sources[fact]}" for fact in _facts_behind(path) if fact in self.sources)
+        return {"scenario_name": self.id, "model": model, "provenance": provenance}
+
+
+def _facts_behind(path: str) -> list[str]:
+    """Which facts a mapped parameter comes from (for its provenance)."""
+    table = {"start_date": ["start_date"], "fighters.count": ["fighters_inside"],
+             "civilians.count": ["civilians_inside"],
+             "besieger.army_strength": ["besieger_troops", "militia_share", "fighters_inside"],
+             "besieger.militia_strength": ["besieger_troops", "militia_share", "fighters_inside"],
+             "besieger.second_front_losses": ["outside_support"],
+             "mediator.air_cover": ["air_power", "air_cover"],
+             "mediator.external_constraint": ["external_constraint"],
+             "mediator.image_weight": ["mediator_image_concern"],
+             "mediator.initial_credibility": ["trust_in_guarantee"],
+             "terms.expulsion_fraction": ["expulsion_fraction"], "terms.weapons_handover": ["weapons_handover"],
+             "terms.besieger_entry": ["besieger_entry"], "implementation.buses_per_convoy": ["buses_per_convoy"],
+             "implementation.convoys_per_week": ["convoys_per_week"]}
+    return table.get(path, [])
+
+
+def _typed(schema: type, data: dict, path: Path, section: str) -> Any:
+    """Validate a section against its dataclass (unknown keys, types, enum values) via OmegaConf."""
+    try:
+        return OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(schema), data))
+    except OmegaConfBaseException as exc:
+        key = getattr(exc, "full_key", "") or "?"
+        reason = str(getattr(exc, "msg", exc)).splitlines()[0]
+        raise ConfigError(f"{path}: {section}.{key}: {reason}") from None
+
+
+def load_cases(folder: Path = CASES_DIR) -> list[Case]:
+    """Every case file in a folder, sorted by file name."""
+    return [Case(p) for p in sorted(Path(folder).glob("*.yaml"))]
+
+
+def register_cases(folder: Path = CASES_DIR) -> list[str]:
+    """Make every case in `folder` a scenario option (`scenario=<id>`); returns their ids."""
+    store = ConfigStore.instance()
+    ids = []
+    for case in load_cases(folder):
+        store.store(group="scenario", name=case.id, node=case.scenario(), package="_global_")
+        ids.append(case.id)
+    return ids
