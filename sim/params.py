@@ -3,7 +3,8 @@
 The dataclasses are the one source of truth: Hydra registers them as the config schema
 (experiments/config.py), the model only ever receives a validated `ModelParams`.
 Defaults are behavioural and structural values from the literature or marked assumptions;
-case facts (fighters, civilians, deal terms of Daraa al-Balad) live in conf/scenario/.
+case facts (fighters, civilians, deal terms of Daraa al-Balad) live in conf/cases/ and reach the
+parameters through sim/cases.py.
 """
 
 from __future__ import annotations

@@ -11,14 +11,13 @@ from experiments.cases import CASES_DIR, Case, load_cases, register_cases
 from experiments.config import ConfigError, compose, to_run_config
 from sim.cases import CREDIBILITY, AirPower, Level, case_overrides
 from sim.enums import AirCover, Outcome
-from sim.params import iter_leaves
 from sim.runner import run_replicate
 
 CASE_IDS = [case.id for case in load_cases()]
 
 
 def test_the_four_cases_of_the_case_file_are_there():
-    assert set(CASE_IDS) == {"daraa_albalad_2021", "homs_old_city_2014", "east_aleppo_2016", "eastern_ghouta_2018"}
+    assert set(CASE_IDS) == {"daraa_2021", "homs_old_city_2014", "east_aleppo_2016", "eastern_ghouta_2018"}
     for case in load_cases():
         assert case.recorded.outcome_class in {o.value for o in Outcome}
 
@@ -33,11 +32,17 @@ def test_every_case_composes_validates_and_runs(case_id):
     assert result.run["fighters_initial"] == run.model.fighters.count
 
 
-def test_daraa_case_maps_to_the_daraa_scenario():
-    """One source of truth in waiting: the case file and the hand-written scenario agree."""
-    from_case = to_run_config(compose(["scenario=daraa_albalad_2021"])).model
-    by_hand = to_run_config(compose(["scenario=daraa_2021"])).model
-    assert {p: v for p, v, _ in iter_leaves(from_case)} == {p: v for p, v, _ in iter_leaves(by_hand)}
+def test_the_default_daraa_scenario_is_the_daraa_case_mapped():
+    """One source of truth: the default run's case facts become the article's values."""
+    run = to_run_config(compose([]))
+    assert run.scenario_name == "daraa_2021"
+    m = run.model
+    assert (m.fighters.count, m.civilians.count, m.start_date) == (400, 40000, "2021-06-24")
+    assert (m.besieger.army_strength, m.besieger.militia_strength, m.besieger.second_front_losses) == (1500, 500, 0.15)
+    assert (m.mediator.air_cover, m.mediator.external_constraint, m.mediator.image_weight,
+            m.mediator.initial_credibility) == (AirCover.WITHHELD, 0.9, 0.4, 0.35)
+    assert (m.terms.expulsion_fraction, m.terms.weapons_handover.name, m.terms.besieger_entry) == (0.25, "ALL", True)
+    assert "article" in run.provenance["model.fighters.count"]
 
 
 def test_a_new_case_file_runs_without_code_changes(tmp_path):

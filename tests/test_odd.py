@@ -14,12 +14,12 @@ import pytest
 from omegaconf import OmegaConf
 
 import sim.model
+from experiments.config import compose, to_run_config
 from experiments.odd_table import ODD_PATH, parameter_markdown, split_document
 from sim.model import SiegeModel
 from sim.params import ModelParams, iter_leaves
 
 FIX = "run `python -m experiments.odd_table` to regenerate it"
-DARAA = Path(__file__).resolve().parent.parent / "conf" / "scenario" / "daraa_2021.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +89,7 @@ def test_model_constants_are_in_the_odd(odd):
 def test_daraa_overrides_are_listed(odd):
     start = odd.index("### 6.2")
     section = odd[start:odd.index("## 7.", start)]
-    provenance = OmegaConf.to_container(OmegaConf.load(DARAA))["provenance"]
+    provenance = to_run_config(compose(["scenario=daraa_2021"])).provenance
     missing = [key.removeprefix("model.") for key in provenance
                if f"`{key.removeprefix('model.')}`" not in section]
     assert not missing, f"Daraa overrides missing from docs/ODD.md section 6.2: {missing}"
