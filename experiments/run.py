@@ -99,18 +99,12 @@ def precheck(argv: list[str]) -> None:
     if any(f not in ("-m", "--multirun") for f in flags):
         return
     overrides = [a for a in argv if not a.startswith("-")]
-    plain = [o for o in overrides if not _is_sweep(o)]
+    plain = sweep.plain_overrides(overrides)
     mode = compose(plain, with_hydra=True).hydra.get("mode")
     if flags or mode == RunMode.MULTIRUN or len(plain) != len(overrides):
         sweep.check_sweep(argv)
     else:
         to_run_config(compose(overrides))
-
-
-def _is_sweep(override: str) -> bool:
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    return OverridesParser.create().parse_override(override).is_sweep_override()
 
 
 def main() -> None:

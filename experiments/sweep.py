@@ -102,12 +102,16 @@ def sweep_axes(overrides: list[str], sweeper_params: dict[str, Any] | None) -> d
     return axes
 
 
+def plain_overrides(overrides: list[str]) -> list[str]:
+    """The overrides that set one value (not `a,b,c` or `range(...)` sweeps)."""
+    return [o.input_line for o in OverridesParser.create().parse_overrides(overrides) if not o.is_sweep_override()]
+
+
 def check_sweep(argv: list[str]) -> dict[str, list[str]]:
     """Validate a sweep before any job starts: the base point, then every value of every axis on its
     own (not the whole cross product). Returns the axes."""
     overrides = [a for a in argv if not a.startswith("-")]
-    parser = OverridesParser.create()
-    plain = [o.input_line for o in parser.parse_overrides(overrides) if not o.is_sweep_override()]
+    plain = plain_overrides(overrides)
     cfg = compose(plain, with_hydra=True)
     axes = sweep_axes(overrides, _params(cfg.hydra.sweeper))
     first = [f"{k}={values[0]}" for k, values in axes.items()]

@@ -319,6 +319,7 @@ class SiegeModel(mesa.Model):
     def refresh_expectations(self) -> None:
         """Rebels weigh the approved threat (and the next rung); the mediator weighs what it would
         approve if rejections went on, which sets how hard its demands can be."""
+        self._cells_to_take = float(self.district.rebel_held().sum()) - TAKEOVER_CONTROL_SHARE * self.district.cells
         for leader in self.leaders:
             leader.p_takeover = self.takeover_chance(leader.theta)
         self.mediator.p_takeover = self.takeover_chance(self.mediator.theta, self.mediator.credible_threat(),
@@ -344,7 +345,7 @@ class SiegeModel(mesa.Model):
         top = min(Escalation.FULL_ASSAULT if mp.air_cover == AirCover.WITHHELD else Escalation.ASSAULT_WITH_AIR,
                   mp.max_escalation)
         nxt = Escalation(min(int(threat) + 1, int(top)))
-        cells_to_take = float(self.district.rebel_held().sum()) - TAKEOVER_CONTROL_SHARE * self.district.cells
+        cells_to_take = self._cells_to_take  # set once a day by refresh_expectations
         chance = 0.0
         for level, w in ((threat, 1.0 - weight), (nxt, weight)):
             if w > 0:

@@ -8,10 +8,8 @@ import ast
 import inspect
 import re
 import textwrap
-from pathlib import Path
 
 import pytest
-from omegaconf import OmegaConf
 
 import sim.model
 from experiments.config import compose, to_run_config
