@@ -51,7 +51,8 @@ class Case:
                 node = node.setdefault(part, {})
             node[leaf] = value.name if hasattr(value, "name") else value
             provenance[f"model.{path}"] = f"case {self.id} (mapped by sim.cases): " + "; ".join(
-                f"{fact}: {self.sources[fact]}" for fact in _facts_behind(path) if fact in self.sources)
+                f"{fact}: {self.sources[fact]}" if fact in self.sources
+                else f"{fact} not given, the mapping's assumption (ODD 6.3)" for fact in _facts_behind(path))
         return {"scenario_name": self.id, "model": model, "provenance": provenance}
 
 
@@ -59,6 +60,7 @@ def _facts_behind(path: str) -> list[str]:
     """Which facts a mapped parameter comes from (for its provenance)."""
     table = {"start_date": ["start_date"], "fighters.count": ["fighters_inside"],
              "civilians.count": ["civilians_inside"],
+             "district.initial_supply_days": ["siege_days_so_far"],
              "besieger.army_strength": ["besieger_troops", "militia_share", "fighters_inside"],
              "besieger.militia_strength": ["besieger_troops", "militia_share", "fighters_inside"],
              "besieger.second_front_losses": ["outside_support"],
@@ -67,7 +69,7 @@ def _facts_behind(path: str) -> list[str]:
              "mediator.image_weight": ["mediator_image_concern"],
              "mediator.initial_credibility": ["trust_in_guarantee"],
              "terms.expulsion_fraction": ["expulsion_fraction"], "terms.weapons_handover": ["weapons_handover"],
-             "terms.besieger_entry": ["besieger_entry"], "implementation.buses_per_convoy": ["buses_per_convoy"],
+             "terms.besieger_entry": ["besieger_entry"], "implementation.buses_per_convoy": ["buses_per_convoy", "expulsion_fraction", "fighters_inside"],
              "implementation.convoys_per_week": ["convoys_per_week"]}
     return table.get(path, [])
 

@@ -6,6 +6,7 @@ Pure: the YAML files are read in experiments/cases.py.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Optional
@@ -36,6 +37,13 @@ IMAGE_WEIGHT = {Level.NONE: 0.0, Level.LOW: 0.1, Level.MEDIUM: 0.2, Level.HIGH: 
 CREDIBILITY = {Level.NONE: 0.1, Level.LOW: 0.35, Level.MEDIUM: 0.5, Level.HIGH: 0.7}
 SECOND_FRONT_LOSSES = 0.15     # besieger killed/day when outside towns join the fight (Daraa 2021)
 TROOPS_PER_FIGHTER = 5.0       # besieger troops per fighter when no count is known (Daraa default 2000:400)
+SUPPLY_DAYS_AT_SIEGE_START = 40.0  # stocks when a siege begins (district.initial_supply_days default)
+BUS_WEEKS_FOR_DEMAND = 2.0     # when no bus count is known: convoys sized to move the demand in two weeks
+MIN_BUSES_PER_CONVOY = 2       # Daraa 2021's two buses a convoy (its scenario value)
+SEATS_PER_BUS = 50             # implementation.seats_per_bus default (MECHANISMS E.22)
+FAMILY_SEAT_SHARE = 0.15       # implementation.family_seat_share default
+CONVOYS_PER_WEEK = 2.0         # implementation.convoys_per_week default
+PRIOR_DRAWDOWN_PER_DAY = 0.4   # stocks lost per day of earlier siege: 1 - the default resupply share 0.6
 
 
 @dataclass
@@ -58,7 +66,7 @@ class CaseFacts:
     militia_share: float = 0.25         # share of the besieging force that is militia
     buses_per_convoy: Optional[int] = None
     convoys_per_week: Optional[float] = None
-    siege_days_so_far: int = 0          # recorded; not yet mapped (the model starts at day 0)
+    siege_days_so_far: int = 0          # days already besieged when the model starts: depletes stocks
     mediator: str = ""
     guarantor: str = ""
 
@@ -84,6 +92,8 @@ def case_overrides(facts: CaseFacts) -> dict[str, Any]:
         "start_date": facts.start_date,
         "fighters.count": facts.fighters_inside,
         "civilians.count": facts.civilians_inside,
+        "district.initial_supply_days": max(0.0, SUPPLY_DAYS_AT_SIEGE_START
+                                            - PRIOR_DRAWDOWN_PER_DAY * facts.siege_days_so_far),
         "besieger.army_strength": troops - militia,
         "besieger.militia_strength": militia,
         "besieger.second_front_losses": SECOND_FRONT_LOSSES if facts.outside_support else 0.0,
@@ -95,8 +105,13 @@ def case_overrides(facts: CaseFacts) -> dict[str, Any]:
         "terms.weapons_handover": facts.weapons_handover,
         "terms.besieger_entry": facts.besieger_entry,
     }
+    convoys = facts.convoys_per_week if facts.convoys_per_week is not None else CONVOYS_PER_WEEK
     if facts.buses_per_convoy is not None:
         overrides["implementation.buses_per_convoy"] = facts.buses_per_convoy
+    else:
+        seats_needed = facts.expulsion_fraction * facts.fighters_inside / (1.0 - FAMILY_SEAT_SHARE)
+        overrides["implementation.buses_per_convoy"] = max(MIN_BUSES_PER_CONVOY, math.ceil(
+            seats_needed / (SEATS_PER_BUS * max(convoys, 1e-9) * BUS_WEEKS_FOR_DEMAND)))
     if facts.convoys_per_week is not None:
         overrides["implementation.convoys_per_week"] = facts.convoys_per_week
     return overrides

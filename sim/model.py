@@ -105,6 +105,7 @@ class SiegeModel(mesa.Model):
         self.mediator = Mediator(self)
         self.army = BesiegerCommand(self, BesiegerKind.ARMY, b.army_strength, b.army_restraint)
         self.militia = BesiegerCommand(self, BesiegerKind.MILITIA, b.militia_strength, b.militia_restraint)
+        self.loss_tolerance = max(1.0, b.loss_tolerance_share * (b.army_strength + b.militia_strength))
         self.leaders = [FactionLeader(self, f, params.beliefs.rebel_prior_alpha, params.beliefs.rebel_prior_beta)
                         for f in range(params.fighters.factions)]
         self.committee = Committee(self)
@@ -555,7 +556,7 @@ class SiegeModel(mesa.Model):
                 self.outcome = Outcome.MILITARY_TAKEOVER
             elif fighting <= MIN_FIGHTING_SHARE * self.initial_fighters:
                 self.outcome = self.classify_settlement()
-            elif self.army.killed + self.militia.killed >= self.params.besieger.loss_tolerance:
+            elif self.army.killed + self.militia.killed >= self.loss_tolerance:
                 self.outcome = Outcome.SIEGE_BROKEN
         if self.outcome is None and self.day + 1 >= self.params.horizon_days:
             self.outcome = Outcome.STALEMATE

@@ -127,8 +127,10 @@ class BesiegerParams:
                                      "of the besieger", 0, 1)
     assault_force_share: float = param(0.08, "assumption: an assault attack commits a company-sized "
                                        "share of the besieger", 0, 1)
-    loss_tolerance: int = param(150, "assumption: besieger losses at which it lifts the siege; Daraa "
-                                "saw 26-32 killed (case file), well below", 1, 1_000_000, "troops")
+    loss_tolerance_share: float = param(0.075, "assumption: the besieger lifts the siege after losing "
+                                        "this share of its troops (150 of Daraa's 2,000; Daraa saw 26-32 "
+                                        "killed, case file, well below); a share so that large forces "
+                                        "tolerate proportionally more", 0.0001, 1, "share of troops")
     second_front_losses: float = param(0.0, "assumption: no second front unless a scenario has one "
                                        "(Daraa 2021 does: see its scenario file)", 0, 1000,
                                        "besieger killed/day")
