@@ -89,11 +89,37 @@ def load_cases(folder: Path = CASES_DIR) -> list[Case]:
     return [Case(p) for p in sorted(Path(folder).glob("*.yaml"))]
 
 
-def register_cases(folder: Path = CASES_DIR) -> list[str]:
-    """Make every case in `folder` a scenario option (`scenario=<id>`); returns their ids."""
+_REGISTERED: dict[str, Case] = {}
+
+
+def register_cases(folder: Path = CASES_DIR, user_dir: Path | None = None) -> list[str]:
+    """Make every case in `folder`, and in a user's folder, a scenario option (`scenario=<id>`);
+    returns their ids. A user's case may not reuse a built-in id (which one would run is unclear)."""
     store = ConfigStore.instance()
+    cases = load_cases(folder)
+    if user_dir is not None:
+        own = {case.id: case.path for case in cases}
+        for case in load_cases(user_dir):
+            if case.id in own:
+                raise ConfigError(f"{case.path}: case id {case.id!r} is already used by {own[case.id]}; "
+                                  "give the case a new id")
+            own[case.id] = case.path
+            cases.append(case)
     ids = []
-    for case in load_cases(folder):
+    for case in cases:
+        if ids.count(case.id):
+            raise ConfigError(f"{case.path}: case id {case.id!r} appears twice in {case.path.parent}")
         store.store(group="scenario", name=case.id, node=case.scenario(), package="_global_")
+        _REGISTERED[case.id] = case
         ids.append(case.id)
     return ids
+
+
+def registered_case_ids() -> list[str]:
+    """Every case registered so far in this process (built-in and a user's), sorted."""
+    return sorted(_REGISTERED) or [p.stem for p in sorted(CASES_DIR.glob("*.yaml"))]
+
+
+def registered_case(case_id: str) -> Case:
+    """A registered case by id."""
+    return _REGISTERED[case_id]

@@ -20,10 +20,29 @@ from sim.params import ModelParams, ParameterError, iter_leaves, validate
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 
 
+class Task(Enum):
+    """What a job does: run one scenario, hindcast every case, or calibrate on the cases."""
+
+    SCENARIO = "scenario"
+    HINDCAST = "hindcast"
+    CALIBRATION = "calibration"
+
+
+@dataclass
+class HindcastConfig:
+    """Hindcast settings (`+experiment=hindcast`)."""
+
+    cases: list[str] = field(default_factory=list)  # case ids; empty = every case found
+    horizon_days: int = 365     # long enough for the recorded decisive phases (37-55 days) many times over
+
+
 @dataclass
 class RunConfig:
     """One job: a scenario's parameters, how many replicates, on how many workers, from which seed."""
 
+    task: Task = Task.SCENARIO
+    cases_dir: str = ""         # a folder of the user's own case files, added to conf/cases
+    hindcast: HindcastConfig = field(default_factory=HindcastConfig)
     scenario_name: str = "generic"
     replicates: int = 200
     workers: int = 0            # 0 = all cores
@@ -40,13 +59,26 @@ class ConfigError(ValueError):
     """A bad input, reported in one line before any simulation starts."""
 
 
-def register() -> None:
+def register(cases_dir: str | Path | None = None) -> None:
     """Register the schema so Hydra composes `config.yaml` on top of it, and every case file in
-    conf/cases/ as a scenario (`scenario=<case id>`)."""
+    conf/cases/ (and in `cases_dir`, a user's folder) as a scenario (`scenario=<case id>`)."""
     from experiments.cases import register_cases
 
     ConfigStore.instance().store(name="run_schema", node=RunConfig)
-    register_cases()
+    register_cases(user_dir=Path(cases_dir) if cases_dir else None)
+
+
+def cases_dir_argument(overrides: list[str]) -> str | None:
+    """The `cases_dir=PATH` among command-line overrides, resolved to an absolute path and checked."""
+    values = [o.split("=", 1)[1] for o in overrides if o.split("=", 1)[0].lstrip("+") == "cases_dir" and "=" in o]
+    if not values or not values[-1]:
+        return None
+    folder = Path(values[-1]).expanduser().resolve()
+    if not folder.is_dir():
+        raise ConfigError(f"cases_dir={values[-1]!r} is not allowed: a folder of case files (*.yaml)")
+    if not any(folder.glob("*.yaml")):
+        raise ConfigError(f"cases_dir={values[-1]!r}: the folder holds no case file (*.yaml)")
+    return str(folder)
 
 
 def _schema_paths(obj: Any, prefix: str = "") -> dict[str, Any]:
@@ -144,10 +176,12 @@ def _omegaconf_message(exc: OmegaConfBaseException) -> str:
 
 
 def group_options(group: str) -> list[str]:
-    """The configs available in a config group: its folder, and for scenarios the case files too."""
+    """The configs available in a config group: its folder, and for scenarios every registered case."""
     names = {p.stem for p in (CONF_DIR / group).glob("*.yaml")}
     if group == "scenario":
-        names |= {p.stem for p in (CONF_DIR / "cases").glob("*.yaml")}
+        from experiments.cases import registered_case_ids
+
+        names |= set(registered_case_ids())
     return sorted(names)
 
 
@@ -158,7 +192,7 @@ def compose(overrides: list[str], with_hydra: bool = False) -> DictConfig:
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.errors import HydraException
 
-    register()
+    register(cases_dir_argument(overrides))
     for ov in OverridesParser.create().parse_overrides(overrides):
         key = ov.key_or_group
         if ov.is_delete() or key.startswith("hydra") or key == "scenario" or ov.package:

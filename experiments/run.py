@@ -16,7 +16,8 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from experiments.config import CONF_DIR, ConfigError, RunConfig, compose, register, to_run_config
+from experiments.config import (CONF_DIR, ConfigError, RunConfig, Task, cases_dir_argument, compose, register,
+                                to_run_config)
 from experiments import sweep
 from experiments.outputs import write_outputs
 from experiments.replicates import run_replicates
@@ -35,6 +36,15 @@ def execute(run: RunConfig, out_dir: Path) -> Path | None:
     if report is not None:
         print(f"Interactive report: {report}")
     return report
+
+
+def hindcast(run: RunConfig, out_dir: Path) -> None:
+    from experiments.hindcast import run_hindcast
+
+    run_hindcast(run, out_dir)
+
+
+TASKS = {Task.SCENARIO: execute, Task.HINDCAST: hindcast}
 
 
 @hydra.main(config_path=str(CONF_DIR), config_name="config", version_base=None)
@@ -56,7 +66,7 @@ def hydra_job(cfg: DictConfig) -> None:
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO under Hydra's logging
     if hydra_cfg.mode != RunMode.MULTIRUN:
         run.report = True if run.report is None else run.report
-        execute(run, out_dir)
+        TASKS[run.task](run, out_dir)
         return
     run.report = False if run.report is None else run.report  # a sweep's points need no report each
     if "BasicLauncher" not in str(hydra_cfg.launcher.get("_target_", "BasicLauncher")):
@@ -102,14 +112,26 @@ def precheck(argv: list[str]) -> None:
     plain = sweep.plain_overrides(overrides)
     mode = compose(plain, with_hydra=True).hydra.get("mode")
     if flags or mode == RunMode.MULTIRUN or len(plain) != len(overrides):
+        if to_run_config(compose(plain)).task != Task.SCENARIO:
+            raise ConfigError("task: a hindcast or calibration is one job; run it without -m or sweep values")
         sweep.check_sweep(argv)
     else:
-        to_run_config(compose(overrides))
+        check_task(to_run_config(compose(overrides)))
+
+
+def check_task(run: RunConfig) -> None:
+    """Task-specific checks before anything runs: the hindcast's cases exist and map to valid values."""
+    if run.task == Task.HINDCAST:
+        from experiments.hindcast import case_params, chosen_cases
+
+        for case in chosen_cases(run):
+            case_params(run.model, case, run.hindcast.horizon_days)
 
 
 def main() -> None:
     """Entry point of `python -m experiments.run` and the `siege-run` console script."""
     try:
+        register(cases_dir_argument(sys.argv[1:]))  # a user's case folder, before Hydra composes
         precheck(sys.argv[1:])
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)

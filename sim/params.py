@@ -318,6 +318,18 @@ def iter_leaves(obj: Any, prefix: str = "") -> Iterator[tuple[str, Any, dataclas
             yield path, value, f
 
 
+def with_values(params: Any, values: dict[str, Any]) -> Any:
+    """A copy of a params dataclass with some leaves replaced, by dotted path ('mediator.impatience')."""
+    for path, value in values.items():
+        head, _, rest = path.partition(".")
+        if not any(f.name == head for f in dataclasses.fields(params)):
+            raise ParameterError(path, value, "a parameter of the model")
+        if rest:
+            value = with_values(getattr(params, head), {rest: value})
+        params = dataclasses.replace(params, **{head: value})
+    return params
+
+
 def _check_leaf(path: str, value: Any, f: dataclasses.Field, expected: Any) -> None:
     lo, hi = f.metadata.get("lo"), f.metadata.get("hi")
     if value is None:

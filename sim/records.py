@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.enums import EventKind, FighterStatus, HarmCause
+from sim.enums import Escalation, EventKind, FighterStatus, HarmCause
 
 if TYPE_CHECKING:
     from sim.model import SiegeModel
@@ -110,4 +110,6 @@ class Recorder:
             "final_besieger_entry": bool(m.terms.besieger_entry),
             "final_credibility": m.mediator.credibility,
             "deal_day": m.deal.day if m.deal is not None else -1,
+            "decisive_phase_days": last["day"] - next(
+                (r["day"] for r in self.daily if r["escalation_used"] >= Escalation.GROUND_PROBES), last["day"]),
         }

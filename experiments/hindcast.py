@@ -1,0 +1,180 @@
+"""Hindcast (`python -m experiments.run +experiment=hindcast`): run every case from its facts alone,
+with the shared behavioural parameters, and score the predictions against what happened.
+
+Writes at the output folder's root: `hindcast.parquet` (one row per case and outcome class),
+`hindcast_figures.parquet` (one row per case and recorded figure), `runs.parquet` (every replicate,
+with its case), the resolved config, metadata, and `hindcast_report.html`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from omegaconf import OmegaConf
+from tqdm import tqdm
+
+from experiments.cases import Case, registered_case, registered_case_ids
+from experiments.config import ConfigError, RunConfig
+from experiments.files import atomic_write
+from experiments.outputs import run_metadata
+from experiments.replicates import run_replicates
+from experiments.scoring import (OUTCOMES, UNIFORM_BRIER, FigureCheck, brier_score, describe_misses, figure_checks,
+                                 log_loss)
+from experiments.summary import outcome_table
+from sim.cases import case_overrides
+from sim.params import ModelParams, ParameterError, validate, with_values
+
+
+def case_params(base: ModelParams, case: Case, horizon_days: int) -> ModelParams:
+    """A case's parameters: the shared (behavioural) values of `base` with the case's facts mapped on
+    top, and the hindcast horizon."""
+    try:
+        return validate(with_values(base, {**case_overrides(case.facts), "horizon_days": horizon_days}))
+    except ParameterError as exc:
+        raise ConfigError(f"{case.path}: maps to model.{exc.key}={exc.value!r}, which is not allowed: "
+                          f"{exc.allowed}") from None
+
+
+def chosen_cases(run: RunConfig) -> list[Case]:
+    """The cases to hindcast: those named in `hindcast.cases`, else every registered case."""
+    known = registered_case_ids()
+    unknown = [c for c in run.hindcast.cases if c not in known]
+    if unknown:
+        raise ConfigError(f"hindcast.cases: unknown case {', '.join(unknown)}; known: {', '.join(known)}")
+    return [registered_case(c) for c in (run.hindcast.cases or known)]
+
+
+@dataclass
+class CaseResult:
+    """One case's predictions and scores."""
+
+    case: Case
+    outcomes: pd.DataFrame                # outcome_table: outcome, count, probability, ci_low, ci_high
+    checks: list[FigureCheck]
+    runs: pd.DataFrame
+    misses: list[str] = field(default_factory=list)
+
+    @property
+    def probabilities(self) -> dict[str, float]:
+        return dict(zip(self.outcomes["outcome"], self.outcomes["probability"]))
+
+    @property
+    def recorded(self) -> str:
+        return self.case.recorded.outcome_class or ""
+
+
+def score_case(case: Case, runs: pd.DataFrame, horizon_days: int) -> CaseResult:
+    """Outcome distribution with Wilson intervals, figure checks and plain-language misses."""
+    outcomes = outcome_table(runs)
+    checks = figure_checks(runs, case.facts, case.recorded, horizon_days)
+    result = CaseResult(case, outcomes, checks, runs)
+    result.misses = describe_misses(case.id, result.probabilities, result.recorded or None, checks)
+    return result
+
+
+def outcome_rows(results: list[CaseResult]) -> pd.DataFrame:
+    """hindcast.parquet: one row per case and outcome class, with the case's scores and figures."""
+    rows = []
+    for r in results:
+        n = len(r.runs)
+        p_recorded = r.probabilities.get(r.recorded, float("nan")) if r.recorded else float("nan")
+        case_level = {
+            "case_name": r.case.name, "replicates": n, "recorded_outcome": r.recorded,
+            "p_recorded": p_recorded,
+            "brier": brier_score(r.probabilities, r.recorded) if r.recorded else float("nan"),
+            "log_loss": log_loss(p_recorded, n) if r.recorded else float("nan"),
+        }
+        for c in r.checks:
+            case_level.update({f"{c.measure}_recorded_low": c.recorded_low, f"{c.measure}_recorded_high": c.recorded_high,
+                               f"{c.measure}_p10": c.p10, f"{c.measure}_median": c.median, f"{c.measure}_p90": c.p90,
+                               f"{c.measure}_inside": c.inside})
+        for o in r.outcomes.itertuples():
+            rows.append({"case": r.case.id, "outcome": o.outcome, "probability": o.probability,
+                         "ci_low": o.ci_low, "ci_high": o.ci_high, "count": o.count,
+                         "is_recorded": o.outcome == r.recorded, **case_level})
+    return pd.DataFrame(rows)
+
+
+def figure_rows(results: list[CaseResult]) -> pd.DataFrame:
+    """hindcast_figures.parquet: one row per case and recorded figure."""
+    return pd.DataFrame([{"case": r.case.id, **vars(c)} for r in results for c in r.checks])
+
+
+def overall_scores(results: list[CaseResult]) -> dict[str, float]:
+    """Scores over the cases with a recorded class, with the equal-odds Brier score for reference."""
+    scored = [r for r in results if r.recorded]
+    checks = [c for r in results for c in r.checks if c.inside is not None]
+    return {
+        "cases": len(results), "cases_scored": len(scored),
+        "mean_p_recorded": _mean(r.probabilities.get(r.recorded, 0.0) for r in scored),
+        "mean_brier": _mean(brier_score(r.probabilities, r.recorded) for r in scored),
+        "uniform_brier": UNIFORM_BRIER,
+        "modal_class_hits": sum(max(OUTCOMES, key=lambda o: r.probabilities.get(o, 0.0)) == r.recorded for r in scored),
+        "figures_inside": sum(bool(c.inside) for c in checks), "figures_recorded": len(checks),
+    }
+
+
+def _mean(values) -> float:
+    values = list(values)
+    return float(sum(values) / len(values)) if values else float("nan")
+
+
+def simulate_cases(run: RunConfig, cases: list[Case]) -> list[CaseResult]:
+    """Run each case's replicates (one progress bar over all) and score them."""
+    bar = tqdm(total=len(cases) * run.replicates, desc="hindcast", unit="rep", disable=not run.progress,
+               file=sys.stderr)
+    results = []
+    for case in cases:
+        params = case_params(run.model, case, run.hindcast.horizon_days)
+        bar.set_postfix_str(case.id)
+        tables = run_replicates(params, run.seed, run.replicates, run.workers, on_progress=bar.update)
+        results.append(score_case(case, tables.runs.assign(case=case.id), run.hindcast.horizon_days))
+    bar.close()
+    return results
+
+
+def format_hindcast(results: list[CaseResult], scores: dict[str, float]) -> str:
+    """The lines printed at the end of a hindcast."""
+    lines = [f"Hindcast: {scores['cases']} cases", ""]
+    for r in results:
+        modal = max(OUTCOMES, key=lambda o: r.probabilities.get(o, 0.0))
+        recorded = (f"recorded {r.recorded}: p={r.probabilities.get(r.recorded, 0):.0%}, "
+                    f"Brier {brier_score(r.probabilities, r.recorded):.2f}") if r.recorded else "no recorded class"
+        inside = [c for c in r.checks if c.inside is not None]
+        lines.append(f"  {r.case.id:<24} {recorded}; most likely {modal} ({r.probabilities[modal]:.0%}); "
+                     f"figures inside 10-90%: {sum(bool(c.inside) for c in inside)}/{len(inside)}")
+    lines += ["", f"Mean p(recorded class) {scores['mean_p_recorded']:.2f}; mean Brier {scores['mean_brier']:.2f} "
+              f"(equal odds: {scores['uniform_brier']:.2f}); recorded figures inside the 10-90% range: "
+              f"{scores['figures_inside']}/{scores['figures_recorded']}"]
+    misses = [m for r in results for m in r.misses]
+    lines += ["", "Misses:" if misses else "No misses."] + [f"  - {m}" for m in misses]
+    return "\n".join(lines)
+
+
+def run_hindcast(run: RunConfig, out_dir: Path) -> Path | None:
+    """The hindcast job: simulate, write tables, config, metadata and the report; print a summary."""
+    cases = chosen_cases(run)
+    results = simulate_cases(run, cases)
+    scores = overall_scores(results)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    table, figures = outcome_rows(results), figure_rows(results)
+    runs = pd.concat([r.runs for r in results], ignore_index=True)
+    meta = {**run_metadata(run), "scenario": "hindcast", "cases": [c.id for c in cases], "scores": scores,
+            "case_files": {c.id: str(c.path) for c in cases}}
+    atomic_write(out_dir / "hindcast.parquet", lambda p: table.to_parquet(p, index=False))
+    atomic_write(out_dir / "hindcast_figures.parquet", lambda p: figures.to_parquet(p, index=False))
+    atomic_write(out_dir / "runs.parquet", lambda p: runs.to_parquet(p, index=False))
+    atomic_write(out_dir / "config_resolved.yaml", lambda p: p.write_text(OmegaConf.to_yaml(OmegaConf.structured(run))))
+    atomic_write(out_dir / "metadata.json", lambda p: p.write_text(json.dumps(meta, indent=2, default=str)))
+    print(format_hindcast(results, scores))
+    print(f"\nTables: {out_dir}")
+    if not run.report:
+        return None
+    from experiments.hindcast_report import write_hindcast_report
+
+    report = write_hindcast_report(out_dir / "hindcast_report.html", results, scores, meta)
+    print(f"Interactive report: {report}")
+    return report

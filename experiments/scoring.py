@@ -1,0 +1,138 @@
+"""Hindcast scores, pure functions on tables: the probability the model gave to the recorded outcome
+class, the multi-class Brier score, and whether recorded figures fall inside the predicted 10-90%
+range. Used by the hindcast and by the calibration's objective."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Mapping, Optional, Sequence
+
+import numpy as np
+import pandas as pd
+
+from sim.cases import CaseFacts, RecordedOutcome
+from sim.enums import Outcome
+
+OUTCOMES: list[str] = [o.value for o in Outcome]
+UNIFORM_BRIER = (1 - 1 / len(OUTCOMES)) ** 2 + (len(OUTCOMES) - 1) / len(OUTCOMES) ** 2  # equal odds on all six
+MEASURES = ("decisive_phase_days", "siege_length_days", "fighters_evacuated_share", "civilian_deaths")
+MEASURE_LABELS = {"decisive_phase_days": "decisive phase (days)", "siege_length_days": "siege length (days)",
+                  "fighters_evacuated_share": "share of fighters evacuated", "civilian_deaths": "civilians killed"}
+
+
+def brier_score(probabilities: Mapping[str, float], recorded: str) -> float:
+    """Multi-class Brier score (Brier 1950): sum over the six classes of (p - 1[recorded])^2.
+    0 is a certain, correct forecast; 2 is a certain, wrong one; equal odds give UNIFORM_BRIER."""
+    if recorded not in OUTCOMES:
+        raise ValueError(f"recorded outcome {recorded!r} is not one of {', '.join(OUTCOMES)}")
+    return float(sum((probabilities.get(o, 0.0) - (o == recorded)) ** 2 for o in OUTCOMES))
+
+
+def log_loss(probability: float, replicates: int) -> float:
+    """-log of the probability given to what happened, floored at half a replicate (1/(2n)) so that
+    a class never simulated costs a finite, sample-size-aware penalty."""
+    return -math.log(max(probability, 0.5 / max(replicates, 1)))
+
+
+def inside_range(p10: float, p90: float, low: Optional[float], high: Optional[float]) -> Optional[bool]:
+    """Does a recorded figure meet the predicted 10-90% range? A recorded range counts as inside when
+    it overlaps; a missing upper bound means 'at least low'. None when nothing is recorded."""
+    if low is None and high is None:
+        return None
+    lo = low if low is not None else high
+    hi = high if high is not None else math.inf
+    return bool(lo <= p90 and hi >= p10)
+
+
+def predicted_figures(runs: pd.DataFrame, facts: CaseFacts) -> dict[str, np.ndarray]:
+    """Per replicate, the figures a case records: decisive phase, siege length (counting the days of
+    siege before the model starts), share of fighters evacuated, civilians killed."""
+    return {"decisive_phase_days": runs["decisive_phase_days"].to_numpy(float),
+            "siege_length_days": facts.siege_days_so_far + runs["end_day"].to_numpy(float),
+            "fighters_evacuated_share": runs["fighters_evacuated"].to_numpy(float) / max(facts.fighters_inside, 1),
+            "civilian_deaths": runs["civilians_killed"].to_numpy(float)}
+
+
+def recorded_figures(recorded: RecordedOutcome, facts: CaseFacts) -> dict[str, tuple[Optional[float], Optional[float]]]:
+    """The recorded figures as (low, high) ranges; (None, None) when the case file gives none."""
+    evacuated = _pair(recorded.fighters_evacuated)
+    share = tuple(None if v is None else v / max(facts.fighters_inside, 1) for v in evacuated)
+    return {"decisive_phase_days": (recorded.decisive_phase_days, recorded.decisive_phase_days),
+            "siege_length_days": (recorded.siege_length_days, recorded.siege_length_days),
+            "fighters_evacuated_share": share, "civilian_deaths": _pair(recorded.civilian_deaths)}
+
+
+def _pair(values: Sequence[Optional[float]]) -> tuple[Optional[float], Optional[float]]:
+    values = list(values) + [None, None]
+    low, high = values[0], values[1]
+    if low is None and high is not None:
+        low = high
+    return (None if low is None else float(low)), (None if high is None else float(high))
+
+
+@dataclass
+class FigureCheck:
+    """One recorded figure of a case against the predicted distribution."""
+
+    measure: str
+    recorded_low: Optional[float]
+    recorded_high: Optional[float]
+    p10: float
+    median: float
+    p90: float
+    inside: Optional[bool]
+    censored_share: float    # replicates that reached the horizon unresolved (their durations are cut)
+
+
+def figure_checks(runs: pd.DataFrame, facts: CaseFacts, recorded: RecordedOutcome, horizon_days: int) -> list[FigureCheck]:
+    """Every recorded figure of a case against the predicted 10-90% range."""
+    predicted = predicted_figures(runs, facts)
+    records = recorded_figures(recorded, facts)
+    censored = float((runs["outcome"] == Outcome.STALEMATE.value).mean()) if len(runs) else float("nan")
+    checks = []
+    for measure in MEASURES:
+        values = predicted[measure]
+        p10, median, p90 = (np.quantile(values, [0.1, 0.5, 0.9]) if values.size else [float("nan")] * 3)
+        low, high = records[measure]
+        checks.append(FigureCheck(measure, low, high, float(p10), float(median), float(p90),
+                                  inside_range(float(p10), float(p90), low, high),
+                                  censored if "days" in measure else 0.0))
+    return checks
+
+
+def describe_misses(case: str, probabilities: Mapping[str, float], recorded: Optional[str],
+                    checks: Sequence[FigureCheck]) -> list[str]:
+    """Plain sentences saying where the model misses a case (empty when it does not)."""
+    lines = []
+    if recorded:
+        modal = max(OUTCOMES, key=lambda o: probabilities.get(o, 0.0))
+        p = probabilities.get(recorded, 0.0)
+        if modal != recorded:
+            lines.append(f"{case}: recorded {_words(recorded)}, but the model makes {_words(modal)} most likely "
+                         f"({probabilities[modal]:.0%}) and gives the recorded class {p:.0%}.")
+    for c in checks:
+        if c.inside is False:
+            side = "too low" if c.p90 < (c.recorded_low if c.recorded_low is not None else c.recorded_high) else "too high"
+            recorded_text = _range_text(c.recorded_low, c.recorded_high, c.measure)
+            lines.append(f"{case}: {MEASURE_LABELS[c.measure]} recorded {recorded_text}; predicted 10-90% "
+                         f"{_value(c.p10, c.measure)}-{_value(c.p90, c.measure)} ({side})"
+                         + (f"; {c.censored_share:.0%} of replicates hit the horizon" if c.censored_share > 0 else "")
+                         + ".")
+    return lines
+
+
+def _words(outcome: str) -> str:
+    return outcome.replace("_", " ")
+
+
+def _value(v: float, measure: str) -> str:
+    return f"{v:.0%}" if measure.endswith("share") else f"{v:,.0f}"
+
+
+def _range_text(low: Optional[float], high: Optional[float], measure: str) -> str:
+    if high is None:
+        return f"at least {_value(low, measure)}"
+    if low is None or low == high:
+        return _value(high, measure)
+    return f"{_value(low, measure)}-{_value(high, measure)}"

@@ -1,0 +1,138 @@
+"""The hindcast: scores on hand-made predictions give known values, and the job runs every case,
+a user's own case folder included, writing hindcast.parquet and its report."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from experiments.cases import CASES_DIR, Case
+from experiments.hindcast import outcome_rows, overall_scores, score_case
+from experiments.scoring import UNIFORM_BRIER, brier_score, figure_checks, inside_range, log_loss
+from sim.cases import RecordedOutcome
+from sim.enums import Outcome
+
+ROOT = Path(__file__).resolve().parent.parent
+FULL, PARTIAL, TAKEOVER = Outcome.FULL_EVACUATION.value, Outcome.PARTIAL_EVACUATION.value, Outcome.MILITARY_TAKEOVER.value
+
+
+def made_runs(outcomes: list[str], end_days: list[int] | None = None, evacuated: int = 0,
+              killed: int = 0) -> pd.DataFrame:
+    """A hand-made run table with the columns the scores read."""
+    n = len(outcomes)
+    end_days = end_days or [10] * n
+    return pd.DataFrame({"replicate": range(n), "outcome": outcomes, "end_day": end_days,
+                         "decisive_phase_days": [d // 2 for d in end_days], "fighters_evacuated": [evacuated] * n,
+                         "civilians_killed": [killed] * n})
+
+
+def test_brier_score_known_values():
+    assert brier_score({FULL: 1.0}, FULL) == 0.0
+    assert brier_score({PARTIAL: 1.0}, FULL) == 2.0
+    assert brier_score({PARTIAL: 0.7, FULL: 0.3}, FULL) == pytest.approx(0.7 ** 2 + 0.7 ** 2)
+    assert brier_score({o.value: 1 / 6 for o in Outcome}, FULL) == pytest.approx(UNIFORM_BRIER) == pytest.approx(5 / 6)
+    with pytest.raises(ValueError):
+        brier_score({FULL: 1.0}, "surrender")
+
+
+def test_log_loss_is_floored_at_half_a_replicate():
+    assert log_loss(0.5, 100) == pytest.approx(math.log(2))
+    assert log_loss(0.0, 100) == pytest.approx(math.log(200))
+
+
+@pytest.mark.parametrize("p10, p90, low, high, expected", [
+    (10, 20, 15, 15, True), (10, 20, 25, 25, False), (10, 20, 5, 9, False), (10, 20, 5, 12, True),
+    (10, 20, 18, None, True), (10, 20, 21, None, False), (10, 20, None, None, None)])
+def test_inside_range(p10, p90, low, high, expected):
+    assert inside_range(p10, p90, low, high) is expected
+
+
+def test_a_hand_made_case_scores_as_computed_by_hand():
+    case = Case(CASES_DIR / "east_aleppo_2016.yaml")      # recorded: full evacuation, 37 days, >= 600 deaths
+    runs = made_runs([FULL] * 3 + [PARTIAL] * 7, end_days=list(range(50, 150, 10)), evacuated=4000, killed=700)
+    result = score_case(case, runs, horizon_days=365)
+    assert result.probabilities[FULL] == pytest.approx(0.3)
+    rows = outcome_rows([result]).set_index("outcome")
+    assert rows.loc[FULL, "is_recorded"] and not rows.loc[PARTIAL, "is_recorded"]
+    assert rows.loc[FULL, "p_recorded"] == pytest.approx(0.3)
+    assert rows.loc[FULL, "brier"] == pytest.approx(0.7 ** 2 + 0.7 ** 2)
+    assert rows.loc[FULL, "ci_low"] < 0.3 < rows.loc[FULL, "ci_high"]
+    checks = {c.measure: c for c in result.checks}
+    # decisive phase = end_day // 2 = 25..70: p10 and p90 of those, and 37 lies inside
+    assert (checks["decisive_phase_days"].p10, checks["decisive_phase_days"].p90) == pytest.approx((29.5, 65.5))
+    assert checks["decisive_phase_days"].inside is True
+    assert checks["siege_length_days"].inside is False         # 158 recorded, 59-131 predicted
+    assert checks["civilian_deaths"].inside is True            # 700 meets 'at least 600'
+    assert checks["fighters_evacuated_share"].inside is None   # the case records no evacuated count
+    assert any("recorded full evacuation" in m for m in result.misses)
+    scores = overall_scores([result])
+    assert scores["mean_p_recorded"] == pytest.approx(0.3) and scores["modal_class_hits"] == 0
+
+
+def test_figures_outside_their_range_are_stated_as_misses():
+    case = Case(CASES_DIR / "daraa_2021.yaml")             # recorded: 75 days, 53-61 evacuated, 16-25 killed
+    runs = made_runs([PARTIAL] * 10, end_days=[30] * 10, evacuated=20, killed=100)
+    checks = {c.measure: c for c in figure_checks(runs, case.facts, case.recorded, 365)}
+    assert checks["siege_length_days"].inside is False and checks["civilian_deaths"].inside is False
+    assert checks["fighters_evacuated_share"].p90 == pytest.approx(20 / 400)
+    misses = score_case(case, runs, 365).misses
+    assert any("siege length" in m and "too low" in m for m in misses)
+    assert any("civilians killed" in m and "too high" in m for m in misses)
+    assert not any("recorded negotiated" in m for m in misses), "the class was right"
+
+
+def test_a_case_without_a_recorded_outcome_is_predicted_but_not_scored():
+    case = Case(CASES_DIR / "daraa_2021.yaml")
+    case.recorded = RecordedOutcome()
+    result = score_case(case, made_runs([PARTIAL] * 4), 365)
+    rows = outcome_rows([result])
+    assert (rows["recorded_outcome"] == "").all() and rows["brier"].isna().all()
+    assert overall_scores([result])["cases_scored"] == 0
+
+
+def user_case(folder: Path, case_id: str, fighters: int = 120, recorded: bool = False) -> None:
+    text = (CASES_DIR / "homs_old_city_2014.yaml").read_text()
+    text = text.replace("id: homs_old_city_2014", f"id: {case_id}").replace("fighters_inside: 1500",
+                                                                          f"fighters_inside: {fighters}")
+    if not recorded:
+        head, rest = text.split("recorded:", 1)
+        text = head + "sources:" + rest.split("sources:", 1)[1]
+    (folder / f"{case_id}.yaml").write_text(text)
+
+
+def test_hindcast_job_runs_every_case_and_a_users_own(tmp_path):
+    cases = tmp_path / "my_cases"
+    cases.mkdir()
+    user_case(cases, "my_town_2030")
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "experiments.run", "+experiment=hindcast", "replicates=4",
+                           "workers=1", "hindcast.horizon_days=40", f"cases_dir={cases}", f"hydra.run.dir={out}"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip().splitlines()[-1] == f"Interactive report: {out / 'hindcast_report.html'}"
+    table = pd.read_parquet(out / "hindcast.parquet")
+    assert {"case", "outcome", "probability", "ci_low", "ci_high", "recorded_outcome"} <= set(table.columns)
+    expected = {p.stem for p in CASES_DIR.glob("*.yaml")} | {"my_town_2030"}
+    assert set(table["case"]) == expected
+    assert len(table) == 6 * len(expected)
+    assert table.groupby("case")["probability"].sum().round(9).eq(1).all()
+    mine = table[table["case"] == "my_town_2030"]
+    assert (mine["recorded_outcome"] == "").all()
+    daraa = table[table["case"] == "daraa_2021"]
+    assert (daraa["recorded_outcome"] == PARTIAL).all() and daraa["siege_length_days_recorded_low"].iloc[0] == 75
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert len(runs) == 4 * len(expected) and runs["end_day"].max() <= 39
+    report = (out / "hindcast_report.html").read_text()
+    assert "my_town_2030" in report and "Where the model misses" in report
+
+
+def test_a_user_case_may_not_reuse_a_built_in_id(tmp_path):
+    user_case(tmp_path, "daraa_2021", recorded=True)
+    proc = subprocess.run([sys.executable, "-m", "experiments.run", "+experiment=hindcast", f"cases_dir={tmp_path}"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "already used by" in proc.stderr
