@@ -37,12 +37,35 @@ class HindcastConfig:
 
 
 @dataclass
+class FitParameter:
+    """A behavioural parameter to calibrate and the bounds of its search."""
+
+    path: str = ""               # dotted path under `model`, e.g. negotiation.resolve_weight
+    low: float = 0.0
+    high: float = 1.0
+
+
+@dataclass
+class CalibrationConfig:
+    """Calibration settings (`+experiment=calibration`; see experiments/calibration.py)."""
+
+    parameters: list[FitParameter] = field(default_factory=list)
+    trials: int = 60                 # Optuna trials for the fit on all cases
+    leave_one_out_trials: int = 30   # trials for each leave-one-case-out fit; 0 skips them
+    cases: list[str] = field(default_factory=list)  # case ids; empty = every case with a recorded class
+    top_share: float = 0.2           # fitted value and its range: median and 10-90% of the best trials
+    sampler_seed: int = 1
+    install_as: str = ""             # also write conf/calibration/<name>.yaml (use with +calibration=<name>)
+
+
+@dataclass
 class RunConfig:
     """One job: a scenario's parameters, how many replicates, on how many workers, from which seed."""
 
     task: Task = Task.SCENARIO
     cases_dir: str = ""         # a folder of the user's own case files, added to conf/cases
     hindcast: HindcastConfig = field(default_factory=HindcastConfig)
+    calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
     scenario_name: str = "generic"
     replicates: int = 200
     workers: int = 0            # 0 = all cores
@@ -195,7 +218,7 @@ def compose(overrides: list[str], with_hydra: bool = False) -> DictConfig:
     register(cases_dir_argument(overrides))
     for ov in OverridesParser.create().parse_overrides(overrides):
         key = ov.key_or_group
-        if ov.is_delete() or key.startswith("hydra") or key == "scenario" or ov.package:
+        if ov.is_delete() or key.startswith("hydra") or key == "scenario" or ov.package or (CONF_DIR / key).is_dir():
             continue
         check_key(key)
     GlobalHydra.instance().clear()

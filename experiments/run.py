@@ -44,7 +44,13 @@ def hindcast(run: RunConfig, out_dir: Path) -> None:
     run_hindcast(run, out_dir)
 
 
-TASKS = {Task.SCENARIO: execute, Task.HINDCAST: hindcast}
+def calibration(run: RunConfig, out_dir: Path) -> None:
+    from experiments.calibration import run_calibration
+
+    run_calibration(run, out_dir)
+
+
+TASKS = {Task.SCENARIO: execute, Task.HINDCAST: hindcast, Task.CALIBRATION: calibration}
 
 
 @hydra.main(config_path=str(CONF_DIR), config_name="config", version_base=None)
@@ -121,11 +127,14 @@ def precheck(argv: list[str]) -> None:
 
 def check_task(run: RunConfig) -> None:
     """Task-specific checks before anything runs: the hindcast's cases exist and map to valid values."""
-    if run.task == Task.HINDCAST:
-        from experiments.hindcast import case_params, chosen_cases
+    if run.task in (Task.HINDCAST, Task.CALIBRATION):
+        from experiments import calibration as calibration_job, hindcast as hindcast_job
 
-        for case in chosen_cases(run):
-            case_params(run.model, case, run.hindcast.horizon_days)
+        if run.task == Task.CALIBRATION:
+            calibration_job.check_parameters(run)
+        cases = (hindcast_job.chosen_cases(run) if run.task == Task.HINDCAST else calibration_job.chosen_cases(run))
+        for case in cases:
+            hindcast_job.case_params(run.model, case, run.hindcast.horizon_days)
 
 
 def main() -> None:

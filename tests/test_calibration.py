@@ -1,0 +1,108 @@
+"""Calibration: the objective's pieces give known values, bad settings are refused, and the job
+recovers a planted target (a case whose record was simulated at a known parameter value)."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from experiments.calibration import check_parameters, fitted_values
+from experiments.cases import CASES_DIR, Case
+from experiments.config import ConfigError, FitParameter, compose, to_run_config
+from experiments.replicates import run_replicates
+from experiments.scoring import case_loss, figure_distance
+from sim.cases import RecordedOutcome
+from sim.params import with_values
+
+ROOT = Path(__file__).resolve().parent.parent
+PLANTED = {"path": "combat.shell_lethality", "truth": 2.5e-4, "low": 3e-5, "high": 3e-4}
+
+
+def test_figure_distance_in_doublings_and_tenths():
+    assert figure_distance(15, 10, 20, "civilian_deaths") == 0.0
+    assert figure_distance(63, 127, 127, "civilian_deaths") == pytest.approx(1.0)        # half: one doubling
+    assert figure_distance(255, 100, 127, "civilian_deaths") == pytest.approx(1.0)
+    assert figure_distance(50, 600, None, "civilian_deaths") > 0 == figure_distance(700, 600, None, "civilian_deaths")
+    assert figure_distance(0.30, 0.10, 0.15, "fighters_evacuated_share") == pytest.approx(1.5)
+    assert figure_distance(1.0, None, None, "decisive_phase_days") == 0.0
+
+
+def test_case_loss_adds_class_and_figure_terms():
+    case = Case(CASES_DIR / "daraa_2021.yaml")
+    case.recorded = RecordedOutcome(outcome_class="full_evacuation", decisive_phase_days=31.0,
+                                    civilian_deaths=[15.0, 15.0])
+    runs = pd.DataFrame({"outcome": ["full_evacuation"] * 5 + ["military_takeover"] * 5, "end_day": [40] * 10,
+                         "decisive_phase_days": [15] * 10, "fighters_evacuated": [100] * 10,
+                         "civilians_killed": [15] * 10})
+    terms = case_loss(runs, case.facts, case.recorded)
+    assert terms["class"] == pytest.approx(math.log(2))
+    assert terms["decisive_phase_days"] == pytest.approx(1.0)     # 15 vs 31 days: one doubling of (1 + days)
+    assert terms["civilian_deaths"] == 0.0
+    assert "fighters_evacuated_share" not in terms                # not recorded here
+    assert terms["total"] == pytest.approx(math.log(2) + 1.0)
+
+
+def test_fitted_values_are_the_median_and_range_of_the_best_trials():
+    trials = pd.DataFrame({"loss": [5.0, 1.0, 2.0, 3.0, 9.0, 8.0], "a": [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]})
+    fitted, q10, q90 = fitted_values(trials, [FitParameter("a", 0, 5)], top_share=0.2)  # best 3: a = 1, 2, 3
+    assert fitted["a"] == 2.0 and q10["a"] == pytest.approx(1.2) and q90["a"] == pytest.approx(2.8)
+
+
+@pytest.mark.parametrize("override, message", [
+    ("calibration.parameters=[{path:fighters.count,low:100,high:500}]", "not an assumption"),
+    ("calibration.parameters=[{path:negotiation.nothing,low:0,high:1}]", "not a model parameter"),
+    ("calibration.parameters=[{path:negotiation.temperature,low:0.5,high:0.1}]", "low < high"),
+    ("calibration.parameters=[{path:negotiation.temperature,low:0.0,high:0.1}]", "within [0.001"),
+    ("calibration.parameters=[]", "at least one parameter"),
+])
+def test_bad_calibration_settings_are_refused(override, message):
+    run = to_run_config(compose(["+experiment=calibration", override]))
+    with pytest.raises(ConfigError, match=message.replace("[", r"\[")):
+        check_parameters(run)
+
+
+def planted_case(folder: Path) -> None:
+    """The Daraa facts with a record simulated at a shell lethality the defaults do not have."""
+    base = to_run_config(compose(["model.horizon_days=120"])).model
+    truth = with_values(base, {PLANTED["path"]: PLANTED["truth"]})
+    runs = run_replicates(truth, 4242, 40, 1).runs
+    deaths = float(runs["civilians_killed"].median())
+    data = yaml.safe_load((CASES_DIR / "daraa_2021.yaml").read_text())
+    data["id"] = "planted_case"
+    data["recorded"] = {"outcome_class": str(runs["outcome"].mode().iloc[0]),
+                        "decisive_phase_days": float(runs["decisive_phase_days"].median()),
+                        "civilian_deaths": [deaths, deaths]}
+    (folder / "planted_case.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def test_calibration_recovers_a_planted_target(tmp_path):
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    planted_case(cases)
+    out = tmp_path / "out"
+    p = PLANTED
+    proc = subprocess.run([sys.executable, "-m", "experiments.run", "+experiment=calibration", f"cases_dir={cases}",
+                           "calibration.cases=[planted_case]", "calibration.trials=10",
+                           "calibration.leave_one_out_trials=0", "replicates=12", "workers=2", "hindcast.horizon_days=120",
+                           f"calibration.parameters=[{{path:{p['path']},low:{p['low']},high:{p['high']}}}]",
+                           f"hydra.run.dir={out}"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    meta = json.loads((out / "metadata.json").read_text())
+    assert meta["loss_after"] < meta["loss_before"], "the fit improves the objective on a fresh seed"
+    fit = pd.read_parquet(out / "calibration_fit.parquet").set_index("parameter").loc[p["path"]]
+    default = fit["before"]
+    assert abs(fit["fitted"] - p["truth"]) < abs(default - p["truth"]) / 2, "the fit moves most of the way to the truth"
+    assert fit["q10"] <= fit["fitted"] <= fit["q90"]
+    trials = pd.read_parquet(out / "calibration_trials.parquet")
+    assert len(trials) == 10 and trials[p["path"]].iloc[0] == default, "trial 0 is the defaults"
+    calibrated = yaml.safe_load((out / "calibrated.yaml").read_text())
+    assert calibrated["model"]["combat"]["shell_lethality"] == pytest.approx(fit["fitted"])
+    assert "10-90% range" in calibrated["provenance"][f"model.{p['path']}"]
+    assert (out / "calibration_report.html").exists()
