@@ -1,0 +1,100 @@
+"""The uncertain parameters of a sensitivity analysis: the ranges file (conf/sensitivity/ranges.yaml),
+read and checked once, at the edge, against the model's own schema (types and allowed ranges)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+import yaml
+
+from experiments.config import CONF_DIR, ConfigError
+from sim.params import ModelParams, iter_leaves
+
+DEFAULT_RANGES = CONF_DIR / "sensitivity" / "ranges.yaml"
+PROJECT_ROOT = CONF_DIR.parent
+
+
+@dataclass
+class UncertainParameter:
+    """One parameter varied by the design: its override key, bounds, whether it is a whole number."""
+
+    key: str            # "model.fighters.resolve_mean"
+    lo: float
+    hi: float
+    integer: bool
+    reason: str
+
+    def override(self, value: float) -> str:
+        """The Hydra override that sets this parameter to `value` (rounded for whole numbers)."""
+        return f"{self.key}={self.value(value)!r}"
+
+    def value(self, raw: float) -> float | int:
+        """The value the model receives for a sampled `raw` (whole numbers rounded)."""
+        return int(round(raw)) if self.integer else float(raw)
+
+
+def _model_fields() -> dict[str, tuple[object, dataclasses.Field]]:
+    """Every model leaf by override key, with its default value and field (for type and range)."""
+    return {f"model.{path}": (value, f) for path, value, f in iter_leaves(ModelParams())}
+
+
+def resolve_path(path: str | Path) -> Path:
+    """A ranges file path: absolute, relative to the working folder, or relative to the project."""
+    path = Path(path).expanduser()
+    if path.is_absolute() or path.exists():
+        return path
+    return PROJECT_ROOT / path
+
+
+def load_ranges(path: str | Path = DEFAULT_RANGES, only: list[str] | None = None) -> list[UncertainParameter]:
+    """Read and check a ranges file; `only` keeps a subset (in the file's order). Raises ConfigError
+    (one line naming the key) for an unknown or non-numeric parameter, lo >= hi, a bound outside the
+    parameter's allowed range, or a fractional bound of a whole-number parameter."""
+    file = resolve_path(path)
+    if not file.is_file():
+        raise ConfigError(f"hydra.sweeper.ranges={str(path)!r}: no such ranges file")
+    try:
+        raw = yaml.safe_load(file.read_text())
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{file}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    entries = raw.get("parameters") if isinstance(raw, dict) else None
+    if not isinstance(entries, dict) or not entries:
+        raise ConfigError(f"{file}: needs a 'parameters:' mapping of model.<path>: {{lo, hi, reason}}")
+    fields = _model_fields()
+    params = [_check(key, spec, fields, file) for key, spec in entries.items()]
+    if only:
+        known = {p.key for p in params}
+        for key in only:
+            if key not in known:
+                raise ConfigError(f"hydra.sweeper.parameters: {key} is not in the ranges file {file}")
+        params = [p for p in params if p.key in only]
+    return params
+
+
+def _check(key: str, spec: object, fields: dict[str, tuple[object, dataclasses.Field]],
+           file: Path) -> UncertainParameter:
+    where = f"{file.name}: {key}"
+    if key not in fields:
+        raise ConfigError(f"{where}: unknown parameter (keys are model.<section>.<name>, see sim/params.py)")
+    default, f = fields[key]
+    if isinstance(default, (bool, Enum)) or not isinstance(default, (int, float)):
+        raise ConfigError(f"{where}: not a numeric parameter, cannot be varied over a range")
+    if not isinstance(spec, dict) or not {"lo", "hi"} <= set(spec):
+        raise ConfigError(f"{where}: needs {{lo: ..., hi: ..., reason: ...}}")
+    lo, hi = spec["lo"], spec["hi"]
+    for name, bound in (("lo", lo), ("hi", hi)):
+        if isinstance(bound, bool) or not isinstance(bound, (int, float)) or not math.isfinite(bound):
+            raise ConfigError(f"{where}: {name}={bound!r} is not a number")
+    integer = isinstance(default, int)
+    if integer and (lo != int(lo) or hi != int(hi)):
+        raise ConfigError(f"{where}: a whole-number parameter needs whole-number bounds (lo={lo}, hi={hi})")
+    if lo >= hi:
+        raise ConfigError(f"{where}: lo={lo} must be below hi={hi}")
+    allowed_lo, allowed_hi = f.metadata.get("lo"), f.metadata.get("hi")
+    if (allowed_lo is not None and lo < allowed_lo) or (allowed_hi is not None and hi > allowed_hi):
+        raise ConfigError(f"{where}: [{lo}, {hi}] leaves the allowed range [{allowed_lo}, {allowed_hi}]")
+    return UncertainParameter(key=key, lo=float(lo), hi=float(hi), integer=integer, reason=str(spec.get("reason", "")))

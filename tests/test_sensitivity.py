@@ -1,0 +1,177 @@
+"""Sensitivity analysis and scenario discovery: Morris then Sobol run end to end through the sweep
+machinery and recover a planted effect; the index wrapper gives Ishigami's known indices; discovery
+recovers a planted box with its exact coverage and density; bad ranges stop the run early."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from SALib.test_functions import Ishigami
+
+from experiments.config import ConfigError
+from experiments.discovery import TreeSettings, discover, outcome_rows
+from experiments.ranges import UncertainParameter, load_ranges
+from experiments.sensitivity import DesignSettings, Method, indices, ranking, sample
+
+ROOT = Path(__file__).resolve().parent.parent
+# civilians.count over a sixteen-fold range against three parameters held within ±10%: civilians are
+# counts per block, so deaths scale with the population, while the others barely move them.
+PLANTED = """parameters:
+  model.civilians.count: {lo: 5000, hi: 80000, reason: "wide on purpose: the planted effect"}
+  model.combat.shell_lethality: {lo: 8.1e-05, hi: 9.9e-05, reason: "default ±10%"}
+  model.mediator.image_weight: {lo: 0.36, hi: 0.44, reason: "Daraa ±10%"}
+  model.negotiation.entry_cost: {lo: 0.054, hi: 0.066, reason: "default ±10%"}
+"""
+TINY = ["replicates=4", "progress=false", "hydra.sweeper.resamples=200"]
+
+
+def run(*overrides: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "experiments.run", *overrides], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def morris(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("sensitivity")
+    (root / "ranges.yaml").write_text(PLANTED)
+    out = root / "morris"
+    proc = run("+experiment=morris", *TINY, "hydra.sweeper.trajectories=4", f"hydra.sweeper.ranges={root / 'ranges.yaml'}",
+               f"hydra.sweep.dir={out}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert f"Sensitivity report: {out / 'sensitivity_report.html'}" in proc.stdout
+    assert "Most influential parameters per output:" in proc.stdout
+    return out
+
+
+def test_morris_runs_end_to_end_and_writes_its_tables(morris):
+    design = pd.read_parquet(morris / "design.parquet")
+    assert len(design) == 4 * (4 + 1)
+    assert design["model.civilians.count"].between(5000, 80000).all()
+    assert (design["model.civilians.count"] == design["model.civilians.count"].round()).all()
+    table = pd.read_parquet(morris / "sensitivity_indices.parquet")
+    assert set(table["output"]) == {"p_settlement", "p_takeover", "p_full_evacuation", "end_day", "civilians_killed"}
+    assert {"mu_star", "sigma", "mu"} <= set(table["index"]) and (table["method"] == "morris").all()
+    assert len(table) == 5 * 4 * 3
+    boxes = pd.read_parquet(morris / "discovery.parquet")
+    assert {"rule", "coverage", "density", "n"} <= set(boxes.columns)
+    assert boxes["n"].sum() <= 20 * 4
+    assert all((morris / str(i) / "runs.parquet").exists() for i in range(20))
+    html = (morris / "sensitivity_report.html").read_text()
+    assert "<script src" not in html and "Scenario discovery" in html and "mu* against sigma" in html
+
+
+def test_morris_recovers_the_planted_effect_on_civilian_deaths(morris):
+    table = pd.read_parquet(morris / "sensitivity_indices.parquet")
+    deaths = table[(table["output"] == "civilians_killed") & (table["index"] == "mu_star")].set_index("parameter")
+    first = deaths["value"].idxmax()
+    assert first == "model.civilians.count"
+    others = deaths.drop(first)
+    assert deaths.loc[first, "conf_low"] > others["conf_high"].max(), "ahead of the others beyond their intervals"
+
+
+def test_sobol_on_the_top_of_the_morris_result(morris):
+    out = morris.parent / "sobol"
+    proc = run("+experiment=sobol", *TINY, f"hydra.sweeper.ranges={morris.parent / 'ranges.yaml'}",
+               f"hydra.sweeper.morris_dir={morris}", "hydra.sweeper.top=2", "hydra.sweeper.base_samples=4",
+               f"hydra.sweep.dir={out}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    design = pd.read_parquet(out / "design.parquet")
+    varied = [c for c in design.columns if c.startswith("model.")]
+    assert "model.civilians.count" in varied and len(varied) == 2
+    assert len(design) == 4 * (2 + 2)
+    table = pd.read_parquet(out / "sensitivity_indices.parquet")
+    assert {"S1", "ST"} <= set(table["index"]) and (table["method"] == "sobol").all()
+    deaths = table[(table["output"] == "civilians_killed") & (table["index"] == "ST")].set_index("parameter")
+    assert deaths["value"].idxmax() == "model.civilians.count"
+
+
+@pytest.mark.parametrize("ranges, message", [
+    ("parameters:\n  model.fighters.nonsense: {lo: 0, hi: 1}\n", "model.fighters.nonsense: unknown parameter"),
+    ("parameters:\n  model.fighters.resolve_mean: {lo: 0.8, hi: 0.2}\n", "model.fighters.resolve_mean: lo=0.8"),
+])
+def test_bad_ranges_file_stops_before_any_output(tmp_path, ranges, message):
+    (tmp_path / "ranges.yaml").write_text(ranges)
+    out = tmp_path / "never"
+    proc = run("+experiment=morris", f"hydra.sweeper.ranges={tmp_path / 'ranges.yaml'}", f"hydra.sweep.dir={out}")
+    assert proc.returncode == 2
+    assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("entry, message", [
+    ("model.fighters.resolve_mean: {lo: 0.5, hi: 1.5}", "leaves the allowed range [0, 1]"),
+    ("model.fighters.factions: {lo: 2.5, hi: 6}", "whole-number bounds"),
+    ("model.civilians.corridor_open: {lo: 0, hi: 1}", "not a numeric parameter"),
+    ("model.terms.expulsion_fraction: {lo: 0.1, hi: 0.1}", "must be below"),
+])
+def test_ranges_are_checked_against_the_parameter_schema(tmp_path, entry, message):
+    path = tmp_path / "ranges.yaml"
+    path.write_text(f"parameters:\n  {entry}\n")
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_ranges(path)
+
+
+def test_the_shipped_ranges_file_is_valid_and_covers_the_assumptions():
+    params = {p.key: p for p in load_ranges()}
+    assert len(params) > 50
+    assert params["model.fighters.factions"].integer and not params["model.fighters.resolve_mean"].integer
+    assert "model.district.grid_width" not in params and "model.fighters.count" not in params
+
+
+def test_indices_match_ishigami_known_values():
+    """Ishigami (a = 7, b = 0.1): S1 = 0.314, 0.442, 0; ST = 0.558, 0.442, 0.244 (Saltelli et al. 2008)."""
+    params = [UncertainParameter(f"x{i}", -np.pi, np.pi, False, "") for i in (1, 2, 3)]
+    settings = DesignSettings(method=Method.SOBOL, base_samples=1024, resamples=200)
+    x = sample(settings, params)
+    table = indices(settings, params, x, pd.DataFrame({"y": Ishigami.evaluate(x)}))
+    s1 = table[table["index"] == "S1"].set_index("parameter")["value"]
+    st = table[table["index"] == "ST"].set_index("parameter")["value"]
+    assert s1.to_numpy() == pytest.approx([0.314, 0.442, 0.0], abs=0.07)
+    assert st.to_numpy() == pytest.approx([0.558, 0.442, 0.244], abs=0.07)
+    morris = DesignSettings(method=Method.MORRIS, trajectories=50, resamples=200)
+    xm = sample(morris, params)
+    screened = indices(morris, params, xm, pd.DataFrame({"y": Ishigami.evaluate(xm)}))
+    assert set(ranking(screened).index) == {"x1", "x2", "x3"}
+    assert (screened[screened["index"] == "mu_star"]["value"] > 1).all(), "every Ishigami input matters"
+
+
+def test_discovery_recovers_a_planted_box_with_its_coverage_and_density():
+    rng = np.random.default_rng(3)
+    x = pd.DataFrame({"x1": rng.random(2000), "x2": rng.random(2000), "noise": rng.random(2000)})
+    in_box = ((x["x1"] > 0.7) & (x["x2"] <= 0.4)).to_numpy()
+    boxes = discover(x, in_box)
+    best = boxes.iloc[0]
+    assert re.fullmatch(r"x1 > 0\.(69|70)\d* and x2 <= 0\.(39|40)\d*", best["rule"]), best["rule"]
+    assert best["n"] == best["n_interest"] == in_box.sum()
+    assert best["coverage"] == 1.0 and best["density"] == 1.0
+    assert (boxes["n_interest"].iloc[1:] == 0).all() and boxes["n"].sum() == len(x)
+
+
+def test_discovery_density_and_coverage_are_shares_of_rows_and_of_cases():
+    """One split (depth 1): the box x1 > 0.7 holds every case of interest (coverage 1), and its
+    density is the share of its rows that are of interest (60% planted)."""
+    rng = np.random.default_rng(4)
+    x = pd.DataFrame({"x1": rng.random(3000), "noise": rng.random(3000)})
+    interest = (x["x1"].to_numpy() > 0.7) & (rng.random(3000) < 0.6)
+    boxes = discover(x, interest, TreeSettings(max_depth=1))
+    best = boxes.iloc[0]
+    assert best["rule"].startswith("x1 > 0.")
+    box = x["x1"] > float(best["rule"].split(">")[1])
+    assert best["n"] == box.sum() and best["coverage"] == 1.0
+    assert best["density"] == pytest.approx(interest[box].mean()) and 0.5 < best["density"] < 0.7
+    assert boxes.iloc[1]["density"] == 0.0
+
+
+def test_discovery_rows_keep_forced_endings_and_settlements_only():
+    runs = pd.DataFrame({"outcome": ["military_takeover", "full_evacuation", "negotiated_partial_evacuation",
+                                     "stalemate_siege_continues"], "a": ["1", "2", "3", "4"],
+                         "air": ["GRANTED", "WITHHELD", "WITHHELD", "GRANTED"]})
+    x, y, dropped = outcome_rows(runs, ["a", "air"])
+    assert dropped == 1 and list(y) == [True, True, False]
+    assert list(x.columns) == ["a", "air=GRANTED", "air=WITHHELD"] and list(x["a"]) == [1, 2, 3]
