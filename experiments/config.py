@@ -86,8 +86,10 @@ def register(cases_dir: str | Path | None = None) -> None:
     """Register the schema so Hydra composes `config.yaml` on top of it, and every case file in
     conf/cases/ (and in `cases_dir`, a user's folder) as a scenario (`scenario=<case id>`)."""
     from experiments.cases import register_cases
+    from experiments.salib_sweeper import register as register_salib_sweeper
 
     ConfigStore.instance().store(name="run_schema", node=RunConfig)
+    register_salib_sweeper()  # hydra/sweeper=salib: Morris and Sobol designs (docs/sensitivity.md)
     register_cases(user_dir=Path(cases_dir) if cases_dir else None)
 
 

@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from experiments.config import SCHEMA_PATHS, ConfigError, RunConfig, compose, to_run_config
 from experiments.files import atomic_write
+from experiments.salib_sweeper import check_design, is_salib, plan
 
 STATUS_FILE = "status.json"
 POINT_FILE = "point.json"
@@ -113,6 +114,9 @@ def check_sweep(argv: list[str]) -> dict[str, list[str]]:
     overrides = [a for a in argv if not a.startswith("-")]
     plain = plain_overrides(overrides)
     cfg = compose(plain, with_hydra=True)
+    if is_salib(cfg.hydra.sweeper):  # a sensitivity design: its ranges file, not cartesian axes
+        check_design(cfg, plain, [o for o in overrides if o not in plain])
+        return {}
     axes = sweep_axes(overrides, _params(cfg.hydra.sweeper))
     first = [f"{k}={values[0]}" for k, values in axes.items()]
     run = to_run_config(compose(plain + first))
@@ -144,9 +148,10 @@ def same_value(a: object, b: object) -> bool:
         return str(a) == str(b)
 
 
-def write_sweep_file(sweep_dir: Path, axes: dict[str, list[str]], replicates: int) -> None:
-    """The sweep's axes and size, so that analysis and progress ignore folders of earlier, other sweeps."""
-    payload = {"axes": axes, "points": count_points(axes), "replicates": replicates}
+def write_sweep_file(sweep_dir: Path, axes: dict[str, list[str]], replicates: int, points: int | None = None) -> None:
+    """The sweep's axes and size, so that analysis and progress ignore folders of earlier, other sweeps.
+    A sensitivity design has no axes, only its number of points."""
+    payload = {"axes": axes, "points": count_points(axes) if points is None else points, "replicates": replicates}
     atomic_write(sweep_dir / SWEEP_FILE, lambda p: p.write_text(json.dumps(payload, indent=2)))
 
 
@@ -220,18 +225,24 @@ class SweepCallback(Callback):
     """Hydra callback: a progress bar over the sweep, and aggregation when the sweep ends."""
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        axes = sweep_axes(list(config.hydra.overrides.task), _params(config.hydra.sweeper))
+        if is_salib(config.hydra.sweeper):
+            axes, points = {}, plan(config.hydra.sweeper).points
+        else:
+            axes = sweep_axes(list(config.hydra.overrides.task), _params(config.hydra.sweeper))
+            points = count_points(axes)
         replicates = int(config.get("replicates", 1))
         sweep_dir = Path(config.hydra.sweep.dir)
-        write_sweep_file(sweep_dir, axes, replicates)
+        write_sweep_file(sweep_dir, axes, replicates, points)
         if config.get("progress", True):
-            SweepProgress.start(count_points(axes) * replicates, sweep_dir, replicates, count_points(axes))
+            SweepProgress.start(points * replicates, sweep_dir, replicates, points)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         from experiments.analyse import analyse
+        from experiments.sensitivity_analyse import analyse_design
 
         SweepProgress.close()
-        result = analyse(Path(config.hydra.sweep.dir))
+        sweep_dir = Path(config.hydra.sweep.dir)
+        result = analyse_design(sweep_dir) if is_salib(config.hydra.sweeper) else analyse(sweep_dir)
         print(result.message)
 
 
