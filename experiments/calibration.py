@@ -134,6 +134,7 @@ def fit(run: RunConfig, cases: list[Case], trials: int, label: str) -> Fit:
     params = run.calibration.parameters
     sampler = optuna.samplers.TPESampler(seed=run.calibration.sampler_seed,
                                          n_startup_trials=min(10, max(2, trials // 3)))
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction="minimize", sampler=sampler)
     current = {p.path: _get(run.model, p.path) for p in params}
     if all(p.low <= current[p.path] <= p.high for p in params):
@@ -151,7 +152,6 @@ def fit(run: RunConfig, cases: list[Case], trials: int, label: str) -> Fit:
         bar.set_postfix_str(f"best {min(r['loss'] for r in rows):.3f}")
         return result.loss
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
     study.optimize(objective, n_trials=trials)
     bar.close()
     table = pd.DataFrame(rows)

@@ -63,7 +63,8 @@ def profile_figure(trials: pd.DataFrame, fit: pd.DataFrame, top_share: float) ->
                             marker=dict(color=colour, size=6), name=name, legendgroup=name, showlegend=i == 0)
         fitted = float(fit.loc[fit["parameter"] == p, "fitted"].iloc[0])
         fig.add_vline(x=fitted, row=r + 1, col=c + 1, line=dict(color="#c0392b", dash="dot"))
-    fig.update_layout(height=300 * rows + 60, margin=dict(l=10, r=10, t=50, b=30), legend=dict(orientation="h", y=1.06))
+    fig.update_layout(height=300 * rows + 90, margin=dict(l=10, r=10, t=50, b=60),
+                      legend=dict(orientation="h", y=-60 / (300 * rows + 90)))
     return fig
 
 

@@ -122,6 +122,13 @@ def _mean(values) -> float:
     return float(sum(values) / len(values)) if values else float("nan")
 
 
+def behavioural_source(run: RunConfig) -> str:
+    """Where the shared behavioural values come from: the defaults, or the calibrations applied."""
+    names = sorted({text.split(" (", 1)[0].removeprefix("calibration ") for text in run.provenance.values()
+                    if text.startswith("calibration ")})
+    return ("calibration " + ", ".join(names)) if names else "defaults (sim/params.py)"
+
+
 def simulate_cases(run: RunConfig, cases: list[Case]) -> list[CaseResult]:
     """Run each case's replicates (one progress bar over all) and score them."""
     bar = tqdm(total=len(cases) * run.replicates, desc="hindcast", unit="rep", disable=not run.progress,
@@ -162,7 +169,8 @@ def run_hindcast(run: RunConfig, out_dir: Path) -> Path | None:
     out_dir.mkdir(parents=True, exist_ok=True)
     table, figures = outcome_rows(results), figure_rows(results)
     runs = pd.concat([r.runs for r in results], ignore_index=True)
-    meta = {**run_metadata(run), "scenario": "hindcast", "cases": [c.id for c in cases], "scores": scores,
+    meta = {**run_metadata(run), "scenario": "hindcast", "cases": [c.id for c in cases],
+            "behavioural_parameters": behavioural_source(run), "scores": scores,
             "case_files": {c.id: str(c.path) for c in cases}}
     atomic_write(out_dir / "hindcast.parquet", lambda p: table.to_parquet(p, index=False))
     atomic_write(out_dir / "hindcast_figures.parquet", lambda p: figures.to_parquet(p, index=False))

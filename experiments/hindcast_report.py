@@ -91,6 +91,8 @@ def figures_figure(results: list["CaseResult"]) -> go.Figure:
     fig.add_scatter(x=[None], y=[None], mode="markers", name="recorded (value or range)",
                     marker=dict(symbol="diamond", size=11, color="#c0392b"))
     fig.update_yaxes(categoryorder="array", categoryarray=cases[::-1])
+    for col in range(2, len(MEASURES) + 1):
+        fig.update_yaxes(showticklabels=False, row=1, col=col)
     fig.update_layout(height=160 + 60 * len(results), margin=dict(l=10, r=10, t=60, b=40),
                       legend=dict(orientation="h", y=-0.2))
     return fig

@@ -106,3 +106,13 @@ def test_calibration_recovers_a_planted_target(tmp_path):
     assert calibrated["model"]["combat"]["shell_lethality"] == pytest.approx(fit["fitted"])
     assert "10-90% range" in calibrated["provenance"][f"model.{p['path']}"]
     assert (out / "calibration_report.html").exists()
+
+
+def test_the_shipped_calibration_applies_to_any_scenario_with_its_uncertainty():
+    fitted = yaml.safe_load((ROOT / "conf" / "calibration" / "cases_fit.yaml").read_text())
+    for scenario in ("daraa_2021", "east_aleppo_2016"):
+        run = to_run_config(compose([f"scenario={scenario}", "+calibration=cases_fit"]))
+        assert run.model.negotiation.resolve_weight == fitted["model"]["negotiation"]["resolve_weight"]
+        assert run.model.fighters.count == to_run_config(compose([f"scenario={scenario}"])).model.fighters.count
+        text = run.provenance["model.negotiation.resolve_weight"]
+        assert "calibration cases_fit" in text and "10-90% range" in text
