@@ -168,9 +168,10 @@ def write_design(sweep_dir: Path, design: Design, node: DictConfig) -> None:
 class SalibSweeper(Sweeper):
     """Launches a SALib design, one job per point, through the configured launcher."""
 
-    def __init__(self, **node: Any) -> None:
+    def __init__(self, **_settings: Any) -> None:
+        """Hydra passes the `hydra.sweeper` node as keywords; `sweep` reads the same node, checked,
+        from the full config (as the early check does), so they are not kept here."""
         super().__init__()
-        self.node = node  # the same settings are read, checked, from config.hydra.sweeper in setup()
         self.hydra_context: Optional[HydraContext] = None
         self.config: Optional[DictConfig] = None
         self.launcher = None
