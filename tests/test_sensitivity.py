@@ -175,3 +175,16 @@ def test_discovery_rows_keep_forced_endings_and_settlements_only():
     x, y, dropped = outcome_rows(runs, ["a", "air"])
     assert dropped == 1 and list(y) == [True, True, False]
     assert list(x.columns) == ["a", "air=GRANTED", "air=WITHHELD"] and list(x["a"]) == [1, 2, 3]
+
+
+@pytest.mark.parametrize("launcher", ["hydra/launcher=basic", "hydra/launcher=submitit_local"])
+def test_the_same_indices_whatever_the_launcher(morris, launcher, tmp_path):
+    """The design's points go through the configured launcher like any sweep's: another launcher
+    (in-process, or submitit's executor) gives the same design and the same indices, bit for bit."""
+    out = tmp_path / "again"
+    proc = run("+experiment=morris", *TINY, "hydra.sweeper.trajectories=4", launcher,
+               f"hydra.sweeper.ranges={morris.parent / 'ranges.yaml'}", f"hydra.sweep.dir={out}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "design.parquet"), pd.read_parquet(morris / "design.parquet"))
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "sensitivity_indices.parquet"),
+                                  pd.read_parquet(morris / "sensitivity_indices.parquet"))
