@@ -112,14 +112,19 @@ def _one_output(settings: DesignSettings, params: list[UncertainParameter], x: n
 
 
 def ranking(table: pd.DataFrame) -> pd.Series:
-    """Parameters ordered by influence over all outputs: each output's headline index (Morris mu*,
-    Sobol ST) scaled by that output's largest, then the best over outputs (so units do not matter)."""
+    """Parameters ordered by influence over all outputs. Each output's headline index (Morris mu*,
+    Sobol ST) counts by the lower end of its interval, scaled by that output's largest, and a
+    parameter scores its best over outputs (so units do not matter). Ranking on the lower end keeps
+    effects the design cannot tell from noise (takeover at Daraa: every mu* within its error) out of
+    the top. When no interval clears zero anywhere, the values themselves rank."""
     headline = table[table["index"].isin(["mu_star", "ST"])]
     if headline.empty:
         return pd.Series(dtype=float)
-    scale = headline.groupby("output")["value"].transform(lambda v: v.abs().max() or 1.0)
-    scaled = headline.assign(score=headline["value"].abs() / scale)
-    return scaled.groupby("parameter")["score"].max().sort_values(ascending=False)
+    column = "conf_low" if (headline["conf_low"] > 0).any() else "value"
+    strength = headline[column].clip(lower=0).abs()
+    scale = strength.groupby(headline["output"]).transform(lambda v: v.max() or 1.0)
+    scored = headline.assign(score=strength / scale)
+    return scored.groupby("parameter")["score"].max().sort_values(ascending=False, kind="stable")
 
 
 def top_table(table: pd.DataFrame, k: int = 5) -> str:

@@ -141,6 +141,16 @@ def test_indices_match_ishigami_known_values():
     assert (screened[screened["index"] == "mu_star"]["value"] > 1).all(), "every Ishigami input matters"
 
 
+def test_ranking_discounts_effects_within_their_error():
+    def row(output, parameter, value, conf):
+        return {"method": "morris", "output": output, "parameter": parameter, "index": "mu_star", "value": value,
+                "conf": conf, "conf_low": value - conf, "conf_high": value + conf}
+    table = pd.DataFrame([row("deaths", "a", 10.0, 2.0), row("deaths", "b", 1.0, 0.5), row("deaths", "c", 0.5, 0.6),
+                          row("noise", "c", 0.07, 0.08), row("noise", "b", 0.05, 0.09)])
+    assert list(ranking(table).index) == ["a", "b", "c"], "c leads only the noise output, within its error"
+    assert list(ranking(table[table["output"] == "noise"]).index) == ["c", "b"], "alone, noise still ranks"
+
+
 def test_discovery_recovers_a_planted_box_with_its_coverage_and_density():
     rng = np.random.default_rng(3)
     x = pd.DataFrame({"x1": rng.random(2000), "x2": rng.random(2000), "noise": rng.random(2000)})
