@@ -12,6 +12,7 @@ from enum import Enum
 from typing import Any, Optional
 
 from sim.enums import AirCover, WeaponsHandover
+from sim.params import DistrictParams, ImplementationParams
 
 
 class AirPower(Enum):
@@ -37,13 +38,11 @@ IMAGE_WEIGHT = {Level.NONE: 0.0, Level.LOW: 0.1, Level.MEDIUM: 0.2, Level.HIGH: 
 CREDIBILITY = {Level.NONE: 0.1, Level.LOW: 0.35, Level.MEDIUM: 0.5, Level.HIGH: 0.7}
 SECOND_FRONT_LOSSES = 0.15     # besieger killed/day when outside towns join the fight (Daraa 2021)
 TROOPS_PER_FIGHTER = 5.0       # besieger troops per fighter when no count is known (Daraa default 2000:400)
-SUPPLY_DAYS_AT_SIEGE_START = 40.0  # stocks when a siege begins (district.initial_supply_days default)
 BUS_WEEKS_FOR_DEMAND = 2.0     # when no bus count is known: convoys sized to move the demand in two weeks
 MIN_BUSES_PER_CONVOY = 2       # Daraa 2021's two buses a convoy (its scenario value)
-SEATS_PER_BUS = 50             # implementation.seats_per_bus default (MECHANISMS E.22)
-FAMILY_SEAT_SHARE = 0.15       # implementation.family_seat_share default
-CONVOYS_PER_WEEK = 2.0         # implementation.convoys_per_week default
-PRIOR_DRAWDOWN_PER_DAY = 0.4   # stocks lost per day of earlier siege: 1 - the default resupply share 0.6
+# stocks at a siege's start, drawn down by each earlier day of siege at 1 - the resupply share (defaults)
+SUPPLY_DAYS_AT_SIEGE_START = DistrictParams().initial_supply_days
+PRIOR_DRAWDOWN_PER_DAY = 1.0 - DistrictParams().resupply_share
 
 
 @dataclass
@@ -105,13 +104,14 @@ def case_overrides(facts: CaseFacts) -> dict[str, Any]:
         "terms.weapons_handover": facts.weapons_handover,
         "terms.besieger_entry": facts.besieger_entry,
     }
-    convoys = facts.convoys_per_week if facts.convoys_per_week is not None else CONVOYS_PER_WEEK
+    buses = ImplementationParams()
+    convoys = facts.convoys_per_week if facts.convoys_per_week is not None else buses.convoys_per_week
     if facts.buses_per_convoy is not None:
         overrides["implementation.buses_per_convoy"] = facts.buses_per_convoy
     else:
-        seats_needed = facts.expulsion_fraction * facts.fighters_inside / (1.0 - FAMILY_SEAT_SHARE)
+        seats_needed = facts.expulsion_fraction * facts.fighters_inside / (1.0 - buses.family_seat_share)
         overrides["implementation.buses_per_convoy"] = max(MIN_BUSES_PER_CONVOY, math.ceil(
-            seats_needed / (SEATS_PER_BUS * max(convoys, 1e-9) * BUS_WEEKS_FOR_DEMAND)))
+            seats_needed / (buses.seats_per_bus * max(convoys, 1e-9) * BUS_WEEKS_FOR_DEMAND)))
     if facts.convoys_per_week is not None:
         overrides["implementation.convoys_per_week"] = facts.convoys_per_week
     return overrides
