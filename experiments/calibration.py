@@ -12,6 +12,7 @@ judged on a fresh seed; leave-one-case-out fits show how well the fit carries to
 from __future__ import annotations
 
 import json
+import re
 import math
 import sys
 from dataclasses import dataclass
@@ -25,15 +26,14 @@ import pandas as pd
 from omegaconf import OmegaConf
 from tqdm import tqdm
 
-from experiments.cases import Case, registered_case, registered_case_ids
+from experiments.cases import Case, chosen_cases
 from experiments.config import CONF_DIR, ConfigError, FitParameter, RunConfig
 from experiments.files import atomic_write
-from experiments.hindcast import case_params
+from experiments.hindcast import case_runs
 from experiments.outputs import run_metadata
-from experiments.replicates import run_replicates
 from experiments.scoring import brier_score, case_loss
 from experiments.summary import outcome_table
-from sim.params import ModelParams, iter_leaves, with_values
+from sim.params import ModelParams, iter_leaves, value_at, with_values
 
 CALIBRATION_DIR = CONF_DIR / "calibration"
 MIN_TOP_TRIALS = 3
@@ -59,28 +59,30 @@ def check_parameters(run: RunConfig) -> list[FitParameter]:
         if not p.low < p.high or (lo is not None and p.low < lo) or (hi is not None and p.high > hi):
             raise ConfigError(f"calibration.parameters: {p.path} bounds [{p.low}, {p.high}] are not allowed: "
                               f"low < high within [{lo}, {hi}]")
+        if isinstance(value, int) and not (float(p.low).is_integer() and float(p.high).is_integer()):
+            raise ConfigError(f"calibration.parameters: {p.path} is a whole number; its bounds "
+                              f"[{p.low}, {p.high}] must be whole numbers too")
     if len({p.path for p in fit}) != len(fit):
         raise ConfigError("calibration.parameters: a parameter is listed twice")
-    if run.calibration.trials < 2 or not 0 < run.calibration.top_share <= 1:
-        raise ConfigError("calibration: trials >= 2 and 0 < top_share <= 1")
+    if run.calibration.trials < 2 or not 0 < run.calibration.top_share <= 1 or run.calibration.leave_one_out_trials < 0:
+        raise ConfigError("calibration: trials >= 2, leave_one_out_trials >= 0 and 0 < top_share <= 1")
+    if run.calibration.install_as and not re.fullmatch(r"[A-Za-z][\w-]*", run.calibration.install_as):
+        raise ConfigError(f"calibration.install_as={run.calibration.install_as!r} is not allowed: a plain name "
+                          "(letters, digits, _ and -), written as conf/calibration/<name>.yaml")
     return fit
 
 
-def chosen_cases(run: RunConfig) -> list[Case]:
+def calibration_cases(run: RunConfig) -> list[Case]:
     """The cases to fit: those named, else every registered case with a recorded outcome class."""
-    known = registered_case_ids()
-    unknown = [c for c in run.calibration.cases if c not in known]
-    if unknown:
-        raise ConfigError(f"calibration.cases: unknown case {', '.join(unknown)}; known: {', '.join(known)}")
-    cases = [registered_case(c) for c in (run.calibration.cases or known)]
-    scored = [c for c in cases if c.recorded.outcome_class]
+    scored = [c for c in chosen_cases(run.calibration.cases, "calibration.cases") if c.recorded.outcome_class]
     if not scored:
         raise ConfigError("calibration.cases: no chosen case records an outcome class to fit to")
     return scored
 
 
 def is_integer(path: str) -> bool:
-    return any(p == path and isinstance(v, int) and not isinstance(v, bool) for p, v, _ in iter_leaves(ModelParams()))
+    value = value_at(ModelParams(), path)
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @dataclass
@@ -98,8 +100,7 @@ def evaluate(run: RunConfig, cases: list[Case], values: dict[str, Any], seed: in
     base = with_values(run.model, values)
     terms, probabilities = {}, {}
     for case in cases:
-        params = case_params(base, case, run.hindcast.horizon_days)
-        runs = run_replicates(params, seed, run.replicates, run.workers, on_progress=on_progress).runs
+        runs = case_runs(run, base, case, seed, on_progress)
         terms[case.id] = case_loss(runs, case.facts, case.recorded)
         table = outcome_table(runs)
         probabilities[case.id] = dict(zip(table["outcome"], table["probability"]))
@@ -136,7 +137,7 @@ def fit(run: RunConfig, cases: list[Case], trials: int, label: str) -> Fit:
                                          n_startup_trials=min(10, max(2, trials // 3)))
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction="minimize", sampler=sampler)
-    current = {p.path: _get(run.model, p.path) for p in params}
+    current = {p.path: value_at(run.model, p.path) for p in params}
     if all(p.low <= current[p.path] <= p.high for p in params):
         study.enqueue_trial(current)
     rows = []
@@ -157,12 +158,6 @@ def fit(run: RunConfig, cases: list[Case], trials: int, label: str) -> Fit:
     table = pd.DataFrame(rows)
     fitted, q10, q90 = fitted_values(table, params, run.calibration.top_share)
     return Fit(table, fitted, q10, q90)
-
-
-def _get(params: Any, path: str) -> Any:
-    for part in path.split("."):
-        params = getattr(params, part)
-    return params
 
 
 def case_rows(stage: str, evaluation: Evaluation, cases: list[Case]) -> list[dict[str, Any]]:
@@ -203,13 +198,13 @@ def run_calibration(run: RunConfig, out_dir: Path) -> Path | None:
     """The calibration job: fit on all cases, judge before and after on a fresh seed, leave each
     case out in turn, write tables, the calibrated config and the report."""
     params = check_parameters(run)
-    cases = chosen_cases(run)
+    cases = calibration_cases(run)
     settings = run.calibration
     full = fit(run, cases, settings.trials, "fit on all cases")
     check_seed = run.seed + 1  # the fit never saw this seed
     before = evaluate(run, cases, {}, check_seed)
     after = evaluate(run, cases, full.fitted, check_seed)
-    rows = case_rows("defaults", before, cases) + case_rows("fitted", after, cases)
+    rows = case_rows("before", before, cases) + case_rows("fitted", after, cases)
     loo_fits: dict[str, Fit] = {}
     if settings.leave_one_out_trials > 0 and len(cases) > 1:
         for held in cases:
@@ -218,7 +213,7 @@ def run_calibration(run: RunConfig, out_dir: Path) -> Path | None:
             held_out = evaluate(run, [held], loo_fits[held.id].fitted, check_seed)
             rows += case_rows("left_out", held_out, [held])
     case_table = pd.DataFrame(rows)
-    defaults = {p.path: _get(run.model, p.path) for p in params}
+    defaults = {p.path: value_at(run.model, p.path) for p in params}
     fit_table = pd.DataFrame([{"parameter": p.path, "before": defaults[p.path], "fitted": full.fitted[p.path],
                                "q10": full.q10[p.path], "q90": full.q90[p.path], "low": p.low, "high": p.high,
                                **{f"without_{c}": f.fitted[p.path] for c, f in loo_fits.items()}} for p in params])
@@ -255,12 +250,12 @@ def format_calibration(fit_table: pd.DataFrame, case_table: pd.DataFrame, before
     lines = ["Calibration: fitted values (median of the best trials, 10-90% range)", ""]
     for r in fit_table.itertuples():
         lines.append(f"  {r.parameter:<36} {r.before:>9.4g} -> {r.fitted:<9.4g} [{r.q10:.4g}, {r.q90:.4g}]")
-    lines += ["", f"Mean case loss on a fresh seed: {before:.3f} at the defaults, {after:.3f} fitted", "",
-              "Per case: loss and p(recorded class) at the defaults / fitted / left out of the fit"]
+    lines += ["", f"Mean case loss on a fresh seed: {before:.3f} before, {after:.3f} fitted", "",
+              "Per case: loss and p(recorded class) before / fitted / left out of the fit"]
     wide = case_table.pivot(index="case", columns="stage", values=["loss", "p_recorded"])
     for case in wide.index:
         parts = [f"{stage} {wide.loc[case, ('loss', stage)]:.2f} ({wide.loc[case, ('p_recorded', stage)]:.0%})"
-                 for stage in ("defaults", "fitted", "left_out") if ("loss", stage) in wide.columns
+                 for stage in ("before", "fitted", "left_out") if ("loss", stage) in wide.columns
                  and not pd.isna(wide.loc[case, ("loss", stage)])]
         lines.append(f"  {case:<24} " + "; ".join(parts))
     return "\n".join(lines)

@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 from experiments.files import atomic_write
 from experiments.report import CSS, _esc, _figure_html, _meta_table, _section, _table
 
-STAGES = {"defaults": ("before (defaults)", "#8c8c8c"), "fitted": ("fitted on all cases", "#2a7ab0"),
+STAGES = {"before": ("before (the values the run started from)", "#8c8c8c"), "fitted": ("fitted on all cases", "#2a7ab0"),
           "left_out": ("left out of the fit", "#e08e0b")}
 FULL_FIT = "fit on all cases"
 
@@ -73,15 +73,15 @@ def overfitting_text(cases: pd.DataFrame) -> str:
     wide = cases.pivot(index="case", columns="stage", values="loss")
     if "left_out" not in wide.columns:
         return "Leave-one-case-out fits were not run (calibration.leave_one_out_trials=0)."
-    better = int((wide["left_out"] < wide["defaults"]).sum())
+    better = int((wide["left_out"] < wide["before"]).sum())
     worse_than_in = int((wide["left_out"] > wide["fitted"]).sum())
     n = len(wide)
     verdict = ("The fit carries to unseen cases." if better == n else
                "The fit does not carry to every unseen case: treat the fitted values as provisional."
-               if better > 0 else "Out of sample the fit is no better than the defaults: it overfits.")
-    return (f"Fitted without it, a case's loss beat the defaults in {better} of {n} cases; the left-out loss "
-            f"was worse than the in-sample loss in {worse_than_in} of {n}. {verdict} Mean loss: defaults "
-            f"{wide['defaults'].mean():.2f}, fitted in sample {wide['fitted'].mean():.2f}, left out "
+               if better > 0 else "Out of sample the fit is no better than the values before it: it overfits.")
+    return (f"Fitted without it, a case's loss beat the values before the fit in {better} of {n} cases; the left-out loss "
+            f"was worse than the in-sample loss in {worse_than_in} of {n}. {verdict} Mean loss: before "
+            f"{wide['before'].mean():.2f}, fitted in sample {wide['fitted'].mean():.2f}, left out "
             f"{wide['left_out'].mean():.2f}.")
 
 
@@ -99,7 +99,7 @@ def render_calibration_report(fit: pd.DataFrame, cases: pd.DataFrame, trials: pd
                  _table(fit_shown, "data", digits=4), "fitted"),
         _section("Fit before and after", "Each case's loss (-log p(recorded class) plus squared distances of the "
                  f"recorded figures from the predicted medians), on a seed the fit never saw ({meta.get('check_seed')}).",
-                 f"<p>Mean case loss: {meta.get('loss_before', float('nan')):.3f} at the defaults, "
+                 f"<p>Mean case loss: {meta.get('loss_before', float('nan')):.3f} before, "
                  f"{meta.get('loss_after', float('nan')):.3f} fitted.</p>" + _figure_html(loss_figure(cases))
                  + _table(cases_shown, "data"), "before-after"),
         _section("Leave one case out", "Each case scored by a fit made without it: the guard against overfitting "

@@ -117,9 +117,13 @@ def register_cases(folder: Path = CASES_DIR, user_dir: Path | None = None) -> li
 
 def registered_case_ids() -> list[str]:
     """Every case registered so far in this process (built-in and a user's), sorted."""
-    return sorted(_REGISTERED) or [p.stem for p in sorted(CASES_DIR.glob("*.yaml"))]
+    return sorted(_REGISTERED)
 
 
-def registered_case(case_id: str) -> Case:
-    """A registered case by id."""
-    return _REGISTERED[case_id]
+def chosen_cases(ids: list[str], setting: str) -> list[Case]:
+    """The registered cases named in a setting (e.g. `hindcast.cases`), or all when it names none."""
+    known = registered_case_ids()
+    unknown = [c for c in ids if c not in known]
+    if unknown:
+        raise ConfigError(f"{setting}: unknown case {', '.join(unknown)}; known: {', '.join(known)}")
+    return [_REGISTERED[c] for c in (ids or known)]

@@ -156,6 +156,8 @@ def to_run_config(cfg: DictConfig) -> RunConfig:
         raise ConfigError(f"workers={run.workers!r} is not allowed: 0 (all cores) or a whole number >= 1")
     if run.seed < 0:
         raise ConfigError(f"seed={run.seed!r} is not allowed: a whole number >= 0")
+    if run.hindcast.horizon_days < 1:
+        raise ConfigError(f"hindcast.horizon_days={run.hindcast.horizon_days!r} is not allowed: a whole number >= 1")
     try:
         validate(run.model)
     except ParameterError as exc:

@@ -16,13 +16,13 @@ import pandas as pd
 from omegaconf import OmegaConf
 from tqdm import tqdm
 
-from experiments.cases import Case, registered_case, registered_case_ids
+from experiments.cases import Case, chosen_cases
 from experiments.config import ConfigError, RunConfig
 from experiments.files import atomic_write
 from experiments.outputs import run_metadata
 from experiments.replicates import run_replicates
-from experiments.scoring import (OUTCOMES, UNIFORM_BRIER, FigureCheck, brier_score, describe_misses, figure_checks,
-                                 log_loss)
+from experiments.scoring import (UNIFORM_BRIER, FigureCheck, brier_score, describe_misses, figure_checks, log_loss,
+                                 modal_class)
 from experiments.summary import outcome_table
 from sim.cases import case_overrides
 from sim.params import ModelParams, ParameterError, validate, with_values
@@ -38,13 +38,15 @@ def case_params(base: ModelParams, case: Case, horizon_days: int) -> ModelParams
                           f"{exc.allowed}") from None
 
 
-def chosen_cases(run: RunConfig) -> list[Case]:
+def hindcast_cases(run: RunConfig) -> list[Case]:
     """The cases to hindcast: those named in `hindcast.cases`, else every registered case."""
-    known = registered_case_ids()
-    unknown = [c for c in run.hindcast.cases if c not in known]
-    if unknown:
-        raise ConfigError(f"hindcast.cases: unknown case {', '.join(unknown)}; known: {', '.join(known)}")
-    return [registered_case(c) for c in (run.hindcast.cases or known)]
+    return chosen_cases(run.hindcast.cases, "hindcast.cases")
+
+
+def case_runs(run: RunConfig, base: ModelParams, case: Case, seed: int, on_progress=None) -> pd.DataFrame:
+    """One case's replicates (its run table, with a `case` column) at the shared values of `base`."""
+    params = case_params(base, case, run.hindcast.horizon_days)
+    return run_replicates(params, seed, run.replicates, run.workers, on_progress=on_progress).runs.assign(case=case.id)
 
 
 @dataclass
@@ -65,11 +67,15 @@ class CaseResult:
     def recorded(self) -> str:
         return self.case.recorded.outcome_class or ""
 
+    @property
+    def modal(self) -> str:
+        return modal_class(self.probabilities)
 
-def score_case(case: Case, runs: pd.DataFrame, horizon_days: int) -> CaseResult:
+
+def score_case(case: Case, runs: pd.DataFrame) -> CaseResult:
     """Outcome distribution with Wilson intervals, figure checks and plain-language misses."""
     outcomes = outcome_table(runs)
-    checks = figure_checks(runs, case.facts, case.recorded, horizon_days)
+    checks = figure_checks(runs, case.facts, case.recorded)
     result = CaseResult(case, outcomes, checks, runs)
     result.misses = describe_misses(case.id, result.probabilities, result.recorded or None, checks)
     return result
@@ -112,7 +118,7 @@ def overall_scores(results: list[CaseResult]) -> dict[str, float]:
         "mean_p_recorded": _mean(r.probabilities.get(r.recorded, 0.0) for r in scored),
         "mean_brier": _mean(brier_score(r.probabilities, r.recorded) for r in scored),
         "uniform_brier": UNIFORM_BRIER,
-        "modal_class_hits": sum(max(OUTCOMES, key=lambda o: r.probabilities.get(o, 0.0)) == r.recorded for r in scored),
+        "modal_class_hits": sum(r.modal == r.recorded for r in scored),
         "figures_inside": sum(bool(c.inside) for c in checks), "figures_recorded": len(checks),
     }
 
@@ -135,10 +141,8 @@ def simulate_cases(run: RunConfig, cases: list[Case]) -> list[CaseResult]:
                file=sys.stderr)
     results = []
     for case in cases:
-        params = case_params(run.model, case, run.hindcast.horizon_days)
         bar.set_postfix_str(case.id)
-        tables = run_replicates(params, run.seed, run.replicates, run.workers, on_progress=bar.update)
-        results.append(score_case(case, tables.runs.assign(case=case.id), run.hindcast.horizon_days))
+        results.append(score_case(case, case_runs(run, run.model, case, run.seed, on_progress=bar.update)))
     bar.close()
     return results
 
@@ -147,7 +151,7 @@ def format_hindcast(results: list[CaseResult], scores: dict[str, float]) -> str:
     """The lines printed at the end of a hindcast."""
     lines = [f"Hindcast: {scores['cases']} cases", ""]
     for r in results:
-        modal = max(OUTCOMES, key=lambda o: r.probabilities.get(o, 0.0))
+        modal = r.modal
         recorded = (f"recorded {r.recorded}: p={r.probabilities.get(r.recorded, 0):.0%}, "
                     f"Brier {brier_score(r.probabilities, r.recorded):.2f}") if r.recorded else "no recorded class"
         inside = [c for c in r.checks if c.inside is not None]
@@ -163,7 +167,7 @@ def format_hindcast(results: list[CaseResult], scores: dict[str, float]) -> str:
 
 def run_hindcast(run: RunConfig, out_dir: Path) -> Path | None:
     """The hindcast job: simulate, write tables, config, metadata and the report; print a summary."""
-    cases = chosen_cases(run)
+    cases = hindcast_cases(run)
     results = simulate_cases(run, cases)
     scores = overall_scores(results)
     out_dir.mkdir(parents=True, exist_ok=True)

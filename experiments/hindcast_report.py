@@ -14,7 +14,7 @@ from plotly.subplots import make_subplots
 
 from experiments.files import atomic_write
 from experiments.report import CSS, OUTCOME_COLOURS, OUTCOMES, _esc, _figure_html, _meta_table, _section, _table
-from experiments.scoring import MEASURE_LABELS, MEASURES, OUTCOMES as SCORED_OUTCOMES, brier_score
+from experiments.scoring import MEASURE_LABELS, MEASURES, brier_score
 
 if TYPE_CHECKING:
     from experiments.hindcast import CaseResult
@@ -26,7 +26,7 @@ def scores_table(results: list["CaseResult"]) -> pd.DataFrame:
     rows = []
     for r in results:
         probs = r.probabilities
-        modal = max(SCORED_OUTCOMES, key=lambda o: probs.get(o, 0.0))
+        modal = r.modal
         rec = r.outcomes.set_index("outcome").loc[r.recorded] if r.recorded else None
         inside = [c for c in r.checks if c.inside is not None]
         rows.append({

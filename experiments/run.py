@@ -132,7 +132,7 @@ def check_task(run: RunConfig) -> None:
 
         if run.task == Task.CALIBRATION:
             calibration_job.check_parameters(run)
-        cases = (hindcast_job.chosen_cases(run) if run.task == Task.HINDCAST else calibration_job.chosen_cases(run))
+        cases = (hindcast_job.hindcast_cases(run) if run.task == Task.HINDCAST else calibration_job.calibration_cases(run))
         for case in cases:
             hindcast_job.case_params(run.model, case, run.hindcast.horizon_days)
 

@@ -21,6 +21,11 @@ MEASURE_LABELS = {"decisive_phase_days": "decisive phase (days)", "siege_length_
                   "fighters_evacuated_share": "share of fighters evacuated", "civilian_deaths": "civilians killed"}
 
 
+def modal_class(probabilities: Mapping[str, float]) -> str:
+    """The most likely outcome class (ties: the first in Outcome order)."""
+    return max(OUTCOMES, key=lambda o: probabilities.get(o, 0.0))
+
+
 def brier_score(probabilities: Mapping[str, float], recorded: str) -> float:
     """Multi-class Brier score (Brier 1950): sum over the six classes of (p - 1[recorded])^2.
     0 is a certain, correct forecast; 2 is a certain, wrong one; equal odds give UNIFORM_BRIER."""
@@ -85,7 +90,7 @@ class FigureCheck:
     censored_share: float    # replicates that reached the horizon unresolved (their durations are cut)
 
 
-def figure_checks(runs: pd.DataFrame, facts: CaseFacts, recorded: RecordedOutcome, horizon_days: int) -> list[FigureCheck]:
+def figure_checks(runs: pd.DataFrame, facts: CaseFacts, recorded: RecordedOutcome) -> list[FigureCheck]:
     """Every recorded figure of a case against the predicted 10-90% range."""
     predicted = predicted_figures(runs, facts)
     records = recorded_figures(recorded, facts)
@@ -106,7 +111,7 @@ def describe_misses(case: str, probabilities: Mapping[str, float], recorded: Opt
     """Plain sentences saying where the model misses a case (empty when it does not)."""
     lines = []
     if recorded:
-        modal = max(OUTCOMES, key=lambda o: probabilities.get(o, 0.0))
+        modal = modal_class(probabilities)
         p = probabilities.get(recorded, 0.0)
         if modal != recorded:
             lines.append(f"{case}: recorded {_words(recorded)}, but the model makes {_words(modal)} most likely "
@@ -140,6 +145,7 @@ def _range_text(low: Optional[float], high: Optional[float], measure: str) -> st
 
 FITTED_MEASURES = ("decisive_phase_days", "fighters_evacuated_share", "civilian_deaths")
 SHARE_SCALE = 0.1   # a share 10 points off costs as much as a duration or a death toll off by a factor of 2
+FIGURE_TERM_CAP = 4.0  # a figure missed by more than two doublings costs no more (a robust, capped square)
 
 
 def figure_distance(median: float, low: Optional[float], high: Optional[float], measure: str) -> float:
@@ -157,7 +163,9 @@ def figure_distance(median: float, low: Optional[float], high: Optional[float], 
 
 def case_loss(runs: pd.DataFrame, facts: CaseFacts, recorded: RecordedOutcome) -> dict[str, float]:
     """The calibration objective for one case (lower is better): -log of the probability given to the
-    recorded class plus the squared distance of each recorded figure from the predicted median.
+    recorded class plus the squared distance of each recorded figure from the predicted median,
+    capped at FIGURE_TERM_CAP so that one figure the model cannot reach (Eastern Ghouta's 55-day
+    offensive, where most replicates end under shelling alone) does not outweigh every other case.
     Siege length is left out: the model starts at a case's start date and has no low-intensity phase,
     so it cannot reproduce Homs's 700 days and would be pulled towards stalemates trying."""
     terms: dict[str, float] = {}
@@ -170,6 +178,7 @@ def case_loss(runs: pd.DataFrame, facts: CaseFacts, recorded: RecordedOutcome) -
         low, high = records[measure]
         if low is None and high is None:
             continue
-        terms[measure] = figure_distance(float(np.median(predicted[measure])), low, high, measure) ** 2
+        distance = figure_distance(float(np.median(predicted[measure])), low, high, measure)
+        terms[measure] = min(distance ** 2, FIGURE_TERM_CAP)
     terms["total"] = float(sum(terms.values()))
     return terms

@@ -330,6 +330,15 @@ def with_values(params: Any, values: dict[str, Any]) -> Any:
     return params
 
 
+def value_at(params: Any, path: str) -> Any:
+    """The value of a leaf (or section) of a params dataclass, by dotted path."""
+    for part in path.split("."):
+        if not dataclasses.is_dataclass(params) or not any(f.name == part for f in dataclasses.fields(params)):
+            raise ParameterError(path, None, "a parameter of the model")
+        params = getattr(params, part)
+    return params
+
+
 def _check_leaf(path: str, value: Any, f: dataclasses.Field, expected: Any) -> None:
     lo, hi = f.metadata.get("lo"), f.metadata.get("hi")
     if value is None:

@@ -17,7 +17,7 @@ from experiments.calibration import check_parameters, fitted_values
 from experiments.cases import CASES_DIR, Case
 from experiments.config import ConfigError, FitParameter, compose, to_run_config
 from experiments.replicates import run_replicates
-from experiments.scoring import case_loss, figure_distance
+from experiments.scoring import FIGURE_TERM_CAP, case_loss, figure_distance
 from sim.cases import RecordedOutcome
 from sim.params import with_values
 
@@ -49,10 +49,20 @@ def test_case_loss_adds_class_and_figure_terms():
     assert terms["total"] == pytest.approx(math.log(2) + 1.0)
 
 
+def test_a_figure_the_model_cannot_reach_costs_at_most_the_cap():
+    case = Case(CASES_DIR / "daraa_2021.yaml")
+    case.recorded = RecordedOutcome(decisive_phase_days=255.0)
+    runs = pd.DataFrame({"outcome": ["full_evacuation"] * 4, "end_day": [10] * 4, "decisive_phase_days": [0] * 4,
+                         "fighters_evacuated": [0] * 4, "civilians_killed": [0] * 4})
+    assert figure_distance(0, 255, 255, "decisive_phase_days") == pytest.approx(8.0)   # 1 vs 256: 8 doublings
+    assert case_loss(runs, case.facts, case.recorded)["decisive_phase_days"] == FIGURE_TERM_CAP
+
+
 def test_fitted_values_are_the_median_and_range_of_the_best_trials():
-    trials = pd.DataFrame({"loss": [5.0, 1.0, 2.0, 3.0, 9.0, 8.0], "a": [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]})
-    fitted, q10, q90 = fitted_values(trials, [FitParameter("a", 0, 5)], top_share=0.2)  # best 3: a = 1, 2, 3
-    assert fitted["a"] == 2.0 and q10["a"] == pytest.approx(1.2) and q90["a"] == pytest.approx(2.8)
+    a = "negotiation.resolve_weight"
+    trials = pd.DataFrame({"loss": [5.0, 1.0, 2.0, 3.0, 9.0, 8.0], a: [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]})
+    fitted, q10, q90 = fitted_values(trials, [FitParameter(a, 0, 5)], top_share=0.2)  # best 3: 1, 2, 3
+    assert fitted[a] == 2.0 and q10[a] == pytest.approx(1.2) and q90[a] == pytest.approx(2.8)
 
 
 @pytest.mark.parametrize("override, message", [
@@ -61,6 +71,8 @@ def test_fitted_values_are_the_median_and_range_of_the_best_trials():
     ("calibration.parameters=[{path:negotiation.temperature,low:0.5,high:0.1}]", "low < high"),
     ("calibration.parameters=[{path:negotiation.temperature,low:0.0,high:0.1}]", "within [0.001"),
     ("calibration.parameters=[]", "at least one parameter"),
+    ("calibration.parameters=[{path:negotiation.round_interval_days,low:2.5,high:6}]", "whole numbers too"),
+    ("calibration.install_as=../elsewhere", "a plain name"),
 ])
 def test_bad_calibration_settings_are_refused(override, message):
     run = to_run_config(compose(["+experiment=calibration", override]))

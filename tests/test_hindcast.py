@@ -55,7 +55,7 @@ def test_inside_range(p10, p90, low, high, expected):
 def test_a_hand_made_case_scores_as_computed_by_hand():
     case = Case(CASES_DIR / "east_aleppo_2016.yaml")      # recorded: full evacuation, 37 days, >= 600 deaths
     runs = made_runs([FULL] * 3 + [PARTIAL] * 7, end_days=list(range(50, 150, 10)), evacuated=4000, killed=700)
-    result = score_case(case, runs, horizon_days=365)
+    result = score_case(case, runs)
     assert result.probabilities[FULL] == pytest.approx(0.3)
     rows = outcome_rows([result]).set_index("outcome")
     assert rows.loc[FULL, "is_recorded"] and not rows.loc[PARTIAL, "is_recorded"]
@@ -77,10 +77,10 @@ def test_a_hand_made_case_scores_as_computed_by_hand():
 def test_figures_outside_their_range_are_stated_as_misses():
     case = Case(CASES_DIR / "daraa_2021.yaml")             # recorded: 75 days, 53-61 evacuated, 16-25 killed
     runs = made_runs([PARTIAL] * 10, end_days=[30] * 10, evacuated=20, killed=100)
-    checks = {c.measure: c for c in figure_checks(runs, case.facts, case.recorded, 365)}
+    checks = {c.measure: c for c in figure_checks(runs, case.facts, case.recorded)}
     assert checks["siege_length_days"].inside is False and checks["civilian_deaths"].inside is False
     assert checks["fighters_evacuated_share"].p90 == pytest.approx(20 / 400)
-    misses = score_case(case, runs, 365).misses
+    misses = score_case(case, runs).misses
     assert any("siege length" in m and "too low" in m for m in misses)
     assert any("civilians killed" in m and "too high" in m for m in misses)
     assert not any("recorded negotiated" in m for m in misses), "the class was right"
@@ -89,7 +89,7 @@ def test_figures_outside_their_range_are_stated_as_misses():
 def test_a_case_without_a_recorded_outcome_is_predicted_but_not_scored():
     case = Case(CASES_DIR / "daraa_2021.yaml")
     case.recorded = RecordedOutcome()
-    result = score_case(case, made_runs([PARTIAL] * 4), 365)
+    result = score_case(case, made_runs([PARTIAL] * 4))
     rows = outcome_rows([result])
     assert (rows["recorded_outcome"] == "").all() and rows["brier"].isna().all()
     assert overall_scores([result])["cases_scored"] == 0
