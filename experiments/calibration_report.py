@@ -7,14 +7,12 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from experiments.files import atomic_write
-from experiments.report import CSS, _esc, _figure_html, _meta_table, _section, _table
+from experiments.report import _esc, _figure_html, _meta_table, _section, _table, page
 
 STAGES = {"before": ("before (the values the run started from)", "#8c8c8c"), "fitted": ("fitted on all cases", "#2a7ab0"),
           "left_out": ("left out of the fit", "#e08e0b")}
@@ -114,14 +112,9 @@ def render_calibration_report(fit: pd.DataFrame, cases: pd.DataFrame, trials: pd
                                                           ("loo", "Leave one out"), ("history", "History"),
                                                           ("profiles", "Profiles")))
     title = "Calibration on the historical cases"
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            f"<title>{_esc(title)}</title>\n<style>{CSS}</style>\n"
-            f"<script type=\"text/javascript\">{get_plotlyjs()}</script>\n</head>\n<body>\n<main>\n"
-            f"<header><h1>{_esc(title)}</h1><p class=\"lead\">Cases: {_esc(', '.join(meta.get('cases', [])))}; "
-            f"{meta.get('replicates')} replicates a case per trial.</p>{_meta_table(meta)}<nav>{nav}</nav></header>\n"
-            + "\n".join(sections)
-            + "\n<footer>Generated offline; plotly.js is embedded in this file.</footer>\n</main>\n</body>\n</html>\n")
+    header = (f"<header><h1>{_esc(title)}</h1><p class=\"lead\">Cases: {_esc(', '.join(meta.get('cases', [])))}; "
+              f"{meta.get('replicates')} replicates a case per trial.</p>{_meta_table(meta)}<nav>{nav}</nav></header>")
+    return page(title, header, sections)
 
 
 def write_calibration_report(path: Path, fit: pd.DataFrame, cases: pd.DataFrame, trials: pd.DataFrame,

@@ -9,11 +9,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from experiments.files import atomic_write
-from experiments.report import CSS, OUTCOME_COLOURS, OUTCOMES, _esc, _figure_html, _meta_table, _section, _table
+from experiments.report import OUTCOME_COLOURS, OUTCOMES, _esc, _figure_html, _meta_table, _section, _table, page
 from experiments.scoring import MEASURE_LABELS, MEASURES, brier_score
 
 if TYPE_CHECKING:
@@ -125,14 +124,10 @@ def render_hindcast_report(results: list["CaseResult"], scores: dict, meta: dict
     nav = "".join(f'<a href="#{a}">{t}</a>' for a, t in (("scores", "Scores"), ("misses", "Misses"),
                                                           ("outcomes", "Outcomes"), ("figures", "Figures")))
     title = "Hindcast of the historical cases"
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            f"<title>{_esc(title)}</title>\n<style>{CSS}</style>\n"
-            f"<script type=\"text/javascript\">{get_plotlyjs()}</script>\n</head>\n<body>\n<main>\n"
-            f"<header><h1>{_esc(title)}</h1><p class=\"lead\">{meta.get('replicates')} replicates per case, "
-            f"{len(results)} cases.</p>{_meta_table({k: v for k, v in meta.items() if k not in ('scores', 'case_files')})}"
-            f"<nav>{nav}</nav></header>\n" + "\n".join(sections)
-            + "\n<footer>Generated offline; plotly.js is embedded in this file.</footer>\n</main>\n</body>\n</html>\n")
+    shown = {k: v for k, v in meta.items() if k not in ("scores", "case_files")}
+    header = (f"<header><h1>{_esc(title)}</h1><p class=\"lead\">{meta.get('replicates')} replicates per case, "
+              f"{len(results)} cases.</p>{_meta_table(shown)}<nav>{nav}</nav></header>")
+    return page(title, header, sections)
 
 
 def write_hindcast_report(path: Path, results: list["CaseResult"], scores: dict, meta: dict) -> Path:

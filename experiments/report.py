@@ -650,6 +650,17 @@ def _scenario_name(meta: dict) -> str:
     return "unnamed scenario"
 
 
+def page(title: str, header: str, sections: Sequence[str], footer: str = "Generated offline; plotly.js is "
+         "embedded in this file.", css: str = "") -> str:
+    """A whole offline report page: plotly.js inline in <head> (no CDN), then `header` (the <header>
+    element: title, lead, metadata, navigation) and the sections."""
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            f"<title>{_esc(title)}</title>\n<style>{CSS}{css}</style>\n"
+            f"<script type=\"text/javascript\">{get_plotlyjs()}</script>\n</head>\n<body>\n<main>\n"
+            f"{header}\n" + "\n".join(sections) + f"\n<footer>{_esc(footer)}</footer>\n</main>\n</body>\n</html>\n")
+
+
 def render_report(runs: pd.DataFrame, daily: pd.DataFrame, events: pd.DataFrame, showcase: Showcase,
                   parameters: pd.DataFrame, meta: dict) -> str:
     """The report as one HTML string."""
@@ -671,17 +682,10 @@ def render_report(runs: pd.DataFrame, daily: pd.DataFrame, events: pd.DataFrame,
         ("outcomes", "Outcomes"), ("over-time", "Over time"), ("district", "District"),
         ("negotiation", "Negotiation"), ("parameters", "Parameters")))
     title = f"Siege simulation report — {scenario}"
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        f"<title>{_esc(title)}</title>\n<style>{CSS}</style>\n"
-        f"<script type=\"text/javascript\">{get_plotlyjs()}</script>\n</head>\n<body>\n<main>\n"
-        f"<header><h1>{_esc(title)}</h1><p class=\"lead\">{len(runs)} simulated replicates of the scenario "
-        f"<b>{_esc(scenario)}</b>. All figures are interactive: hover for values, drag to zoom, double-click "
-        f"to reset.</p>{_meta_table(meta)}<nav>{nav}</nav></header>\n"
-        + "\n".join(sections)
-        + "\n<footer>Generated offline; plotly.js is embedded in this file.</footer>\n</main>\n</body>\n</html>\n"
-    )
+    header = (f"<header><h1>{_esc(title)}</h1><p class=\"lead\">{len(runs)} simulated replicates of the scenario "
+              f"<b>{_esc(scenario)}</b>. All figures are interactive: hover for values, drag to zoom, double-click "
+              f"to reset.</p>{_meta_table(meta)}<nav>{nav}</nav></header>")
+    return page(title, header, sections)
 
 
 def write_report(path: Path, runs: pd.DataFrame, daily: pd.DataFrame, events: pd.DataFrame,

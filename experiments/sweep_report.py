@@ -25,11 +25,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative, sample_colorscale
-from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from experiments.files import atomic_write
-from experiments.report import CSS, OUTCOME_COLOURS, OUTCOMES, _esc, _figure_html, _label, _rgba, _section, _table
+from experiments.report import OUTCOME_COLOURS, OUTCOMES, _esc, _figure_html, _label, _rgba, _section, _table, page
 
 MAX_PANELS = 10           # small multiples (and lines per panel) drawn for the second axis at most
 PANEL_HEIGHT = 250        # px, one small-multiple panel
@@ -759,16 +758,9 @@ def render_sweep_report(summary: pd.DataFrame, axes: list[str], title: str) -> s
                ("differences", "Differences"), ("points", "All points")]
     nav = "".join(f'<a href="#{a}">{_esc(t)}</a>' for a, t in anchors if f'<section id="{a}"' in "".join(sections))
     page_title = f"Sweep report — {title}"
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        f"<title>{_esc(page_title)}</title>\n<style>{CSS}{SWEEP_CSS}</style>\n"
-        f"<script type=\"text/javascript\">{get_plotlyjs()}</script>\n</head>\n<body>\n<main>\n"
-        + _header(frame, plan, title, real_axes) + f"<nav>{nav}</nav></header>\n"
-        + "\n".join(sections)
-        + "\n<footer>Generated offline from the sweep summary table; plotly.js is embedded in this file.</footer>\n"
-          "</main>\n</body>\n</html>\n"
-    )
+    return page(page_title, _header(frame, plan, title, real_axes) + f"<nav>{nav}</nav></header>", sections,
+                footer="Generated offline from the sweep summary table; plotly.js is embedded in this file.",
+                css=SWEEP_CSS)
 
 
 def write_sweep_report(path: Path, summary: pd.DataFrame, axes: list[str], title: str) -> Path:
