@@ -153,9 +153,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.max_depth < 1 or not 0 < args.min_leaf_share < 0.5:
         print("error: --max-depth is at least 1 and --min-leaf-share lies in (0, 0.5)", file=sys.stderr)
         return 2
+    from experiments.sensitivity_analyse import DesignError
+
     try:
         runs, inputs = sweep_rows(args.sweep_dir)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, DesignError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if runs.empty or not inputs:

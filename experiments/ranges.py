@@ -33,7 +33,9 @@ class UncertainParameter:
         return f"{self.key}={self.value(value)!r}"
 
     def value(self, raw: float) -> float | int:
-        """The value the model receives for a sampled `raw` (whole numbers rounded)."""
+        """The value the model receives for a sampled `raw`: whole numbers rounded. On a Morris grid
+        checked by `check_morris_grid` the rounding only removes floating-point dust; in a Sobol
+        sample it quantises the input."""
         return int(round(raw)) if self.integer else float(raw)
 
 
@@ -98,3 +100,40 @@ def _check(key: str, spec: object, fields: dict[str, tuple[object, dataclasses.F
     if (allowed_lo is not None and lo < allowed_lo) or (allowed_hi is not None and hi > allowed_hi):
         raise ConfigError(f"{where}: [{lo}, {hi}] leaves the allowed range [{allowed_lo}, {allowed_hi}]")
     return UncertainParameter(key=key, lo=float(lo), hi=float(hi), integer=integer, reason=str(spec.get("reason", "")))
+
+
+def check_morris_grid(params: list[UncertainParameter], levels: int) -> None:
+    """Raise ConfigError (one line naming the key, with the nearest valid range) unless every
+    whole-number parameter's Morris grid, lo + (hi - lo) * i / (levels - 1), falls on whole numbers.
+    SALib's Morris estimator divides each output change by the nominal step of the grid; had the model
+    received rounded values, the real step would differ (e.g. [1, 3] at 4 levels: a nominal 2/3 of
+    the range, a real 1/2) and bias mu*, and rounding would pile the values up on some integers."""
+    fields = _model_fields()
+    step = levels - 1
+    for p in params:
+        if p.integer and int(p.hi - p.lo) % step:
+            field = fields[p.key][1] if p.key in fields else None
+            allowed = (field.metadata.get("lo"), field.metadata.get("hi")) if field is not None else (None, None)
+            lo, hi = _nearest_grid_range(int(p.lo), int(p.hi), step, *allowed)
+            raise ConfigError(f"{p.key}: a whole-number parameter's Morris range needs hi - lo divisible by "
+                              f"levels - 1 = {step} so that the grid falls on whole numbers; [{p.lo:g}, {p.hi:g}] "
+                              f"does not, the nearest that does is [{lo}, {hi}]")
+
+
+def _nearest_grid_range(lo: int, hi: int, step: int, allowed_lo: float | None,
+                        allowed_hi: float | None) -> tuple[int, int]:
+    """The range closest to [lo, hi] (least total move of its bounds, then the wider, then the one
+    keeping lo) whose width is a positive multiple of `step`, inside the allowed range."""
+    best: tuple[int, int, int, int] | None = None
+    for new_lo in range(lo - step, lo + step + 1):
+        for new_hi in range(hi - step, hi + step + 1):
+            width = new_hi - new_lo
+            if width <= 0 or width % step:
+                continue
+            if (allowed_lo is not None and new_lo < allowed_lo) or (allowed_hi is not None and new_hi > allowed_hi):
+                continue
+            key = (abs(new_lo - lo) + abs(new_hi - hi), -width, abs(new_lo - lo), new_lo, new_hi)
+            best = min(best, key) if best else key
+    if best is None:  # the allowed range is narrower than one grid step: widen towards it anyway
+        return lo, lo + step
+    return best[3], best[4]

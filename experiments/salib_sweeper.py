@@ -26,7 +26,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from experiments.config import ConfigError
 from experiments.files import atomic_write
-from experiments.ranges import DEFAULT_RANGES, UncertainParameter, load_ranges, resolve_path
+from experiments.ranges import DEFAULT_RANGES, UncertainParameter, check_morris_grid, load_ranges, resolve_path
 from experiments.sensitivity import DesignSettings, Method, ranking, sample
 
 DESIGN_FILE = "design.parquet"
@@ -83,7 +83,10 @@ class Design:
 
     def table(self) -> pd.DataFrame:
         """design.parquet: one row per point with the values the model received; whole-number
-        parameters also keep their raw sample (`raw.<key>`), which the index estimators need."""
+        parameters also keep SALib's raw sample (`raw.<key>`), the matrix the analysis hands back to
+        SALib. For Morris the two agree (check_morris_grid puts the grid on whole numbers; rounding
+        only removes floating-point dust); for Sobol the model received the rounded value (a
+        quantised input), and SALib's Sobol estimator reads the outputs alone."""
         frame = pd.DataFrame({"point": np.arange(self.points)})
         for j, p in enumerate(self.params):
             frame[p.key] = [p.value(v) for v in self.x[:, j]]
@@ -115,9 +118,14 @@ def plan(node: DictConfig) -> Design:
         if only:
             raise ConfigError("hydra.sweeper.top and hydra.sweeper.parameters: set one or the other")
         only = top_from_morris(str(node.get("morris_dir") or ""), top)
+    batch = node.get("max_batch_size")
+    if batch is not None and int(batch) < 1:
+        raise ConfigError(f"hydra.sweeper.max_batch_size={batch} is not allowed: at least 1, or null for all points")
     params = load_ranges(node.ranges, only or None)
     if settings.method == Method.SOBOL and len(params) < 2:
         raise ConfigError("a Sobol design needs at least 2 parameters")
+    if settings.method == Method.MORRIS:
+        check_morris_grid(params, settings.levels)
     return Design(settings=settings, params=params, x=sample(settings, params))
 
 
@@ -135,9 +143,10 @@ def top_from_morris(morris_dir: str, k: int) -> list[str]:
 
 
 def check_design(cfg: DictConfig, plain: list[str], sweeps: list[str]) -> Design:
-    """The early check of a sensitivity run: settings and ranges, no cartesian sweep axes, no
-    parameter both fixed on the command line and varied, and the base point and the design's corners
-    (every parameter at its lower bound, then at its upper bound) valid together."""
+    """The early check of a sensitivity run: settings, batch size and ranges (for Morris, whole-number
+    ranges whose grid falls on whole numbers), no cartesian sweep axes, no parameter both fixed on the
+    command line and varied, and the base point and the design's corners (every parameter at its
+    lower bound, then at its upper bound) valid together."""
     from experiments.config import compose, to_run_config
 
     if sweeps:

@@ -66,13 +66,6 @@ def sample(settings: DesignSettings, params: list[UncertainParameter]) -> np.nda
         return sobol.sample(problem(params), settings.base_samples, calc_second_order=False, seed=settings.seed)
 
 
-def design_size(settings: DesignSettings, k: int) -> int:
-    """Points in the design for k parameters."""
-    if settings.method == Method.MORRIS:
-        return settings.trajectories * (k + 1)
-    return settings.base_samples * (k + 2)
-
-
 def indices(settings: DesignSettings, params: list[UncertainParameter], x: np.ndarray,
             outputs: pd.DataFrame) -> pd.DataFrame:
     """Tidy indices: one row per (output, parameter, index) with the value and its confidence
@@ -127,15 +120,22 @@ def ranking(table: pd.DataFrame) -> pd.Series:
     return scored.groupby("parameter")["score"].max().sort_values(ascending=False, kind="stable")
 
 
-def top_table(table: pd.DataFrame, k: int = 5) -> str:
-    """A short text table: the k most influential parameters for each output, with intervals."""
+def level_text(conf_level: float) -> str:
+    """'95%' for 0.95, '90%' for 0.9, '99.5%' for 0.995."""
+    return f"{conf_level * 100:.4g}%"
+
+
+def top_table(table: pd.DataFrame, conf_level: float, k: int = 5) -> str:
+    """A short text table: the k most influential parameters for each output, with their intervals
+    at `conf_level` (the design's)."""
     lines = []
     for output, sub in table.groupby("output", sort=False):
         headline = sub[sub["index"].isin(["mu_star", "ST"])].sort_values("value", ascending=False).head(k)
         if headline.empty:
             continue
         index = headline["index"].iloc[0]
-        lines.append(f"  {output} ({'mu*' if index == 'mu_star' else 'total-order ST'}, 95% interval):")
+        lines.append(f"  {output} ({'mu*' if index == 'mu_star' else 'total-order ST'}, "
+                     f"{level_text(conf_level)} interval):")
         for row in headline.itertuples():
             lines.append(f"    {row.parameter.removeprefix('model.'):<44} {row.value:10.4g}  "
                          f"[{row.conf_low:.3g}, {row.conf_high:.3g}]")

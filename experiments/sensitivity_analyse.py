@@ -19,7 +19,7 @@ from experiments.files import atomic_write
 from experiments.ranges import UncertainParameter
 from experiments.salib_sweeper import DESIGN_FILE, INDICES_FILE, SETTINGS_FILE
 from experiments.sensitivity import DesignSettings, Method, indices, top_table
-from experiments.sweep import POINT_FILE, STATUS_FILE
+from experiments.sweep import POINT_FILE, STATUS_FILE, same_value
 from sim.enums import Outcome
 
 OUTPUTS_FILE = "sensitivity_outputs.parquet"
@@ -43,16 +43,41 @@ class SensitivityResult:
     message: str
 
 
+class DesignError(Exception):
+    """A sweep folder whose design files are missing or unreadable (one line, naming the file)."""
+
+
 def read_design(sweep_dir: Path) -> tuple[DesignSettings, list[UncertainParameter], pd.DataFrame]:
-    """The design's settings, varied parameters and table, as the sweeper wrote them."""
-    payload = json.loads((sweep_dir / SETTINGS_FILE).read_text())
-    settings = DesignSettings(**{**payload["settings"], "method": Method(payload["settings"]["method"])})
-    params = [UncertainParameter(**p) for p in payload["parameters"]]
-    return settings, params, pd.read_parquet(sweep_dir / DESIGN_FILE)
+    """The design's settings, varied parameters and table, as the sweeper wrote them. Raises
+    DesignError when sensitivity.json or design.parquet is missing or corrupt."""
+    settings_path, design_path = sweep_dir / SETTINGS_FILE, sweep_dir / DESIGN_FILE
+    for path in (settings_path, design_path):
+        if not path.is_file():
+            raise DesignError(f"{sweep_dir} holds no {path.name} (not a sensitivity design, or one the sweeper "
+                              "did not finish writing; run the sensitivity experiment again)")
+    try:
+        payload = json.loads(settings_path.read_text())
+        settings = DesignSettings(**{**payload["settings"], "method": Method(payload["settings"]["method"])})
+        params = [UncertainParameter(**p) for p in payload["parameters"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DesignError(f"{settings_path}: unreadable ({type(exc).__name__}: {exc}); run the sensitivity "
+                          "experiment again to rewrite it") from None
+    try:
+        design = pd.read_parquet(design_path)
+    except Exception as exc:  # pyarrow raises its own error types for a damaged file
+        raise DesignError(f"{design_path}: unreadable ({type(exc).__name__}); run the sensitivity experiment "
+                          "again to rewrite it") from None
+    missing = [key for key in ["point"] + [p.key for p in params] if key not in design.columns]
+    if missing:
+        raise DesignError(f"{design_path}: no column {missing[0]}, so it does not belong to {settings_path.name}; "
+                          "run the sensitivity experiment again")
+    return settings, params, design
 
 
-def _point_runs(job: Path) -> pd.DataFrame | None:
-    """A design point's replicate table when the point finished (status done, same identity)."""
+def _point_runs(job: Path, values: dict[str, object]) -> pd.DataFrame | None:
+    """A design point's replicate table when the point finished (status done, same identity) and it
+    ran this design's row: every varied parameter's recorded override equals `values`. A folder left
+    by an earlier design in the same place (another seed, other ranges) does not count."""
     try:
         point = json.loads((job / POINT_FILE).read_text())
         status = json.loads((job / STATUS_FILE).read_text())
@@ -60,20 +85,25 @@ def _point_runs(job: Path) -> pd.DataFrame | None:
         return None
     if status.get("status") != "done" or status.get("hash") != point.get("hash"):
         return None
+    recorded = {key.lstrip("+~"): value for key, _, value in (o.partition("=") for o in point.get("overrides", []))}
+    if not all(same_value(recorded.get(key), value) for key, value in values.items()):
+        return None
     return pd.read_parquet(job / "runs.parquet")
 
 
 def design_runs(sweep_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(design, runs): the design table and every replicate of every finished design point, with the
-    point's parameter values as columns."""
+    """(design, runs): the design table and every replicate of every finished design point that ran
+    its row of the design, with the point's parameter values as columns."""
     _, params, design = read_design(sweep_dir)
+    keys = [p.key for p in params]
     frames = []
-    for point in design["point"]:
-        runs = _point_runs(sweep_dir / str(point))
+    for row in design[["point"] + keys].to_dict("records"):
+        point = int(row.pop("point"))
+        runs = _point_runs(sweep_dir / str(point), row)
         if runs is not None:
-            frames.append(runs.assign(point=int(point)))
+            frames.append(runs.assign(point=point))
     runs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["point", "outcome"])
-    values = design[["point"] + [p.key for p in params]]
+    values = design[["point"] + keys]
     return design, runs.merge(values, on="point", how="left")
 
 
@@ -104,7 +134,7 @@ def analyse_design(sweep_dir: Path, report: bool = True) -> SensitivityResult:
         x = np.column_stack([design[f"raw.{p.key}"] if p.integer else design[p.key] for p in params])
         table = indices(settings, params, x, outputs.loc[design["point"]].reset_index(drop=True))
         atomic_write(sweep_dir / INDICES_FILE, lambda p: table.to_parquet(p, index=False))
-        lines += ["Most influential parameters per output:", top_table(table)]
+        lines += ["Most influential parameters per output:", top_table(table, settings.conf_level)]
     atomic_write(sweep_dir / OUTPUTS_FILE, lambda p: outputs.reset_index().to_parquet(p, index=False))
     boxes = pd.DataFrame()
     if not runs.empty:
@@ -127,10 +157,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Sensitivity indices and discovery of a finished design.")
     parser.add_argument("sweep_dir", type=Path)
     args = parser.parse_args(argv)
-    if not (args.sweep_dir / DESIGN_FILE).is_file():
-        print(f"error: {args.sweep_dir} holds no {DESIGN_FILE} (not a sensitivity design)", file=sys.stderr)
+    try:
+        print(analyse_design(args.sweep_dir).message)
+    except DesignError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(analyse_design(args.sweep_dir).message)
     return 0
 
 

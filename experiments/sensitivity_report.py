@@ -14,7 +14,7 @@ from plotly.offline import get_plotlyjs
 from experiments.files import atomic_write
 from experiments.ranges import UncertainParameter
 from experiments.report import CSS, _esc, _figure_html, _section, _table
-from experiments.sensitivity import DesignSettings, Method
+from experiments.sensitivity import DesignSettings, Method, level_text
 
 BARS = 20   # parameters drawn per bar chart (the most influential)
 LABELS = {"p_settlement": "P(negotiated settlement)", "p_takeover": "P(military takeover)",
@@ -26,14 +26,14 @@ def _short(key: str) -> str:
     return key.removeprefix("model.")
 
 
-def _morris_figures(sub: pd.DataFrame, output: str) -> str:
+def _morris_figures(sub: pd.DataFrame, output: str, level: str) -> str:
     wide = sub.pivot(index="parameter", columns="index", values="value")
     conf = sub[sub["index"] == "mu_star"].set_index("parameter")["conf"]
     top = wide.sort_values("mu_star", ascending=False).head(BARS)[::-1]
     bars = go.Figure(go.Bar(x=top["mu_star"], y=[_short(p) for p in top.index], orientation="h",
                             error_x={"type": "data", "array": conf.loc[top.index].fillna(0).to_numpy()},
                             marker_color="#2a7ab0"))
-    bars.update_layout(title=f"{LABELS.get(output, output)}: mu* (95% bootstrap interval)", height=120 + 22 * len(top),
+    bars.update_layout(title=f"{LABELS.get(output, output)}: mu* ({level} bootstrap interval)", height=120 + 22 * len(top),
                        margin={"l": 260, "r": 20, "t": 40, "b": 40}, xaxis_title="mu* (output units per range)")
     scatter = go.Figure(go.Scatter(x=wide["mu_star"], y=wide["sigma"], mode="markers+text",
                                    text=[_short(p).split(".")[-1] if p in top.index[-8:] else "" for p in wide.index],
@@ -44,19 +44,20 @@ def _morris_figures(sub: pd.DataFrame, output: str) -> str:
     return f'<div class="row"><div>{_figure_html(bars)}</div><div>{_figure_html(scatter)}</div></div>'
 
 
-def _sobol_figure(sub: pd.DataFrame, output: str) -> str:
+def _sobol_figure(sub: pd.DataFrame, output: str, level: str) -> str:
     order = sub[sub["index"] == "ST"].sort_values("value", ascending=False)["parameter"].tolist()
     fig = go.Figure()
     for index, colour in (("S1", "#2a7ab0"), ("ST", "#e67e22")):
         part = sub[sub["index"] == index].set_index("parameter").loc[order]
         fig.add_trace(go.Bar(name=index, x=[_short(p) for p in order], y=part["value"], marker_color=colour,
                              error_y={"type": "data", "array": part["conf"].fillna(0).to_numpy()}))
-    fig.update_layout(title=f"{LABELS.get(output, output)}: first-order S1 and total ST (95% intervals)",
+    fig.update_layout(title=f"{LABELS.get(output, output)}: first-order S1 and total ST ({level} intervals)",
                       barmode="group", height=420, yaxis_title="share of variance", margin={"t": 40, "b": 120})
     return _figure_html(fig)
 
 
-def _indices_section(table: pd.DataFrame, method: Method) -> str:
+def _indices_section(table: pd.DataFrame, method: Method, conf_level: float) -> str:
+    level = level_text(conf_level)
     if table.empty:
         return _section("Indices", "Not computed: some design points failed or are unfinished (see the console "
                         "message); re-running the same command retries them.", "", "indices")
@@ -66,18 +67,19 @@ def _indices_section(table: pd.DataFrame, method: Method) -> str:
         if sub.empty:
             parts.append('<p class="note">Constant over the design: no variance to apportion.</p>')
         elif method == Method.MORRIS:
-            parts.append(_morris_figures(sub, output))
+            parts.append(_morris_figures(sub, output, level))
         else:
-            parts.append(_sobol_figure(sub, output))
+            parts.append(_sobol_figure(sub, output, level))
     missing = set(LABELS) - set(table["output"])
     if missing and method == Method.SOBOL:
         parts.append(f'<p class="note">No Sobol indices for {", ".join(sorted(missing))}: constant over the '
                      "design.</p>")
     how = ("Morris elementary effects: mu* is the mean absolute change in the output when a parameter moves "
            "across its range (per full range), sigma their spread; a large sigma means the effect depends on the "
-           "other parameters (nonlinear or interacting). Intervals are bootstrap 95%." if method == Method.MORRIS
+           f"other parameters (nonlinear or interacting). Intervals are bootstrap {level}."
+           if method == Method.MORRIS
            else "Sobol indices: S1 is the share of the output's variance explained by the parameter alone, ST "
-                "including all its interactions; ST - S1 measures interactions. Intervals are bootstrap 95%.")
+                f"including all its interactions; ST - S1 measures interactions. Intervals are bootstrap {level}.")
     return _section("Indices", how, "".join(parts), "indices")
 
 
@@ -109,7 +111,7 @@ def _design_section(settings: DesignSettings, params: list[UncertainParameter], 
 def render_sensitivity_report(table: pd.DataFrame, boxes: pd.DataFrame, settings: DesignSettings,
                               params: list[UncertainParameter], outputs: pd.DataFrame, points: int,
                               title: str) -> str:
-    sections = [_indices_section(table, settings.method), _discovery_section(boxes),
+    sections = [_indices_section(table, settings.method, settings.conf_level), _discovery_section(boxes),
                 _design_section(settings, params, points, outputs)]
     nav = "".join(f'<a href="#{a}">{t}</a>' for a, t in
                   (("indices", "Indices"), ("discovery", "Scenario discovery"), ("design", "Design")))

@@ -4,7 +4,9 @@ recovers a planted box with its exact coverage and density; bad ranges stop the 
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,9 +17,11 @@ import pytest
 from SALib.test_functions import Ishigami
 
 from experiments.config import ConfigError
+from experiments import discovery, sensitivity_analyse
 from experiments.discovery import TreeSettings, discover, outcome_rows
-from experiments.ranges import UncertainParameter, load_ranges
-from experiments.sensitivity import DesignSettings, Method, indices, ranking, sample
+from experiments.ranges import UncertainParameter, check_morris_grid, load_ranges
+from experiments.sensitivity import DesignSettings, Method, indices, ranking, sample, top_table
+from experiments.sensitivity_analyse import analyse_design, design_runs
 
 ROOT = Path(__file__).resolve().parent.parent
 # civilians.count over a sixteen-fold range against three parameters held within ±10%: civilians are
@@ -91,14 +95,19 @@ def test_sobol_on_the_top_of_the_morris_result(morris):
     assert deaths["value"].idxmax() == "model.civilians.count"
 
 
-@pytest.mark.parametrize("ranges, message", [
-    ("parameters:\n  model.fighters.nonsense: {lo: 0, hi: 1}\n", "model.fighters.nonsense: unknown parameter"),
-    ("parameters:\n  model.fighters.resolve_mean: {lo: 0.8, hi: 0.2}\n", "model.fighters.resolve_mean: lo=0.8"),
+@pytest.mark.parametrize("ranges, extra, message", [
+    ("parameters:\n  model.fighters.nonsense: {lo: 0, hi: 1}\n", [], "model.fighters.nonsense: unknown parameter"),
+    ("parameters:\n  model.fighters.resolve_mean: {lo: 0.8, hi: 0.2}\n", [], "model.fighters.resolve_mean: lo=0.8"),
+    # 4 levels: a width of 4 puts the grid on 2, 3.33, 4.67, 6, which rounding would bias
+    ("parameters:\n  model.fighters.factions: {lo: 2, hi: 6}\n", [], "the nearest that does is [2, 5]"),
+    ("parameters:\n  model.fighters.resolve_mean: {lo: 0.2, hi: 0.8}\n", ["hydra.sweeper.max_batch_size=-1"],
+     "hydra.sweeper.max_batch_size=-1 is not allowed"),
 ])
-def test_bad_ranges_file_stops_before_any_output(tmp_path, ranges, message):
+def test_bad_ranges_file_stops_before_any_output(tmp_path, ranges, extra, message):
     (tmp_path / "ranges.yaml").write_text(ranges)
     out = tmp_path / "never"
-    proc = run("+experiment=morris", f"hydra.sweeper.ranges={tmp_path / 'ranges.yaml'}", f"hydra.sweep.dir={out}")
+    proc = run("+experiment=morris", f"hydra.sweeper.ranges={tmp_path / 'ranges.yaml'}", f"hydra.sweep.dir={out}",
+               *extra)
     assert proc.returncode == 2
     assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert not out.exists()
@@ -198,3 +207,67 @@ def test_the_same_indices_whatever_the_launcher(morris, launcher, tmp_path):
     pd.testing.assert_frame_equal(pd.read_parquet(out / "design.parquet"), pd.read_parquet(morris / "design.parquet"))
     pd.testing.assert_frame_equal(pd.read_parquet(out / "sensitivity_indices.parquet"),
                                   pd.read_parquet(morris / "sensitivity_indices.parquet"))
+
+
+def test_whole_number_and_continuous_parameters_with_equal_effects_get_equal_mu_star():
+    """A whole-number parameter's Morris grid falls on whole numbers, so the model receives exactly the
+    step the estimator divides by: y = (n - 1) / 3 + c moves by the same amount over either range,
+    and both get mu* = 1 (per full range). The off-grid [1, 3] is refused."""
+    params = [UncertainParameter("n", 1, 4, True, ""), UncertainParameter("c", 0.0, 1.0, False, "")]
+    check_morris_grid(params, levels=4)
+    settings = DesignSettings(method=Method.MORRIS, trajectories=20, resamples=50)
+    x = sample(settings, params)
+    received = np.array([[p.value(v) for p, v in zip(params, row)] for row in x], dtype=float)
+    assert set(received[:, 0]) == {1.0, 2.0, 3.0, 4.0}
+    assert np.abs(received[:, 0] - x[:, 0]).max() < 1e-9, "rounding changes nothing on the grid"
+    y = (received[:, 0] - 1) / 3 + received[:, 1]
+    mu_star = indices(settings, params, x, pd.DataFrame({"y": y})).query("index == 'mu_star'")
+    assert mu_star["value"].to_numpy() == pytest.approx([1.0, 1.0], abs=1e-9)
+    with pytest.raises(ConfigError, match=re.escape("n: a whole-number parameter's Morris range needs hi - lo "
+                                                    "divisible by levels - 1 = 3")):
+        check_morris_grid([UncertainParameter("n", 1, 3, True, "")], levels=4)
+    check_morris_grid([UncertainParameter("n", 1, 3, True, "")], levels=2)  # two levels: the bounds only
+
+
+def test_the_shipped_whole_number_ranges_fall_on_the_morris_grid():
+    check_morris_grid(load_ranges(), levels=4)
+
+
+def test_a_point_folder_from_another_design_is_not_counted(morris, tmp_path):
+    """Point folders are reused by index; one that ran another design's row (another seed, other
+    ranges) is left out of the analysis rather than mixed in, even though it finished."""
+    copy = tmp_path / "morris"
+    shutil.copytree(morris, copy)
+    _, runs = design_runs(copy)
+    assert sorted(runs["point"].unique()) == list(range(20)), "the design's own folders all count"
+    point = json.loads((copy / "3" / "point.json").read_text())
+    point["overrides"] = [o if not o.startswith("model.mediator.image_weight=") else "model.mediator.image_weight=0.43"
+                          for o in point["overrides"]]
+    (copy / "3" / "point.json").write_text(json.dumps(point))
+    _, runs = design_runs(copy)
+    assert 3 not in set(runs["point"]) and runs["point"].nunique() == 19
+    result = analyse_design(copy, report=False)
+    assert "1 design points failed or unfinished (3)" in result.message and result.indices.empty
+
+
+def test_analysis_and_discovery_of_a_broken_folder_say_so_in_one_line(morris, tmp_path, capsys):
+    copy = tmp_path / "morris"
+    shutil.copytree(morris, copy)
+    (copy / "sensitivity.json").write_text("{not json")
+    assert sensitivity_analyse.main([str(copy)]) == 2
+    assert discovery.main([str(copy)]) == 2
+    (copy / "sensitivity.json").unlink()
+    assert sensitivity_analyse.main([str(copy)]) == 2
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert discovery.main([str(empty)]) == 2
+    assert sensitivity_analyse.main([str(empty)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 5 and all(line.startswith("error: ") for line in err), err
+    assert "sensitivity.json: unreadable" in err[0] and "holds no sensitivity.json" in err[2]
+
+
+def test_the_top_table_shows_the_design_s_confidence_level():
+    table = pd.DataFrame([{"method": "morris", "output": "y", "parameter": "model.a.b", "index": "mu_star",
+                           "value": 1.0, "conf": 0.1, "conf_low": 0.9, "conf_high": 1.1}])
+    assert "90% interval" in top_table(table, 0.9) and "95%" not in top_table(table, 0.9)
