@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.offline import get_plotlyjs
 
 from experiments.files import atomic_write
 from experiments.ranges import UncertainParameter
-from experiments.report import CSS, _esc, _figure_html, _section, _table
+from experiments.report import _esc, _figure_html, _section, _table, page
 from experiments.sensitivity import DesignSettings, Method, level_text
 
 BARS = 20   # parameters drawn per bar chart (the most influential)
+RARE_SHARE = 0.01  # an outcome this rare on average over the design gives indices that are mostly sampling noise
 LABELS = {"p_settlement": "P(negotiated settlement)", "p_takeover": "P(military takeover)",
           "p_full_evacuation": "P(full evacuation)", "end_day": "days to resolution",
           "civilians_killed": "civilians killed"}
@@ -56,14 +56,22 @@ def _sobol_figure(sub: pd.DataFrame, output: str, level: str) -> str:
     return _figure_html(fig)
 
 
-def _indices_section(table: pd.DataFrame, method: Method, conf_level: float) -> str:
+def _rare_note(output: str, outputs: pd.DataFrame) -> str:
+    """A warning under an outcome share so rare over the design that its indices are mostly noise."""
+    if not output.startswith("p_") or output not in outputs or outputs[output].mean() >= RARE_SHARE:
+        return ""
+    return (f'<p class="note"><b>Rare outcome:</b> {outputs[output].mean():.2%} of replicates on average over '
+            "the design. These indices mostly measure sampling noise: read them as no detectable effect.</p>")
+
+
+def _indices_section(table: pd.DataFrame, method: Method, conf_level: float, outputs: pd.DataFrame) -> str:
     level = level_text(conf_level)
     if table.empty:
         return _section("Indices", "Not computed: some design points failed or are unfinished (see the console "
                         "message); re-running the same command retries them.", "", "indices")
     parts = []
     for output, sub in table.groupby("output", sort=False):
-        parts.append(f"<h3>{_esc(LABELS.get(output, output))}</h3>")
+        parts.append(f"<h3>{_esc(LABELS.get(output, output))}</h3>" + _rare_note(output, outputs))
         if sub.empty:
             parts.append('<p class="note">Constant over the design: no variance to apportion.</p>')
         elif method == Method.MORRIS:
@@ -111,17 +119,13 @@ def _design_section(settings: DesignSettings, params: list[UncertainParameter], 
 def render_sensitivity_report(table: pd.DataFrame, boxes: pd.DataFrame, settings: DesignSettings,
                               params: list[UncertainParameter], outputs: pd.DataFrame, points: int,
                               title: str) -> str:
-    sections = [_indices_section(table, settings.method, settings.conf_level), _discovery_section(boxes),
+    sections = [_indices_section(table, settings.method, settings.conf_level, outputs), _discovery_section(boxes),
                 _design_section(settings, params, points, outputs)]
     nav = "".join(f'<a href="#{a}">{t}</a>' for a, t in
                   (("indices", "Indices"), ("discovery", "Scenario discovery"), ("design", "Design")))
     page_title = f"Sensitivity report — {title}"
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<title>{_esc(page_title)}</title>\n<style>{CSS}</style>\n"
-            f"<script type=\"text/javascript\">{get_plotlyjs()}</script>\n</head>\n<body>\n<main>\n"
-            f"<header><h1>{_esc(page_title)}</h1><nav>{nav}</nav></header>\n" + "\n".join(sections)
-            + "\n<footer>Generated offline from the design's tables; plotly.js is embedded in this file.</footer>\n"
-              "</main>\n</body>\n</html>\n")
+    return page(page_title, f"<header><h1>{_esc(page_title)}</h1><nav>{nav}</nav></header>", sections,
+                footer="Generated offline from the design's tables; plotly.js is embedded in this file.")
 
 
 def write_sensitivity_report(path: Path, table: pd.DataFrame, boxes: pd.DataFrame, settings: DesignSettings,

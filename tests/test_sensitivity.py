@@ -271,3 +271,11 @@ def test_the_top_table_shows_the_design_s_confidence_level():
     table = pd.DataFrame([{"method": "morris", "output": "y", "parameter": "model.a.b", "index": "mu_star",
                            "value": 1.0, "conf": 0.1, "conf_low": 0.9, "conf_high": 1.1}])
     assert "90% interval" in top_table(table, 0.9) and "95%" not in top_table(table, 0.9)
+
+
+def test_the_report_flags_an_outcome_too_rare_for_its_indices():
+    from experiments.sensitivity_report import _rare_note
+
+    outputs = pd.DataFrame({"p_takeover": [0.0, 0.004, 0.0], "p_settlement": [0.5, 0.9, 0.7], "end_day": [0.1] * 3})
+    assert "Rare outcome" in _rare_note("p_takeover", outputs) and "0.13%" in _rare_note("p_takeover", outputs)
+    assert _rare_note("p_settlement", outputs) == "" and _rare_note("end_day", outputs) == ""
