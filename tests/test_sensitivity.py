@@ -196,10 +196,10 @@ def test_discovery_rows_keep_forced_endings_and_settlements_only():
     assert list(x.columns) == ["a", "air=GRANTED", "air=WITHHELD"] and list(x["a"]) == [1, 2, 3]
 
 
-@pytest.mark.parametrize("launcher", ["hydra/launcher=basic", "hydra/launcher=submitit_local"])
+@pytest.mark.parametrize("launcher", ["hydra/launcher=basic", "hydra/launcher=submitit_local", "hydra/launcher=ray"])
 def test_the_same_indices_whatever_the_launcher(morris, launcher, tmp_path):
     """The design's points go through the configured launcher like any sweep's: another launcher
-    (in-process, or submitit's executor) gives the same design and the same indices, bit for bit."""
+    (in-process, submitit's executor or a local Ray cluster) gives the same design and indices, bit for bit."""
     out = tmp_path / "again"
     proc = run("+experiment=morris", *TINY, "hydra.sweeper.trajectories=4", launcher,
                f"hydra.sweeper.ranges={morris.parent / 'ranges.yaml'}", f"hydra.sweep.dir={out}")
