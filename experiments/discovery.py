@@ -115,8 +115,9 @@ def sweep_rows(sweep_dir: Path) -> tuple[pd.DataFrame, list[str]]:
     sensitivity design's parameters (design.parquet), or an ordinary sweep's axes."""
     from experiments.analyse import collect, read_axes, varying_keys
 
-    design_file = sweep_dir / "design.parquet"
-    if design_file.exists():
+    from experiments.salib_sweeper import DESIGN_FILE
+
+    if (sweep_dir / DESIGN_FILE).exists():
         from experiments.sensitivity_analyse import design_runs
 
         design, runs = design_runs(sweep_dir)

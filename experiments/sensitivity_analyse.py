@@ -95,6 +95,11 @@ def design_runs(sweep_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(design, runs): the design table and every replicate of every finished design point that ran
     its row of the design, with the point's parameter values as columns."""
     _, params, design = read_design(sweep_dir)
+    return design, _runs_of(sweep_dir, params, design)
+
+
+def _runs_of(sweep_dir: Path, params: list[UncertainParameter], design: pd.DataFrame) -> pd.DataFrame:
+    """The replicates of the design's finished points that ran their row, with the row's values."""
     keys = [p.key for p in params]
     frames = []
     for row in design[["point"] + keys].to_dict("records"):
@@ -103,8 +108,7 @@ def design_runs(sweep_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         if runs is not None:
             frames.append(runs.assign(point=point))
     runs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["point", "outcome"])
-    values = design[["point"] + keys]
-    return design, runs.merge(values, on="point", how="left")
+    return runs.merge(design[["point"] + keys], on="point", how="left")
 
 
 def point_outputs(runs: pd.DataFrame) -> pd.DataFrame:
@@ -120,7 +124,7 @@ def analyse_design(sweep_dir: Path, report: bool = True) -> SensitivityResult:
     """Indices, scenario discovery and the report of a finished design (nothing is simulated)."""
     sweep_dir = Path(sweep_dir)
     settings, params, design = read_design(sweep_dir)
-    _, runs = design_runs(sweep_dir)
+    runs = _runs_of(sweep_dir, params, design)
     outputs = point_outputs(runs) if not runs.empty else pd.DataFrame(columns=list(OUTPUTS))
     missing = sorted(set(design["point"]) - set(outputs.index))
     lines = [f"Sensitivity ({settings.method.value}) {sweep_dir}: {len(design)} design points x "
