@@ -13,7 +13,7 @@ import statistics
 import time
 from pathlib import Path
 
-from experiments.config import compose, to_run_config
+from experiments.config.compose import compose, to_run_config
 from experiments.replicates import resolve_workers, run_replicates
 from sim.model import SiegeModel
 from sim.params import ModelParams

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from experiments.files import atomic_write
+from experiments.io import atomic_write
 from sim.params import ModelParams, provenance_table
 
 ODD_PATH = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
@@ -24,10 +24,7 @@ def _cell(value: Any) -> str:
     """One Markdown table cell: text on one line, '|' escaped; None (an unset option) as 'unset'."""
     if value is None:
         return "unset"
-    if isinstance(value, bool):
-        text = "true" if value else "false"
-    else:
-        text = str(value)
+    text = ("true" if value else "false") if isinstance(value, bool) else str(value)
     return " ".join(text.split()).replace("|", "\\|")
 
 

@@ -8,18 +8,18 @@ import atexit
 import multiprocessing
 import os
 import sys
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Callable
 
 import pandas as pd
 from tqdm import tqdm
 
-tqdm.monitor_interval = 0  # no monitor thread in the parent
-
 from sim.params import ModelParams
 from sim.runner import ReplicateResult, run_replicate
+
+tqdm.monitor_interval = 0  # no monitor thread in the parent
 
 
 @dataclass

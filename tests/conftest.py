@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.config import compose, to_run_config
+from experiments.config.compose import compose, to_run_config
 from experiments.replicates import run_replicates
 from sim.params import ModelParams
 

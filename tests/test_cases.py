@@ -7,8 +7,9 @@ import dataclasses
 
 import pytest
 
-from experiments.cases import CASES_DIR, Case, load_cases, register_cases
-from experiments.config import ConfigError, compose, to_run_config
+from experiments.config.cases import CASES_DIR, Case, load_cases, register_cases
+from experiments.config.compose import compose, to_run_config
+from experiments.config.schema import ConfigError
 from sim.cases import CREDIBILITY, AirPower, Level, case_overrides
 from sim.enums import AirCover, Outcome
 from sim.runner import run_replicate

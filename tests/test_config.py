@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from experiments.config import ConfigError, compose, group_options, to_run_config
+from experiments.config.compose import compose, group_options, to_run_config
+from experiments.config.schema import ConfigError
 from experiments.run import precheck
 from sim.params import iter_leaves
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments.cases import CASES_DIR, Case
-from experiments.hindcast import outcome_rows, overall_scores, score_case
-from experiments.scoring import UNIFORM_BRIER, brier_score, figure_checks, inside_range, log_loss
+from experiments.config.cases import CASES_DIR, Case
+from experiments.evaluation.hindcast import outcome_rows, overall_scores, score_case
+from experiments.evaluation.scoring import UNIFORM_BRIER, brier_score, figure_checks, inside_range, log_loss
 from sim.cases import RecordedOutcome
 from sim.enums import Outcome
 

@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from experiments.summary import wilson_interval
+from experiments.stats import wilson_interval
 from sim.enums import Control, FighterStatus, Outcome
 from sim.model import SiegeModel
 from sim.params import ModelParams

@@ -12,7 +12,7 @@ import textwrap
 import pytest
 
 import sim.model
-from experiments.config import compose, to_run_config
+from experiments.config.compose import compose, to_run_config
 from experiments.odd_table import ODD_PATH, parameter_markdown, split_document
 from sim.model import SiegeModel
 from sim.params import ModelParams, iter_leaves

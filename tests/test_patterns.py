@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.summary import wilson_interval
+from experiments.stats import wilson_interval
 from sim.enums import Outcome
 
 from conftest import bootstrap_ci, scenario_params, simulate

@@ -15,8 +15,8 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from plotly.offline import get_plotlyjs  # noqa: E402
 
-from experiments.summary import wilson_interval  # noqa: E402
-from experiments.report import (  # noqa: E402
+from experiments.stats import wilson_interval  # noqa: E402
+from experiments.reports.scenario import (  # noqa: E402
     Showcase, _district_figure, choose_showcase, fan_quantiles, outcome_summary, vote_table,
     write_report,
 )

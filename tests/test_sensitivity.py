@@ -16,12 +16,14 @@ import pandas as pd
 import pytest
 from SALib.test_functions import Ishigami
 
-from experiments.config import ConfigError
-from experiments import discovery, sensitivity_analyse
-from experiments.discovery import TreeSettings, discover, outcome_rows
-from experiments.ranges import UncertainParameter, check_morris_grid, load_ranges
-from experiments.sensitivity import DesignSettings, Method, indices, ranking, sample, top_table
-from experiments.sensitivity_analyse import analyse_design, design_runs
+from experiments.config.schema import ConfigError
+from experiments.sensitivity import analyse as sensitivity_analyse
+from experiments.sensitivity import discovery
+from experiments.sensitivity.discovery import TreeSettings, discover, outcome_rows
+from experiments.sensitivity.ranges import UncertainParameter, check_morris_grid, load_ranges
+from experiments.sensitivity.design import DesignSettings, Method, indices, ranking, sample, top_table
+from experiments.sensitivity.analyse import analyse_design
+from experiments.sensitivity.files import design_runs
 
 ROOT = Path(__file__).resolve().parent.parent
 # civilians.count over a sixteen-fold range against three parameters held within ±10%: civilians are
@@ -274,7 +276,7 @@ def test_the_top_table_shows_the_design_s_confidence_level():
 
 
 def test_the_report_flags_an_outcome_too_rare_for_its_indices():
-    from experiments.sensitivity_report import _rare_note
+    from experiments.reports.sensitivity import _rare_note
 
     outputs = pd.DataFrame({"p_takeover": [0.0, 0.004, 0.0], "p_settlement": [0.5, 0.9, 0.7], "end_day": [0.1] * 3})
     assert "Rare outcome" in _rare_note("p_takeover", outputs) and "0.13%" in _rare_note("p_takeover", outputs)

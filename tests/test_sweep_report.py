@@ -1,6 +1,6 @@
 """The sweep report: one offline HTML file (plotly.js inline once), its sections, failed points,
 degenerate sweeps (one axis, one point), a 10 x 10 grid, and numeric ordering of axis values.
-Summaries are fabricated with the columns `experiments.analyse.summarise` writes."""
+Summaries are fabricated with the columns `experiments.analysis.sweep.summarise` writes."""
 
 from __future__ import annotations
 
@@ -20,10 +20,11 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from plotly.offline import get_plotlyjs  # noqa: E402
 
-from experiments.analyse import MEDIAN_MEASURES, PAIRED_MEASURES  # noqa: E402
-from experiments.report import OUTCOMES, _label  # noqa: E402
-from experiments.summary import wilson_interval  # noqa: E402
-from experiments.sweep_report import make_plan, ordered_values, write_sweep_report  # noqa: E402
+from experiments.measures import SWEEP_MEDIANS as MEDIAN_MEASURES  # noqa: E402
+from experiments.measures import SWEEP_PAIRED as PAIRED_MEASURES  # noqa: E402
+from experiments.reports.scenario import OUTCOMES, _label  # noqa: E402
+from experiments.stats import wilson_interval  # noqa: E402
+from experiments.reports.sweep import make_plan, ordered_values, write_sweep_report  # noqa: E402
 
 HEADINGS = ["Outcome probabilities along", "Heatmaps over", "Duration and harm", "Differences from the reference point",
             "All points"]

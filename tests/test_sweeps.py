@@ -19,11 +19,14 @@ from pandas.testing import assert_frame_equal
 
 from hydra.types import RunMode
 
-from experiments.analyse import analyse
-from experiments.config import CONF_DIR, compose, to_run_config
-from experiments.run import run_point
-from experiments.summary import wilson_interval
-from experiments.sweep import STATUS_FILE, sweep_axes, _params
+from experiments.sweeps.aggregate import analyse
+from experiments.config.compose import compose, to_run_config
+from experiments.config.schema import CONF_DIR
+from experiments.sweeps.point import run_point
+from experiments.stats import wilson_interval
+from experiments.sweeps.check import sweep_axes
+from experiments.sweeps.check import sweeper_params as _params
+from experiments.sweeps.folder import STATUS_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 # sensitivity designs (hydra/sweeper=salib) have no axes nor reference: tests/test_sensitivity.py runs them;
@@ -139,7 +142,7 @@ def test_killed_sweep_resumes_to_the_same_summary(tmp_path):
 
 
 def test_failed_point_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
-    import experiments.run as job
+    import experiments.sweeps.point as job
 
     def boom(*args, **kwargs):
         raise RuntimeError("simulated failure")

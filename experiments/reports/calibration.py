@@ -11,8 +11,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from experiments.files import atomic_write
-from experiments.report import _esc, _figure_html, _meta_table, _section, _table, page
+from experiments.io import atomic_write
+from experiments.reports.scenario import _esc, _figure_html, _meta_table, _section, _table, page
 
 STAGES = {"before": ("before (the values the run started from)", "#8c8c8c"), "fitted": ("fitted on all cases", "#2a7ab0"),
           "left_out": ("left out of the fit", "#e08e0b")}

@@ -1,95 +1,35 @@
-"""The Hydra edge: the typed run schema, its registration, and the one place where a composed
-config becomes validated dataclasses (or a one-line error naming key, value and what is allowed)."""
+"""The Hydra edge: registering the schema and the scenarios, composing a config as Hydra would, and
+the one place where a composed config becomes validated dataclasses (or a one-line error naming the
+key, the value and what is allowed)."""
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
 import re
-from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
+from hydra import compose as hydra_compose
+from hydra import initialize_config_dir
 from hydra.core.config_store import ConfigStore
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.params import ModelParams, ParameterError, iter_leaves, validate
-
-CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
-
-
-class Task(Enum):
-    """What a job does: run one scenario, hindcast every case, or calibrate on the cases."""
-
-    SCENARIO = "scenario"
-    HINDCAST = "hindcast"
-    CALIBRATION = "calibration"
-
-
-@dataclass
-class HindcastConfig:
-    """Hindcast settings (`+experiment=hindcast`)."""
-
-    cases: list[str] = field(default_factory=list)  # case ids; empty = every case found
-    horizon_days: int = 365     # long enough for the recorded decisive phases (37-55 days) many times over
-
-
-@dataclass
-class FitParameter:
-    """A behavioural parameter to calibrate and the bounds of its search."""
-
-    path: str = ""               # dotted path under `model`, e.g. negotiation.resolve_weight
-    low: float = 0.0
-    high: float = 1.0
-
-
-@dataclass
-class CalibrationConfig:
-    """Calibration settings (`+experiment=calibration`; see experiments/calibration.py)."""
-
-    parameters: list[FitParameter] = field(default_factory=list)
-    trials: int = 60                 # Optuna trials for the fit on all cases
-    leave_one_out_trials: int = 30   # trials for each leave-one-case-out fit; 0 skips them
-    cases: list[str] = field(default_factory=list)  # case ids; empty = every case with a recorded class
-    top_share: float = 0.2           # fitted value and its range: median and 10-90% of the best trials
-    sampler_seed: int = 1
-    install_as: str = ""             # also write conf/calibration/<name>.yaml (use with +calibration=<name>)
-
-
-@dataclass
-class RunConfig:
-    """One job: a scenario's parameters, how many replicates, on how many workers, from which seed."""
-
-    task: Task = Task.SCENARIO
-    cases_dir: str = ""         # a folder of the user's own case files, added to conf/cases
-    hindcast: HindcastConfig = field(default_factory=HindcastConfig)
-    calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
-    scenario_name: str = "generic"
-    replicates: int = 200
-    workers: int = 0            # 0 = all cores
-    seed: int = 20210624        # root seed; replicate r uses SeedSequence(seed, spawn_key=(r, stream))
-    report: Optional[bool] = None  # default: a report for a single run, none for each point of a sweep
-    progress: bool = True
-    model: ModelParams = field(default_factory=ModelParams)
-    provenance: dict[str, str] = field(default_factory=dict)
-    experiment: str = ""        # set by conf/experiment/*.yaml
-    reference: dict[str, str] = field(default_factory=dict)  # a sweep's point of comparison (paired differences)
-
-
-class ConfigError(ValueError):
-    """A bad input, reported in one line before any simulation starts."""
+from experiments.config.cases import register_cases, registered_case_ids
+from experiments.config.schema import CONF_DIR, ConfigError, RunConfig
+from experiments.keys import flatten
+from sim.params import ParameterError, iter_leaves, validate
 
 
 def register(cases_dir: str | Path | None = None) -> None:
     """Register the schema so Hydra composes `config.yaml` on top of it, and every case file in
     conf/cases/ (and in `cases_dir`, a user's folder) as a scenario (`scenario=<case id>`)."""
-    from experiments.cases import register_cases
-    from experiments.salib_sweeper import register as register_salib_sweeper
-
     ConfigStore.instance().store(name="run_schema", node=RunConfig)
-    register_salib_sweeper()  # hydra/sweeper=salib: Morris and Sobol designs (docs/sensitivity.md)
     register_cases(user_dir=Path(cases_dir) if cases_dir else None)
 
 
@@ -141,7 +81,7 @@ def to_run_config(cfg: DictConfig) -> RunConfig:
         raw.pop("hydra", None)  # Hydra's own node, with interpolations only a running job can resolve
     plain = OmegaConf.to_container(OmegaConf.create(raw), resolve=True)
     if isinstance(plain, dict):
-        for key in _flatten(plain):
+        for key in flatten(plain, keep=("provenance", "reference")):
             if not key.startswith(("provenance", "reference")):
                 check_key(key)
     try:
@@ -166,17 +106,6 @@ def to_run_config(cfg: DictConfig) -> RunConfig:
         if key.removeprefix("model.") not in {p for p, _, _ in iter_leaves(run.model)}:
             raise ConfigError(f"provenance.{key}: names no model parameter")
     return run
-
-
-def _flatten(tree: dict, prefix: str = "") -> list[str]:
-    keys = []
-    for k, v in tree.items():
-        path = f"{prefix}{k}"
-        if isinstance(v, dict) and path not in ("provenance", "reference"):
-            keys.extend(_flatten(v, path + "."))
-        else:
-            keys.append(path)
-    return keys
 
 
 def _expected(key: str) -> str:
@@ -206,19 +135,12 @@ def group_options(group: str) -> list[str]:
     """The configs available in a config group: its folder, and for scenarios every registered case."""
     names = {p.stem for p in (CONF_DIR / group).glob("*.yaml")}
     if group == "scenario":
-        from experiments.cases import registered_case_ids
-
         names |= set(registered_case_ids())
     return sorted(names)
 
 
 def compose(overrides: list[str], with_hydra: bool = False) -> DictConfig:
     """Compose the run config as Hydra would, without starting a Hydra run (used for early checks)."""
-    from hydra import compose as hydra_compose, initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra.errors import HydraException
-
     register(cases_dir_argument(overrides))
     for ov in OverridesParser.create().parse_overrides(overrides):
         key = ov.key_or_group

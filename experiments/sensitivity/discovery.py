@@ -3,7 +3,7 @@ of interest (by default, the siege ends by force: military takeover or full evac
 a negotiated settlement)? A shallow decision tree is fitted on replicate-level rows and each leaf is
 read as a box: a rule (a conjunction of thresholds, one interval per input), its coverage (the
 share of all cases of interest that fall in it) and its density (the share of its rows that are of
-interest). `python -m experiments.discovery SWEEP_DIR` runs it on any sweep folder."""
+interest). `python -m experiments.sensitivity.discovery SWEEP_DIR` runs it on any sweep folder."""
 
 from __future__ import annotations
 
@@ -15,12 +15,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.files import atomic_write
-from sim.enums import Outcome
+from experiments.io import write_parquet
+from experiments.measures import FORCED, SETTLEMENT
+from experiments.sensitivity.files import DESIGN_FILE, DesignError, design_runs
+from experiments.sweeps.folder import collect, read_axes, varying_keys
 
 DISCOVERY_FILE = "discovery.parquet"
-INTEREST = (Outcome.MILITARY_TAKEOVER.value, Outcome.FULL_EVACUATION.value)
-SETTLEMENT = (Outcome.SETTLEMENT_LOCAL_STAY.value, Outcome.PARTIAL_EVACUATION.value)
+INTEREST = FORCED
 BOX_COLUMNS = ["box", "rule", "n", "n_interest", "coverage", "density"]
 
 
@@ -34,11 +35,12 @@ class TreeSettings:
     seed: int = 0
 
 
-def discover(inputs: pd.DataFrame, interest: np.ndarray, settings: TreeSettings = TreeSettings()) -> pd.DataFrame:
+def discover(inputs: pd.DataFrame, interest: np.ndarray, settings: TreeSettings | None = None) -> pd.DataFrame:
     """Boxes from a tree fitted on `inputs` (numeric columns) to the boolean `interest`, sorted by
     density (then coverage); one row per leaf: rule, rows, rows of interest, coverage, density."""
-    from sklearn.tree import DecisionTreeClassifier
+    from sklearn.tree import DecisionTreeClassifier  # heavy: imported only when discovery runs
 
+    settings = settings or TreeSettings()
     y = np.asarray(interest, dtype=bool)
     if len(inputs) != len(y) or len(y) == 0:
         raise ValueError("discover needs as many rows of inputs as outcomes, and at least one")
@@ -113,13 +115,7 @@ def outcome_rows(runs: pd.DataFrame, inputs: list[str]) -> tuple[pd.DataFrame, n
 def sweep_rows(sweep_dir: Path) -> tuple[pd.DataFrame, list[str]]:
     """Replicate rows of a sweep folder with their point's inputs, and the input columns: a
     sensitivity design's parameters (design.parquet), or an ordinary sweep's axes."""
-    from experiments.analyse import collect, read_axes, varying_keys
-
-    from experiments.salib_sweeper import DESIGN_FILE
-
     if (sweep_dir / DESIGN_FILE).exists():
-        from experiments.sensitivity_analyse import design_runs
-
         design, runs = design_runs(sweep_dir)
         return runs, [c for c in design.columns if c != "point" and not c.startswith("raw.")]
     points, runs, _ = collect(sweep_dir)
@@ -128,7 +124,7 @@ def sweep_rows(sweep_dir: Path) -> tuple[pd.DataFrame, list[str]]:
 
 
 def write_boxes(sweep_dir: Path, boxes: pd.DataFrame) -> Path:
-    return atomic_write(sweep_dir / DISCOVERY_FILE, lambda p: boxes.to_parquet(p, index=False))
+    return write_parquet(sweep_dir / DISCOVERY_FILE, boxes)
 
 
 def format_boxes(boxes: pd.DataFrame, dropped: int = 0) -> str:
@@ -154,8 +150,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.max_depth < 1 or not 0 < args.min_leaf_share < 0.5:
         print("error: --max-depth is at least 1 and --min-leaf-share lies in (0, 0.5)", file=sys.stderr)
         return 2
-    from experiments.sensitivity_analyse import DesignError
-
     try:
         runs, inputs = sweep_rows(args.sweep_dir)
     except (FileNotFoundError, DesignError) as exc:

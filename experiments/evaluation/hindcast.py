@@ -7,23 +7,28 @@ with its case), the resolved config, metadata, and `hindcast_report.html`."""
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from omegaconf import OmegaConf
 from tqdm import tqdm
 
-from experiments.cases import Case, chosen_cases
-from experiments.config import ConfigError, RunConfig
-from experiments.files import atomic_write
-from experiments.outputs import run_metadata
+from experiments.analysis.summary import outcome_table
+from experiments.config.cases import Case, chosen_cases
+from experiments.config.schema import ConfigError, RunConfig
+from experiments.evaluation.scoring import (
+    UNIFORM_BRIER,
+    FigureCheck,
+    brier_score,
+    describe_misses,
+    figure_checks,
+    log_loss,
+    modal_class,
+)
+from experiments.io import run_metadata, write_job_files, write_parquet
 from experiments.replicates import run_replicates
-from experiments.scoring import (UNIFORM_BRIER, FigureCheck, brier_score, describe_misses, figure_checks, log_loss,
-                                 modal_class)
-from experiments.summary import outcome_table
+from experiments.reports.hindcast import write_hindcast_report
 from sim.cases import case_overrides
 from sim.params import ModelParams, ParameterError, validate, with_values
 
@@ -94,9 +99,9 @@ def outcome_rows(results: list[CaseResult]) -> pd.DataFrame:
             "log_loss": log_loss(p_recorded, n) if r.recorded else float("nan"),
         }
         for c in r.checks:
-            case_level.update({f"{c.measure}_recorded_low": c.recorded_low, f"{c.measure}_recorded_high": c.recorded_high,
-                               f"{c.measure}_p10": c.p10, f"{c.measure}_median": c.median, f"{c.measure}_p90": c.p90,
-                               f"{c.measure}_inside": c.inside})
+            m = c.measure
+            case_level.update({f"{m}_recorded_low": c.recorded_low, f"{m}_recorded_high": c.recorded_high,
+                               f"{m}_p10": c.p10, f"{m}_median": c.median, f"{m}_p90": c.p90, f"{m}_inside": c.inside})
         for o in r.outcomes.itertuples():
             rows.append({"case": r.case.id, "outcome": o.outcome, "probability": o.probability,
                          "ci_low": o.ci_low, "ci_high": o.ci_high, "count": o.count,
@@ -173,20 +178,17 @@ def run_hindcast(run: RunConfig, out_dir: Path) -> Path | None:
     out_dir.mkdir(parents=True, exist_ok=True)
     table, figures = outcome_rows(results), figure_rows(results)
     runs = pd.concat([r.runs for r in results], ignore_index=True)
-    meta = {**run_metadata(run), "scenario": "hindcast", "cases": [c.id for c in cases],
-            "behavioural_parameters": behavioural_source(run), "scores": scores,
-            "case_files": {c.id: str(c.path) for c in cases}}
-    atomic_write(out_dir / "hindcast.parquet", lambda p: table.to_parquet(p, index=False))
-    atomic_write(out_dir / "hindcast_figures.parquet", lambda p: figures.to_parquet(p, index=False))
-    atomic_write(out_dir / "runs.parquet", lambda p: runs.to_parquet(p, index=False))
-    atomic_write(out_dir / "config_resolved.yaml", lambda p: p.write_text(OmegaConf.to_yaml(OmegaConf.structured(run))))
-    atomic_write(out_dir / "metadata.json", lambda p: p.write_text(json.dumps(meta, indent=2, default=str)))
+    meta = run_metadata(run, scenario="hindcast", cases=[c.id for c in cases],
+                        behavioural_parameters=behavioural_source(run), scores=scores,
+                        case_files={c.id: str(c.path) for c in cases})
+    write_parquet(out_dir / "hindcast.parquet", table)
+    write_parquet(out_dir / "hindcast_figures.parquet", figures)
+    write_parquet(out_dir / "runs.parquet", runs)
+    write_job_files(out_dir, run, meta)
     print(format_hindcast(results, scores))
     print(f"\nTables: {out_dir}")
     if not run.report:
         return None
-    from experiments.hindcast_report import write_hindcast_report
-
     report = write_hindcast_report(out_dir / "hindcast_report.html", results, scores, meta)
     print(f"Interactive report: {report}")
     return report

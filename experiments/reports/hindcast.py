@@ -11,15 +11,26 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from experiments.files import atomic_write
-from experiments.report import OUTCOME_COLOURS, OUTCOMES, _esc, _figure_html, _meta_table, _section, _table, page
-from experiments.scoring import MEASURE_LABELS, MEASURES, brier_score
+from experiments.evaluation.scoring import brier_score
+from experiments.io import atomic_write
+from experiments.measures import CASE_FIGURES as MEASURES
+from experiments.measures import MEASURES as MEASURE_REGISTRY
+from experiments.reports.scenario import (
+    OUTCOME_COLOURS,
+    OUTCOMES,
+    _esc,
+    _figure_html,
+    _meta_table,
+    _section,
+    _table,
+    page,
+)
 
 if TYPE_CHECKING:
-    from experiments.hindcast import CaseResult
+    from experiments.evaluation.hindcast import CaseResult
 
 
-def scores_table(results: list["CaseResult"]) -> pd.DataFrame:
+def scores_table(results: list[CaseResult]) -> pd.DataFrame:
     """One row per case: recorded class, the probability given to it with its interval, the most
     likely class, Brier score, and how many recorded figures fall inside the 10-90% range."""
     rows = []
@@ -39,7 +50,7 @@ def scores_table(results: list["CaseResult"]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def outcome_figure(results: list["CaseResult"]) -> go.Figure:
+def outcome_figure(results: list[CaseResult]) -> go.Figure:
     """Stacked outcome probabilities per case; the recorded class is outlined and annotated."""
     cases = [r.case.id for r in results]
     fig = go.Figure()
@@ -62,9 +73,9 @@ def outcome_figure(results: list["CaseResult"]) -> go.Figure:
     return fig
 
 
-def figures_figure(results: list["CaseResult"]) -> go.Figure:
+def figures_figure(results: list[CaseResult]) -> go.Figure:
     """Per recorded figure: predicted median with its 10-90% range, and the recorded value or range."""
-    fig = make_subplots(rows=1, cols=len(MEASURES), subplot_titles=[MEASURE_LABELS[m] for m in MEASURES],
+    fig = make_subplots(rows=1, cols=len(MEASURES), subplot_titles=[MEASURE_REGISTRY[m].label_with_unit for m in MEASURES],
                         horizontal_spacing=0.08)
     cases = [r.case.id for r in results]
     for col, measure in enumerate(MEASURES, start=1):
@@ -97,7 +108,7 @@ def figures_figure(results: list["CaseResult"]) -> go.Figure:
     return fig
 
 
-def render_hindcast_report(results: list["CaseResult"], scores: dict, meta: dict) -> str:
+def render_hindcast_report(results: list[CaseResult], scores: dict, meta: dict) -> str:
     """The report as one HTML string."""
     misses = [m for r in results for m in r.misses]
     miss_html = ("<ul>" + "".join(f"<li>{_esc(m)}</li>" for m in misses) + "</ul>") if misses else \
@@ -130,7 +141,7 @@ def render_hindcast_report(results: list["CaseResult"], scores: dict, meta: dict
     return page(title, header, sections)
 
 
-def write_hindcast_report(path: Path, results: list["CaseResult"], scores: dict, meta: dict) -> Path:
+def write_hindcast_report(path: Path, results: list[CaseResult], scores: dict, meta: dict) -> Path:
     """Render and write the report atomically."""
     text = render_hindcast_report(results, scores, meta)
     atomic_write(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -5,20 +5,17 @@ range. Used by the hindcast and by the calibration's objective."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Optional, Sequence
 
 import numpy as np
 import pandas as pd
 
+from experiments.measures import CASE_FIGURES, MEASURES, OUTCOMES, outcome_label
 from sim.cases import CaseFacts, RecordedOutcome
 from sim.enums import Outcome
 
-OUTCOMES: list[str] = [o.value for o in Outcome]
 UNIFORM_BRIER = (1 - 1 / len(OUTCOMES)) ** 2 + (len(OUTCOMES) - 1) / len(OUTCOMES) ** 2  # equal odds on all six
-MEASURES = ("decisive_phase_days", "siege_length_days", "fighters_evacuated_share", "civilian_deaths")
-MEASURE_LABELS = {"decisive_phase_days": "decisive phase (days)", "siege_length_days": "siege length (days)",
-                  "fighters_evacuated_share": "share of fighters evacuated", "civilian_deaths": "civilians killed"}
 
 
 def modal_class(probabilities: Mapping[str, float]) -> str:
@@ -40,7 +37,7 @@ def log_loss(probability: float, replicates: int) -> float:
     return -math.log(max(probability, 0.5 / max(replicates, 1)))
 
 
-def inside_range(p10: float, p90: float, low: Optional[float], high: Optional[float]) -> Optional[bool]:
+def inside_range(p10: float, p90: float, low: float | None, high: float | None) -> bool | None:
     """Does a recorded figure meet the predicted 10-90% range? A recorded range counts as inside when
     it overlaps; a missing upper bound means 'at least low'. None when nothing is recorded."""
     if low is None and high is None:
@@ -59,7 +56,7 @@ def predicted_figures(runs: pd.DataFrame, facts: CaseFacts) -> dict[str, np.ndar
             "civilian_deaths": runs["civilians_killed"].to_numpy(float)}
 
 
-def recorded_figures(recorded: RecordedOutcome, facts: CaseFacts) -> dict[str, tuple[Optional[float], Optional[float]]]:
+def recorded_figures(recorded: RecordedOutcome, facts: CaseFacts) -> dict[str, tuple[float | None, float | None]]:
     """The recorded figures as (low, high) ranges; (None, None) when the case file gives none."""
     evacuated = _pair(recorded.fighters_evacuated)
     share = tuple(None if v is None else v / max(facts.fighters_inside, 1) for v in evacuated)
@@ -68,8 +65,8 @@ def recorded_figures(recorded: RecordedOutcome, facts: CaseFacts) -> dict[str, t
             "fighters_evacuated_share": share, "civilian_deaths": _pair(recorded.civilian_deaths)}
 
 
-def _pair(values: Sequence[Optional[float]]) -> tuple[Optional[float], Optional[float]]:
-    values = list(values) + [None, None]
+def _pair(values: Sequence[float | None]) -> tuple[float | None, float | None]:
+    values = [*values, None, None]
     low, high = values[0], values[1]
     if low is None and high is not None:
         low = high
@@ -81,12 +78,12 @@ class FigureCheck:
     """One recorded figure of a case against the predicted distribution."""
 
     measure: str
-    recorded_low: Optional[float]
-    recorded_high: Optional[float]
+    recorded_low: float | None
+    recorded_high: float | None
     p10: float
     median: float
     p90: float
-    inside: Optional[bool]
+    inside: bool | None
     censored_share: float    # replicates that reached the horizon unresolved (their durations are cut)
 
 
@@ -96,7 +93,7 @@ def figure_checks(runs: pd.DataFrame, facts: CaseFacts, recorded: RecordedOutcom
     records = recorded_figures(recorded, facts)
     censored = float((runs["outcome"] == Outcome.STALEMATE.value).mean()) if len(runs) else float("nan")
     checks = []
-    for measure in MEASURES:
+    for measure in CASE_FIGURES:
         values = predicted[measure]
         p10, median, p90 = (np.quantile(values, [0.1, 0.5, 0.9]) if values.size else [float("nan")] * 3)
         low, high = records[measure]
@@ -106,7 +103,7 @@ def figure_checks(runs: pd.DataFrame, facts: CaseFacts, recorded: RecordedOutcom
     return checks
 
 
-def describe_misses(case: str, probabilities: Mapping[str, float], recorded: Optional[str],
+def describe_misses(case: str, probabilities: Mapping[str, float], recorded: str | None,
                     checks: Sequence[FigureCheck]) -> list[str]:
     """Plain sentences saying where the model misses a case (empty when it does not)."""
     lines = []
@@ -114,28 +111,25 @@ def describe_misses(case: str, probabilities: Mapping[str, float], recorded: Opt
         modal = modal_class(probabilities)
         p = probabilities.get(recorded, 0.0)
         if modal != recorded:
-            lines.append(f"{case}: recorded {_words(recorded)}, but the model makes {_words(modal)} most likely "
-                         f"({probabilities[modal]:.0%}) and gives the recorded class {p:.0%}.")
+            lines.append(f"{case}: recorded {outcome_label(recorded)}, but the model makes {outcome_label(modal)} "
+                         f"most likely ({probabilities[modal]:.0%}) and gives the recorded class {p:.0%}.")
     for c in checks:
         if c.inside is False:
-            side = "too low" if c.p90 < (c.recorded_low if c.recorded_low is not None else c.recorded_high) else "too high"
+            lowest = c.recorded_low if c.recorded_low is not None else c.recorded_high
+            side = "too low" if c.p90 < lowest else "too high"
             recorded_text = _range_text(c.recorded_low, c.recorded_high, c.measure)
-            lines.append(f"{case}: {MEASURE_LABELS[c.measure]} recorded {recorded_text}; predicted 10-90% "
+            lines.append(f"{case}: {MEASURES[c.measure].label_with_unit} recorded {recorded_text}; predicted 10-90% "
                          f"{_value(c.p10, c.measure)}-{_value(c.p90, c.measure)} ({side})"
                          + (f"; {c.censored_share:.0%} of replicates hit the horizon" if c.censored_share > 0 else "")
                          + ".")
     return lines
 
 
-def _words(outcome: str) -> str:
-    return outcome.replace("_", " ")
-
-
 def _value(v: float, measure: str) -> str:
     return f"{v:.0%}" if measure.endswith("share") else f"{v:,.0f}"
 
 
-def _range_text(low: Optional[float], high: Optional[float], measure: str) -> str:
+def _range_text(low: float | None, high: float | None, measure: str) -> str:
     if high is None:
         return f"at least {_value(low, measure)}"
     if low is None or low == high:
@@ -148,7 +142,7 @@ SHARE_SCALE = 0.1   # a share 10 points off costs as much as a duration or a dea
 FIGURE_TERM_CAP = 4.0  # a figure missed by more than two doublings costs no more (a robust, capped square)
 
 
-def figure_distance(median: float, low: Optional[float], high: Optional[float], measure: str) -> float:
+def figure_distance(median: float, low: float | None, high: float | None, measure: str) -> float:
     """How far a predicted median lies outside a recorded range, in comparable units: doublings
     (log2) for days and deaths, tenths for shares; 0 inside the range or when nothing is recorded."""
     if low is None and high is None:

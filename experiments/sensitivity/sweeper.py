@@ -1,37 +1,39 @@
 """A Hydra sweeper for global sensitivity analysis: it turns a SALib design (Morris or Sobol) over the
 uncertain parameters of conf/sensitivity/ranges.yaml into one Hydra job per design point and hands
 them to whichever launcher is configured, so a design point runs, resumes and fails exactly like a
-point of an ordinary sweep (experiments/run.py `run_point`). The analysis runs at the end, from the
-tables (SweepCallback -> experiments/sensitivity_analyse.py).
+point of an ordinary sweep (experiments/sweeps/point.py). The analysis runs at the end, from the
+tables (experiments/callbacks.py -> experiments/sensitivity/analyse.py).
 
 Hydra instantiates sweepers only from the `hydra_plugins` namespace, so the class Hydra sees is a
-one-line subclass in hydra_plugins/siege_sim/salib_sweeper.py; `register()` stores the config below
-as `hydra/sweeper=salib`.
+one-line subclass in hydra_plugins/siege_sim/salib_sweeper.py, which also stores the config below as
+`hydra/sweeper=salib` when Hydra scans its plugins (as Hydra's own plugins do).
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any
 
-import numpy as np
 import pandas as pd
-from hydra.core.config_store import ConfigStore
+from hydra.core.plugins import Plugins
 from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 
-from experiments.config import ConfigError
-from experiments.files import atomic_write
-from experiments.ranges import DEFAULT_RANGES, UncertainParameter, check_morris_grid, load_ranges, resolve_path
-from experiments.sensitivity import DesignSettings, Method, ranking, sample
+from experiments.config.compose import compose, to_run_config
+from experiments.config.schema import ConfigError
+from experiments.sensitivity.design import Design, DesignSettings, Method, ranking, sample
+from experiments.sensitivity.files import INDICES_FILE, write_design
+from experiments.sensitivity.ranges import (
+    DEFAULT_RANGES,
+    check_morris_grid,
+    load_ranges,
+    resolve_path,
+)
 
-DESIGN_FILE = "design.parquet"
-SETTINGS_FILE = "sensitivity.json"
-INDICES_FILE = "sensitivity_indices.parquet"
 TARGET = "hydra_plugins.siege_sim.salib_sweeper.SalibSweeper"
 log = logging.getLogger(__name__)
 
@@ -52,48 +54,12 @@ class SalibSweeperConf:
     seed: int = 20240601
     conf_level: float = 0.95
     resamples: int = 1000
-    max_batch_size: Optional[int] = None  # jobs handed to the launcher at once; None = all
-
-
-def register() -> None:
-    """Make `hydra/sweeper=salib` available to configs and the command line."""
-    ConfigStore.instance().store(group="hydra/sweeper", name="salib", node=SalibSweeperConf)
+    max_batch_size: int | None = None  # jobs handed to the launcher at once; None = all
 
 
 def is_salib(sweeper: DictConfig | None) -> bool:
     """True when the configured sweeper is this one."""
     return sweeper is not None and str(sweeper.get("_target_", "")).endswith("salib_sweeper.SalibSweeper")
-
-
-@dataclass
-class Design:
-    """The design of a sensitivity analysis: settings, varied parameters, raw SALib sample."""
-
-    settings: DesignSettings
-    params: list[UncertainParameter]
-    x: np.ndarray
-
-    @property
-    def points(self) -> int:
-        return len(self.x)
-
-    def overrides(self, i: int) -> list[str]:
-        """The Hydra overrides of design point i."""
-        return [p.override(v) for p, v in zip(self.params, self.x[i])]
-
-    def table(self) -> pd.DataFrame:
-        """design.parquet: one row per point with the values the model received; whole-number
-        parameters also keep SALib's raw sample (`raw.<key>`), the matrix the analysis hands back to
-        SALib. For Morris the two agree (check_morris_grid puts the grid on whole numbers; rounding
-        only removes floating-point dust); for Sobol the model received the rounded value (a
-        quantised input), and SALib's Sobol estimator reads the outputs alone."""
-        frame = pd.DataFrame({"point": np.arange(self.points)})
-        for j, p in enumerate(self.params):
-            frame[p.key] = [p.value(v) for v in self.x[:, j]]
-        for j, p in enumerate(self.params):
-            if p.integer:
-                frame[f"raw.{p.key}"] = self.x[:, j]
-        return frame
 
 
 def settings_of(node: DictConfig) -> DesignSettings:
@@ -147,8 +113,6 @@ def check_design(cfg: DictConfig, plain: list[str], sweeps: list[str]) -> Design
     ranges whose grid falls on whole numbers), no cartesian sweep axes, no parameter both fixed on the
     command line and varied, and the base point and the design's corners (every parameter at its
     lower bound, then at its upper bound) valid together."""
-    from experiments.config import compose, to_run_config
-
     if sweeps:
         raise ConfigError(f"{sweeps[0]}: the salib sweeper varies the parameters of its ranges file; "
                           "give single values on the command line")
@@ -164,16 +128,6 @@ def check_design(cfg: DictConfig, plain: list[str], sweeps: list[str]) -> Design
     return design
 
 
-def write_design(sweep_dir: Path, design: Design, node: DictConfig) -> None:
-    """design.parquet and sensitivity.json (settings and ranges): all the analysis needs besides runs."""
-    table = design.table()
-    atomic_write(sweep_dir / DESIGN_FILE, lambda p: table.to_parquet(p, index=False))
-    payload = {"settings": {**asdict(design.settings), "method": design.settings.method.value},
-               "parameters": [asdict(p) for p in design.params],
-               "sweeper": OmegaConf.to_container(node, enum_to_str=True)}
-    atomic_write(sweep_dir / SETTINGS_FILE, lambda p: p.write_text(json.dumps(payload, indent=2)))
-
-
 class SalibSweeper(Sweeper):
     """Launches a SALib design, one job per point, through the configured launcher."""
 
@@ -181,13 +135,11 @@ class SalibSweeper(Sweeper):
         """Hydra passes the `hydra.sweeper` node as keywords; `sweep` reads the same node, checked,
         from the full config (as the early check does), so they are not kept here."""
         super().__init__()
-        self.hydra_context: Optional[HydraContext] = None
-        self.config: Optional[DictConfig] = None
+        self.hydra_context: HydraContext | None = None
+        self.config: DictConfig | None = None
         self.launcher = None
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
-        from hydra.core.plugins import Plugins
-
         self.hydra_context = hydra_context
         self.config = config
         self.launcher = Plugins.instance().instantiate_launcher(hydra_context=hydra_context,

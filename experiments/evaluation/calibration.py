@@ -11,9 +11,8 @@ judged on a fresh seed; leave-one-case-out fits show how well the fit carries to
 
 from __future__ import annotations
 
-import json
-import re
 import math
+import re
 import sys
 from dataclasses import dataclass
 from datetime import date
@@ -26,13 +25,14 @@ import pandas as pd
 from omegaconf import OmegaConf
 from tqdm import tqdm
 
-from experiments.cases import Case, chosen_cases
-from experiments.config import CONF_DIR, ConfigError, FitParameter, RunConfig
-from experiments.files import atomic_write
-from experiments.hindcast import case_runs
-from experiments.outputs import run_metadata
-from experiments.scoring import brier_score, case_loss
-from experiments.summary import outcome_table
+from experiments.analysis.summary import outcome_table
+from experiments.config.cases import Case, chosen_cases
+from experiments.config.schema import CONF_DIR, ConfigError, FitParameter, RunConfig
+from experiments.evaluation.hindcast import case_runs
+from experiments.evaluation.scoring import brier_score, case_loss
+from experiments.io import run_metadata, write_job_files, write_parquet, write_text
+from experiments.keys import nest
+from experiments.reports.calibration import write_calibration_report
 from sim.params import ModelParams, iter_leaves, value_at, with_values
 
 CALIBRATION_DIR = CONF_DIR / "calibration"
@@ -125,7 +125,7 @@ def fitted_values(trials: pd.DataFrame, fit: list[FitParameter], top_share: floa
     for p in fit:
         values = top[p.path].to_numpy(float)
         median = float(np.median(values))
-        fitted[p.path] = int(round(median)) if is_integer(p.path) else float(f"{median:.4g}")
+        fitted[p.path] = round(median) if is_integer(p.path) else float(f"{median:.4g}")
         q10[p.path], q90[p.path] = (float(v) for v in np.quantile(values, [0.1, 0.9]))
     return fitted, q10, q90
 
@@ -177,11 +177,7 @@ def calibrated_config(run: RunConfig, result: Fit, cases: list[Case], name: str)
     provenance = {}
     defaults = {path: f for path, _, f in iter_leaves(ModelParams())}
     for p in run.calibration.parameters:
-        node = model
-        *parents, leaf = p.path.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = result.fitted[p.path]
+        nest(model, p.path, result.fitted[p.path])
         provenance[f"model.{p.path}"] = (
             f"calibration {name} ({date.today().isoformat()}): fitted to the case file outcomes of "
             f"{', '.join(c.id for c in cases)} with Optuna TPE ({len(result.trials)} trials x {run.replicates} "
@@ -221,25 +217,20 @@ def run_calibration(run: RunConfig, out_dir: Path) -> Path | None:
     name = settings.install_as or "calibrated"
     config_text = calibrated_config(run, full, cases, name)
     out_dir.mkdir(parents=True, exist_ok=True)
-    meta = {**run_metadata(run), "scenario": "calibration", "cases": [c.id for c in cases],
-            "loss_before": before.loss, "loss_after": after.loss, "check_seed": check_seed,
-            "top_share": settings.top_share}
-    atomic_write(out_dir / "calibration_trials.parquet", lambda p: trials.to_parquet(p, index=False))
-    atomic_write(out_dir / "calibration_fit.parquet", lambda p: fit_table.to_parquet(p, index=False))
-    atomic_write(out_dir / "calibration_cases.parquet", lambda p: case_table.to_parquet(p, index=False))
-    atomic_write(out_dir / "calibrated.yaml", lambda p: p.write_text(config_text))
-    atomic_write(out_dir / "config_resolved.yaml", lambda p: p.write_text(OmegaConf.to_yaml(OmegaConf.structured(run))))
-    atomic_write(out_dir / "metadata.json", lambda p: p.write_text(json.dumps(meta, indent=2, default=str)))
+    meta = run_metadata(run, scenario="calibration", cases=[c.id for c in cases], loss_before=before.loss,
+                        loss_after=after.loss, check_seed=check_seed, top_share=settings.top_share)
+    write_parquet(out_dir / "calibration_trials.parquet", trials)
+    write_parquet(out_dir / "calibration_fit.parquet", fit_table)
+    write_parquet(out_dir / "calibration_cases.parquet", case_table)
+    write_text(out_dir / "calibrated.yaml", config_text)
+    write_job_files(out_dir, run, meta)
     if settings.install_as:
-        CALIBRATION_DIR.mkdir(exist_ok=True)
-        atomic_write(CALIBRATION_DIR / f"{name}.yaml", lambda p: p.write_text(config_text))
+        write_text(CALIBRATION_DIR / f"{name}.yaml", config_text)
     print(format_calibration(fit_table, case_table, before.loss, after.loss))
     print(f"\nTables: {out_dir}\nCalibrated config: {out_dir / 'calibrated.yaml'}"
           + (f" (installed: +calibration={name})" if settings.install_as else ""))
     if not run.report:
         return None
-    from experiments.calibration_report import write_calibration_report
-
     report = write_calibration_report(out_dir / "calibration_report.html", fit_table, case_table, trials, meta)
     print(f"Interactive report: {report}")
     return report

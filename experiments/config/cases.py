@@ -12,7 +12,8 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from experiments.config import CONF_DIR, ConfigError
+from experiments.config.schema import CONF_DIR, ConfigError
+from experiments.keys import nest
 from sim.cases import CaseFacts, RecordedOutcome, case_overrides
 
 CASES_DIR = CONF_DIR / "cases"
@@ -45,11 +46,7 @@ class Case:
         model: dict[str, Any] = {}
         provenance = {}
         for path, value in case_overrides(self.facts).items():
-            node = model
-            *parents, leaf = path.split(".")
-            for part in parents:
-                node = node.setdefault(part, {})
-            node[leaf] = value.name if hasattr(value, "name") else value
+            nest(model, path, value.name if hasattr(value, "name") else value)
             provenance[f"model.{path}"] = f"case {self.id} (mapped by sim.cases): " + "; ".join(
                 f"{fact}: {self.sources[fact]}" if fact in self.sources
                 else f"{fact} not given, the mapping's assumption (ODD 6.3)" for fact in _facts_behind(path))
@@ -69,7 +66,8 @@ def _facts_behind(path: str) -> list[str]:
              "mediator.image_weight": ["mediator_image_concern"],
              "mediator.initial_credibility": ["trust_in_guarantee"],
              "terms.expulsion_fraction": ["expulsion_fraction"], "terms.weapons_handover": ["weapons_handover"],
-             "terms.besieger_entry": ["besieger_entry"], "implementation.buses_per_convoy": ["buses_per_convoy", "expulsion_fraction", "fighters_inside"],
+             "terms.besieger_entry": ["besieger_entry"],
+             "implementation.buses_per_convoy": ["buses_per_convoy", "expulsion_fraction", "fighters_inside"],
              "implementation.convoys_per_week": ["convoys_per_week"]}
     return table.get(path, [])
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from experiments.config import CONF_DIR, ConfigError
+from experiments.config.schema import CONF_DIR, ConfigError
 from sim.params import ModelParams, iter_leaves
 
 DEFAULT_RANGES = CONF_DIR / "sensitivity" / "ranges.yaml"
@@ -36,7 +36,7 @@ class UncertainParameter:
         """The value the model receives for a sampled `raw`: whole numbers rounded. On a Morris grid
         checked by `check_morris_grid` the rounding only removes floating-point dust; in a Sobol
         sample it quantises the input."""
-        return int(round(raw)) if self.integer else float(raw)
+        return round(raw) if self.integer else float(raw)
 
 
 def _model_fields() -> dict[str, tuple[object, dataclasses.Field]]:

@@ -3,28 +3,11 @@ harm quantiles, and the short text printed at the end of a run."""
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
+from experiments.measures import MEASURES, RUN_SUMMARY
+from experiments.stats import wilson_interval
 from sim.enums import Outcome
-
-Z95 = 1.959963984540054
-
-
-def wilson_interval(k: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval for k successes in n trials (Wilson 1927); (0, 1) when n = 0.
-    The bounds are exactly 0 when k = 0 and exactly 1 when k = n."""
-    if n <= 0:
-        return 0.0, 1.0
-    p = k / n
-    z2 = z * z
-    denom = 1.0 + z2 / n
-    centre = (p + z2 / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denom
-    lo = 0.0 if k <= 0 else max(0.0, centre - half)
-    hi = 1.0 if k >= n else min(1.0, centre + half)
-    return lo, hi
 
 
 def outcome_table(runs: pd.DataFrame) -> pd.DataFrame:
@@ -40,13 +23,9 @@ def outcome_table(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-HARM_COLUMNS = ["end_day", "fighters_killed", "fighters_evacuated", "fighters_settled", "civilians_killed",
-                "civilians_injured", "civilians_displaced", "besieger_killed", "breakdowns", "rounds"]
-
-
-def quantile_table(runs: pd.DataFrame, columns: list[str] = HARM_COLUMNS) -> pd.DataFrame:
+def quantile_table(runs: pd.DataFrame, columns: tuple[str, ...] = RUN_SUMMARY) -> pd.DataFrame:
     """Median and 10-90% range of duration and harm across replicates."""
-    q = runs[columns].quantile([0.1, 0.5, 0.9]).T
+    q = runs[list(columns)].quantile([0.1, 0.5, 0.9]).T
     q.columns = ["p10", "median", "p90"]
     return q.rename_axis("measure").reset_index()
 
@@ -60,12 +39,7 @@ def format_summary(runs: pd.DataFrame, scenario: str) -> str:
                      f"  (n={row.count})")
     q = quantile_table(runs).set_index("measure")
     lines += ["", "Median [10%-90%] across replicates:"]
-    labels = {"end_day": "days to resolution", "fighters_killed": "fighters killed",
-              "fighters_evacuated": "fighters evacuated", "fighters_settled": "fighters settled",
-              "civilians_killed": "civilians killed", "civilians_injured": "civilians injured",
-              "civilians_displaced": "civilians displaced", "besieger_killed": "besieger troops killed",
-              "breakdowns": "implementation breakdowns"}
-    for key, label in labels.items():
+    for key in RUN_SUMMARY:
         r = q.loc[key]
-        lines.append(f"  {label:<26} {r['median']:>9,.0f}  [{r['p10']:,.0f} - {r['p90']:,.0f}]")
+        lines.append(f"  {MEASURES[key].label:<26} {r['median']:>9,.0f}  [{r['p10']:,.0f} - {r['p90']:,.0f}]")
     return "\n".join(lines)

@@ -10,10 +10,10 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from experiments.files import atomic_write
-from experiments.ranges import UncertainParameter
-from experiments.report import _esc, _figure_html, _section, _table, page
-from experiments.sensitivity import DesignSettings, Method, level_text
+from experiments.io import atomic_write
+from experiments.reports.scenario import _esc, _figure_html, _section, _table, page
+from experiments.sensitivity.design import DesignSettings, Method, level_text
+from experiments.sensitivity.ranges import UncertainParameter
 
 BARS = 20   # parameters drawn per bar chart (the most influential)
 RARE_SHARE = 0.01  # an outcome this rare on average over the design gives indices that are mostly sampling noise

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,8 +28,18 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative, sample_colorscale
 from plotly.subplots import make_subplots
 
-from experiments.files import atomic_write
-from experiments.report import OUTCOME_COLOURS, OUTCOMES, _esc, _figure_html, _label, _rgba, _section, _table, page
+from experiments.io import atomic_write
+from experiments.reports.scenario import (
+    OUTCOME_COLOURS,
+    OUTCOMES,
+    _esc,
+    _figure_html,
+    _label,
+    _rgba,
+    _section,
+    _table,
+    page,
+)
 
 MAX_PANELS = 10           # small multiples (and lines per panel) drawn for the second axis at most
 PANEL_HEIGHT = 250        # px, one small-multiple panel
@@ -771,4 +782,4 @@ def write_sweep_report(path: Path, summary: pd.DataFrame, axes: list[str], title
     return path
 
 
-__all__ = ["write_sweep_report", "render_sweep_report", "ordered_values", "make_plan", "Plan"]
+__all__ = ["Plan", "make_plan", "ordered_values", "render_sweep_report", "write_sweep_report"]

@@ -11,9 +11,10 @@ from __future__ import annotations
 import dataclasses
 import html
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,8 +22,8 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
-from experiments.files import atomic_write
-from experiments.summary import outcome_table
+from experiments.analysis.summary import outcome_table
+from experiments.io import atomic_write
 from sim.enums import Control, Escalation, EventKind, Outcome
 
 OUTCOMES: list[str] = [o.value for o in Outcome]

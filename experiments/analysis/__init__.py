@@ -1,0 +1,1 @@
+"""Pure summaries of tables: outcome probabilities, quantiles, a sweep's per-point summary."""

@@ -1,0 +1,74 @@
+"""The run schema: what one job is (a scenario, a hindcast or a calibration), typed, with the
+error every bad input becomes. Imports nothing else from `experiments`, so every layer can use it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from sim.params import ModelParams
+
+CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
+
+
+class Task(Enum):
+    """What a job does: run one scenario, hindcast every case, or calibrate on the cases."""
+
+    SCENARIO = "scenario"
+    HINDCAST = "hindcast"
+    CALIBRATION = "calibration"
+
+
+@dataclass
+class HindcastConfig:
+    """Hindcast settings (`+experiment=hindcast`)."""
+
+    cases: list[str] = field(default_factory=list)  # case ids; empty = every case found
+    horizon_days: int = 365     # long enough for the recorded decisive phases (37-55 days) many times over
+
+
+@dataclass
+class FitParameter:
+    """A behavioural parameter to calibrate and the bounds of its search."""
+
+    path: str = ""               # dotted path under `model`, e.g. negotiation.resolve_weight
+    low: float = 0.0
+    high: float = 1.0
+
+
+@dataclass
+class CalibrationConfig:
+    """Calibration settings (`+experiment=calibration`; see experiments/calibration.py)."""
+
+    parameters: list[FitParameter] = field(default_factory=list)
+    trials: int = 60                 # Optuna trials for the fit on all cases
+    leave_one_out_trials: int = 30   # trials for each leave-one-case-out fit; 0 skips them
+    cases: list[str] = field(default_factory=list)  # case ids; empty = every case with a recorded class
+    top_share: float = 0.2           # fitted value and its range: median and 10-90% of the best trials
+    sampler_seed: int = 1
+    install_as: str = ""             # also write conf/calibration/<name>.yaml (use with +calibration=<name>)
+
+
+@dataclass
+class RunConfig:
+    """One job: a scenario's parameters, how many replicates, on how many workers, from which seed."""
+
+    task: Task = Task.SCENARIO
+    cases_dir: str = ""         # a folder of the user's own case files, added to conf/cases
+    hindcast: HindcastConfig = field(default_factory=HindcastConfig)
+    calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
+    scenario_name: str = "generic"
+    replicates: int = 200
+    workers: int = 0            # 0 = all cores
+    seed: int = 20210624        # root seed; replicate r uses SeedSequence(seed, spawn_key=(r, stream))
+    report: bool | None = None  # default: a report for a single run, none for each point of a sweep
+    progress: bool = True
+    model: ModelParams = field(default_factory=ModelParams)
+    provenance: dict[str, str] = field(default_factory=dict)
+    experiment: str = ""        # set by conf/experiment/*.yaml
+    reference: dict[str, str] = field(default_factory=dict)  # a sweep's point of comparison (paired differences)
+
+
+class ConfigError(ValueError):
+    """A bad input, reported in one line before any simulation starts."""

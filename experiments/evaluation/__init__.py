@@ -1,0 +1,1 @@
+"""Judging the model against history: scores, the hindcast of the cases, the calibration."""

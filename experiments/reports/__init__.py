@@ -1,0 +1,1 @@
+"""Offline HTML reports: tables in, a page out; never the analysis or the runs."""

@@ -1,0 +1,61 @@
+"""The scenario job: simulate a scenario's replicates and write its outputs (Parquet tables, the
+parameter table with provenance, the job's record and, unless disabled, the report). Every file is
+written to a temporary name and renamed, so a killed job leaves no half-written file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from experiments.analysis.summary import format_summary
+from experiments.config.schema import RunConfig
+from experiments.io import run_metadata, write_job_files, write_parquet, write_text
+from experiments.replicates import run_replicates
+from experiments.reports.scenario import Showcase, choose_showcase, write_report
+from sim.district import evacuation_cell
+from sim.params import provenance_table
+from sim.runner import run_replicate
+
+TABLES = ("runs", "daily", "events")
+REPORT_FILE = "report.html"
+
+
+def parameter_table(run: RunConfig) -> pd.DataFrame:
+    """Every parameter with its value, default, unit, range, and the provenance that applies."""
+    table = pd.DataFrame(provenance_table(run.model))
+    scenario = {k.removeprefix("model."): v for k, v in run.provenance.items()}
+    table["scenario_provenance"] = table["parameter"].map(scenario).fillna("")
+    return table
+
+
+def write_outputs(out_dir: Path, run: RunConfig, runs: pd.DataFrame, daily: pd.DataFrame,
+                  events: pd.DataFrame) -> Path | None:
+    """Write tables, parameters, the job's record and (unless disabled) the report; return its path."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    meta = run_metadata(run)
+    for name, table in zip(TABLES, (runs, daily, events)):
+        write_parquet(out_dir / f"{name}.parquet", table)
+    params = parameter_table(run)
+    write_text(out_dir / "parameters.csv", params.to_csv(index=False))
+    write_job_files(out_dir, run, meta)
+    if not run.report:
+        return None
+    chosen = choose_showcase(runs)
+    replay = run_replicate(run.model, run.seed, chosen, record_grid=True)
+    d = run.model.district
+    showcase = Showcase(replicate=chosen, daily=pd.DataFrame(replay.daily), events=pd.DataFrame(replay.events),
+                        grid=replay.grid or [], width=d.grid_width, height=d.grid_height,
+                        evacuation_cell=evacuation_cell(d))
+    return write_report(out_dir / REPORT_FILE, runs, daily, events, showcase, params, meta)
+
+
+def run_scenario(run: RunConfig, out_dir: Path) -> Path | None:
+    """Simulate, write every output into `out_dir`, print the summary; return the report path."""
+    tables = run_replicates(run.model, run.seed, run.replicates, run.workers, progress=run.progress)
+    report = write_outputs(out_dir, run, tables.runs, tables.daily, tables.events)
+    print(format_summary(tables.runs, run.scenario_name))
+    print(f"\nTables: {out_dir}")
+    if report is not None:
+        print(f"Interactive report: {report}")
+    return report

@@ -1,0 +1,1 @@
+"""Global sensitivity analysis: uncertain ranges, SALib designs as sweeps, indices, scenario discovery."""

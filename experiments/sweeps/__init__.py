@@ -1,0 +1,1 @@
+"""Sweeps: the sweep folder (its one reader and writer), the point job, checks, progress, aggregation."""

@@ -1,0 +1,202 @@
+"""A sweep folder on disk, the one reader and writer of its files: the sweep's axes (sweep.json), and
+per job folder which point it is (point.json), whether it finished (status.json, written last) and
+its tables. A point's identity hashes every model parameter, the replicates, the root seed and the
+model's source, so a resumed sweep redoes exactly the points whose results would differ."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from omegaconf import OmegaConf
+
+from experiments.config.schema import RunConfig
+from experiments.io import write_json
+from experiments.keys import parse_overrides, same_value
+
+STATUS_FILE = "status.json"
+POINT_FILE = "point.json"
+SWEEP_FILE = "sweep.json"
+RUNS_FILE = "runs.parquet"
+# Fields that change how a job runs, not what it computes: they stay out of a point's identity.
+NOT_IDENTITY = ("workers", "progress", "report", "reference", "experiment", "provenance", "scenario_name")
+SIM_DIR = Path(__file__).resolve().parents[2] / "sim"
+UNFINISHED = "unfinished"
+
+
+@functools.lru_cache(maxsize=1)
+def model_fingerprint() -> str:
+    """Hash of the model's source (sim/*.py): results computed by other model code are redone."""
+    digest = hashlib.sha256()
+    for path in sorted(SIM_DIR.glob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def point_hash(run: RunConfig) -> str:
+    """Identity of a point's results: every model parameter, the replicate count, the root seed and
+    the model's source; not how the job runs nor how the sweep is analysed."""
+    tree = OmegaConf.to_container(OmegaConf.structured(run), enum_to_str=True)
+    for key in NOT_IDENTITY:
+        tree.pop(key, None)
+    tree["model_source"] = model_fingerprint()
+    return hashlib.sha256(json.dumps(tree, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    """A JSON object from a file, or None when it is missing or unreadable."""
+    try:
+        payload = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+def finished(out_dir: Path, identity: str) -> bool:
+    """True when this job folder already holds the complete results of exactly this point."""
+    status = _read_json(Path(out_dir) / STATUS_FILE) or {}
+    return status.get("status") == "done" and status.get("hash") == identity
+
+
+def write_point(out_dir: Path, run: RunConfig, overrides: list[str], identity: str) -> None:
+    """Record which point this job is: its task overrides (the sweep axes) and its identity."""
+    write_json(Path(out_dir) / POINT_FILE, {"overrides": overrides, "hash": identity, "replicates": run.replicates,
+                                            "seed": run.seed, "scenario": run.scenario_name,
+                                            "reference": dict(run.reference)})
+
+
+def write_status(out_dir: Path, identity: str, error: BaseException | None = None,
+                 timing: dict[str, float] | None = None) -> None:
+    """Written last: 'done' marks a complete point, 'failed' records the error and lets the sweep go on."""
+    status: dict[str, Any] = {"status": "done" if error is None else "failed", "hash": identity, **(timing or {})}
+    if error is not None:
+        status["error"] = f"{type(error).__name__}: {error}"
+        status["traceback"] = "".join(traceback.format_exception(error))
+    write_json(Path(out_dir) / STATUS_FILE, status)
+
+
+def write_invalid_point(out_dir: Path, overrides: list[str], replicates: int, error: BaseException) -> None:
+    """A point whose values fail validation together is recorded as failed, like any failing point."""
+    write_json(Path(out_dir) / POINT_FILE, {"overrides": overrides, "hash": "invalid", "replicates": replicates,
+                                            "seed": None, "scenario": "", "reference": {}})
+    write_status(out_dir, "invalid", error)
+
+
+def describe_failure(exc: BaseException) -> str:
+    """The first line of an error, with its type."""
+    return f"{type(exc).__name__}: {exc}".splitlines()[0]
+
+
+def count_points(axes: dict[str, list[str]]) -> int:
+    return math.prod(len(values) for values in axes.values())
+
+
+def write_sweep_file(sweep_dir: Path, axes: dict[str, list[str]], replicates: int, points: int | None = None) -> None:
+    """The sweep's axes and size, so that analysis and progress ignore folders of earlier, other sweeps.
+    A sensitivity design has no axes, only its number of points."""
+    write_json(Path(sweep_dir) / SWEEP_FILE, {"axes": axes, "points": count_points(axes) if points is None else points,
+                                              "replicates": replicates})
+
+
+def read_axes(sweep_dir: Path) -> dict[str, list[str]] | None:
+    """The axes the sweep was launched with (sweep.json), or None for folders made without it."""
+    payload = _read_json(Path(sweep_dir) / SWEEP_FILE)
+    return payload["axes"] if payload is not None and "axes" in payload else None
+
+
+def count_finished(sweep_dir: Path, points: int) -> int:
+    """Job folders 0..points-1 of a sweep that have a status (done or failed): progress across processes."""
+    return sum((Path(sweep_dir) / str(i) / STATUS_FILE).exists() for i in range(points))
+
+
+@dataclass
+class PointRecord:
+    """One job folder of a sweep as its files describe it."""
+
+    job: Path
+    overrides: dict[str, str]        # the point's own overrides (the sweep axes or design values)
+    replicates: int
+    reference: dict[str, str]
+    status: str                      # done, failed or unfinished
+    error: str
+
+    @property
+    def name(self) -> str:
+        return self.job.name
+
+    @property
+    def done(self) -> bool:
+        return self.status == "done"
+
+    def runs(self) -> pd.DataFrame:
+        """The point's replicate table (only for a finished point)."""
+        return pd.read_parquet(self.job / RUNS_FILE)
+
+    def ran(self, values: dict[str, Any]) -> bool:
+        """Whether every key of `values` was set to that value at this point (numbers as numbers)."""
+        return all(same_value(self.overrides.get(key), value) for key, value in values.items())
+
+
+def _job_key(name: str) -> tuple[int, str]:
+    return (int(name), "") if name.isdigit() else (1 << 30, name)
+
+
+def read_points(sweep_dir: Path) -> list[PointRecord]:
+    """Every job folder with a readable point.json, in job order. A status whose identity is not the
+    point's (left by another run in the same folder), missing or unreadable makes the point unfinished."""
+    records = []
+    for point_file in sorted(Path(sweep_dir).glob(f"*/{POINT_FILE}"), key=lambda p: _job_key(p.parent.name)):
+        point = _read_json(point_file)
+        if point is None:
+            continue
+        status = _read_json(point_file.parent / STATUS_FILE) or {"status": UNFINISHED}
+        if status.get("hash") not in (None, point.get("hash")):
+            status = {"status": UNFINISHED}
+        error = status.get("error", "") or ("no status recorded: interrupted, or still running"
+                                             if status["status"] == UNFINISHED else "")
+        records.append(PointRecord(job=point_file.parent, overrides=parse_overrides(point.get("overrides", [])),
+                                   replicates=int(point.get("replicates") or 0), reference=point.get("reference") or {},
+                                   status=status["status"], error=error))
+    return records
+
+
+def on_axes(record: PointRecord, axes: dict[str, list[str]]) -> bool:
+    """Whether a point's values are all among the sweep's current axis values."""
+    return all(any(same_value(record.overrides.get(key), v) for v in values) for key, values in axes.items())
+
+
+def collect(sweep_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
+    """(points, runs, reference): one row per job folder of this sweep with its overrides and status,
+    every replicate of every finished point (with the point's values as columns), and the sweep's
+    reference point. Folders left by an earlier sweep in the same place (values no longer on an
+    axis) are ignored. Raises FileNotFoundError when the folder holds no point."""
+    axes = read_axes(sweep_dir)
+    records = [r for r in read_points(sweep_dir) if axes is None or on_axes(r, axes)]
+    if not records:
+        raise FileNotFoundError(f"no sweep points (folders with {POINT_FILE}) under {sweep_dir}")
+    points, frames = [], []
+    reference = next((r.reference for r in records if r.reference), {})
+    for record in records:
+        points.append({"point": record.name, "status": record.status, "error": record.error,
+                       "replicates": record.replicates, **record.overrides})
+        if record.done:
+            runs = record.runs()
+            for key, value in record.overrides.items():
+                runs[key] = value
+            runs.insert(0, "point", record.name)
+            frames.append(runs)
+    runs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return pd.DataFrame(points), runs, reference
+
+
+def varying_keys(points: pd.DataFrame) -> list[str]:
+    """For folders without sweep.json: override keys whose value differs between points."""
+    fixed = {"point", "status", "error", "replicates", "experiment", "workers", "progress", "report"}
+    return [c for c in points.columns if c not in fixed and points[c].nunique(dropna=False) > 1]
