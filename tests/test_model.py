@@ -12,7 +12,7 @@ from sim.enums import Control, FighterStatus, Outcome
 from sim.model import SiegeModel
 from sim.params import ModelParams
 
-from conftest import scenario_params, simulate
+from helpers.scenarios import scenario_params, simulate
 
 VARIANTS = {
     "daraa": (),

@@ -12,7 +12,8 @@ import pytest
 from experiments.stats import wilson_interval
 from sim.enums import Outcome
 
-from conftest import bootstrap_ci, scenario_params, simulate
+from helpers.intervals import bootstrap_ci
+from helpers.scenarios import scenario_params, simulate
 
 N = 300
 SEED = 20210624

@@ -11,7 +11,7 @@ from sim.model import SiegeModel
 from sim.rng import seed_sequence
 from sim.runner import run_replicate
 
-from conftest import scenario_params, simulate
+from helpers.scenarios import scenario_params, simulate
 
 
 def test_same_seed_gives_identical_tables(daraa):
