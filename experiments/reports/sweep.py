@@ -1,8 +1,8 @@
 """One self-contained, offline HTML report comparing the points of a sweep.
 
-Written by `experiments.analyse` from the sweep's summary table alone (one row per point; see
-`analyse.summarise`). Like the single-run report (`experiments.report`, whose helpers, colours and
-style it reuses), the page embeds plotly.js once, inline in <head>: no CDN, no <script src>.
+Written by `experiments.sweeps.aggregate` from the sweep's summary table alone (one row per point;
+see `experiments.analysis.sweep.summarise`). Like every report (page skeleton: reports/page.py), the
+page embeds plotly.js once, inline in <head>: no CDN, no <script src>.
 
 Sections, in order: a header (points, axes, reference point, failed points), outcome probabilities
 along the first axis (one panel per value of the second axis), heatmaps of each outcome over the
