@@ -24,7 +24,8 @@ from experiments.measures import SWEEP_MEDIANS as MEDIAN_MEASURES  # noqa: E402
 from experiments.measures import SWEEP_PAIRED as PAIRED_MEASURES  # noqa: E402
 from experiments.measures import OUTCOMES, outcome_label  # noqa: E402
 from experiments.stats import wilson_interval  # noqa: E402
-from experiments.reports.sweep import make_plan, ordered_values, write_sweep_report  # noqa: E402
+from experiments.reports.sweep import write_sweep_report  # noqa: E402
+from experiments.reports.sweep_plan import make_plan, ordered_values  # noqa: E402
 
 HEADINGS = ["Outcome probabilities along", "Heatmaps over", "Duration and harm", "Differences from the reference point",
             "All points"]
