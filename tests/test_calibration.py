@@ -14,12 +14,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from experiments.evaluation.calibration import check_parameters, fitted_values
 from experiments.config.cases import CASES_DIR, Case
 from experiments.config.compose import compose, to_run_config
 from experiments.config.schema import ConfigError, FitParameter
-from experiments.replicates import run_replicates
+from experiments.evaluation.calibration import check_parameters, fitted_values
 from experiments.evaluation.scoring import FIGURE_TERM_CAP, case_loss, figure_distance
+from experiments.replicates import run_replicates
 from experiments.reports.calibration import render_calibration_report
 from sim.cases import RecordedOutcome
 from sim.params import with_values

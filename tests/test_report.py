@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -17,15 +18,18 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from plotly.offline import get_plotlyjs  # noqa: E402
 
-import tomllib  # noqa: E402
-
 from experiments.analysis.fans import fan_quantiles, with_held_control  # noqa: E402
 from experiments.analysis.showcase import choose_showcase  # noqa: E402
 from experiments.analysis.summary import outcome_table  # noqa: E402
 from experiments.reports.page import TEMPLATES, Section, render_page  # noqa: E402
 from experiments.reports.plotly_text import plotly_text  # noqa: E402
 from experiments.reports.scenario import (  # noqa: E402
-    FAN_COLUMNS, STEP_SERIES, Showcase, district_figure, vote_table, write_report,
+    FAN_COLUMNS,
+    STEP_SERIES,
+    Showcase,
+    district_figure,
+    vote_table,
+    write_report,
 )
 from experiments.stats import wilson_interval  # noqa: E402
 from sim.enums import EventKind, Outcome  # noqa: E402

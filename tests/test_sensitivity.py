@@ -17,14 +17,14 @@ import pytest
 from SALib.test_functions import Ishigami
 
 from experiments.config.schema import ConfigError
+from experiments.reports.sensitivity import Design, render_sensitivity_report
 from experiments.sensitivity import analyse as sensitivity_analyse
 from experiments.sensitivity import discovery
-from experiments.sensitivity.discovery import TreeSettings, discover, outcome_rows
-from experiments.sensitivity.ranges import UncertainParameter, check_morris_grid, load_ranges
-from experiments.sensitivity.design import DesignSettings, Method, indices, ranking, sample, top_table
 from experiments.sensitivity.analyse import analyse_design
+from experiments.sensitivity.design import DesignSettings, Method, indices, ranking, sample, top_table
+from experiments.sensitivity.discovery import TreeSettings, discover, outcome_rows
 from experiments.sensitivity.files import design_runs
-from experiments.reports.sensitivity import Design, render_sensitivity_report
+from experiments.sensitivity.ranges import UncertainParameter, check_morris_grid, load_ranges
 
 ROOT = Path(__file__).resolve().parent.parent
 # civilians.count over a sixteen-fold range against three parameters held within ±10%: civilians are
@@ -279,7 +279,8 @@ def test_the_top_table_shows_the_design_s_confidence_level():
 def morris_rows(output: str, effects: dict[str, float]) -> list[dict]:
     """Tidy Morris indices of one output: mu*, sigma and mu per parameter."""
     return [{"method": "morris", "output": output, "parameter": p, "index": index, "value": v, "conf": 0.1 * v,
-             "conf_low": 0.9 * v, "conf_high": 1.1 * v} for p, v in effects.items() for index in ("mu_star", "sigma", "mu")]
+             "conf_low": 0.9 * v, "conf_high": 1.1 * v}
+            for p, v in effects.items() for index in ("mu_star", "sigma", "mu")]
 
 
 def test_the_report_flags_an_outcome_too_rare_for_its_indices_and_escapes_the_ranges():

@@ -20,12 +20,12 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from plotly.offline import get_plotlyjs  # noqa: E402
 
+from experiments.measures import OUTCOMES, outcome_label  # noqa: E402
 from experiments.measures import SWEEP_MEDIANS as MEDIAN_MEASURES  # noqa: E402
 from experiments.measures import SWEEP_PAIRED as PAIRED_MEASURES  # noqa: E402
-from experiments.measures import OUTCOMES, outcome_label  # noqa: E402
-from experiments.stats import wilson_interval  # noqa: E402
 from experiments.reports.sweep import write_sweep_report  # noqa: E402
 from experiments.reports.sweep_plan import make_plan, ordered_values  # noqa: E402
+from experiments.stats import wilson_interval  # noqa: E402
 
 HEADINGS = ["Outcome probabilities along", "Heatmaps over", "Duration and harm", "Differences from the reference point",
             "All points"]
@@ -265,7 +265,8 @@ def nav_and_sections(html: str) -> tuple[list[str], list[str]]:
 
 def test_navigation_links_exactly_the_sections_present(two_axes, tmp_path):
     one_axis = {"model.mediator.external_constraint": ["0", "0.5"]}
-    one_point = fabricate({"model.mediator.air_cover": ["GRANTED"]}, reference=0).drop(columns="model.mediator.air_cover")
+    one_point = fabricate({"model.mediator.air_cover": ["GRANTED"]}, reference=0)
+    one_point = one_point.drop(columns="model.mediator.air_cover")
     pages = {
         "two axes": (two_axes[0], ["outcomes", "heatmaps", "harm", "differences", "points"]),
         "one axis": (render(tmp_path, fabricate(one_axis), list(one_axis), "one"),
