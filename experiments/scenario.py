@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from experiments.analysis.summary import format_summary
+from experiments.analysis.fans import fan_quantiles, with_held_control
+from experiments.analysis.showcase import choose_showcase
+from experiments.analysis.summary import format_summary, outcome_table
 from experiments.config.schema import RunConfig
 from experiments.io import run_metadata, write_job_files, write_parquet, write_text
 from experiments.replicates import run_replicates
-from experiments.reports.scenario import Showcase, choose_showcase, write_report
+from experiments.reports.scenario import FAN_COLUMNS, STEP_SERIES, Showcase, write_report
 from sim.district import evacuation_cell
 from sim.params import provenance_table
 from sim.runner import run_replicate
@@ -41,13 +43,19 @@ def write_outputs(out_dir: Path, run: RunConfig, runs: pd.DataFrame, daily: pd.D
     write_job_files(out_dir, run, meta)
     if not run.report:
         return None
+    fans = fan_quantiles(with_held_control(daily), FAN_COLUMNS, steps=STEP_SERIES)
+    return write_report(out_dir / REPORT_FILE, outcome_table(runs), fans, showcase(run, runs), params, meta, len(runs))
+
+
+def showcase(run: RunConfig, runs: pd.DataFrame) -> Showcase:
+    """The typical replicate replayed with its district layers recorded, for the report's map and timeline."""
     chosen = choose_showcase(runs)
     replay = run_replicate(run.model, run.seed, chosen, record_grid=True)
     d = run.model.district
-    showcase = Showcase(replicate=chosen, daily=pd.DataFrame(replay.daily), events=pd.DataFrame(replay.events),
-                        grid=replay.grid or [], width=d.grid_width, height=d.grid_height,
-                        evacuation_cell=evacuation_cell(d))
-    return write_report(out_dir / REPORT_FILE, runs, daily, events, showcase, params, meta)
+    outcome = str(runs.loc[runs["replicate"] == chosen, "outcome"].iloc[0])
+    return Showcase(replicate=chosen, outcome=outcome, daily=pd.DataFrame(replay.daily),
+                    events=pd.DataFrame(replay.events), grid=replay.grid or [], width=d.grid_width,
+                    height=d.grid_height, evacuation_cell=evacuation_cell(d))
 
 
 def run_scenario(run: RunConfig, out_dir: Path) -> Path | None:

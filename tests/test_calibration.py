@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,12 +14,13 @@ import pandas as pd
 import pytest
 import yaml
 
-from experiments.evaluation.calibration import check_parameters, fitted_values
 from experiments.config.cases import CASES_DIR, Case
 from experiments.config.compose import compose, to_run_config
 from experiments.config.schema import ConfigError, FitParameter
-from experiments.replicates import run_replicates
+from experiments.evaluation.calibration import check_parameters, fitted_values
 from experiments.evaluation.scoring import FIGURE_TERM_CAP, case_loss, figure_distance
+from experiments.replicates import run_replicates
+from experiments.reports.calibration import render_calibration_report
 from sim.cases import RecordedOutcome
 from sim.params import with_values
 
@@ -79,6 +81,30 @@ def test_bad_calibration_settings_are_refused(override, message):
     run = to_run_config(compose(["+experiment=calibration", override]))
     with pytest.raises(ConfigError, match=message.replace("[", r"\[")):
         check_parameters(run)
+
+
+def test_the_report_renders_hand_made_tables_with_a_case_id_escaped():
+    hostile = "<b>bold</b>_case"
+    a = "negotiation.resolve_weight"
+    fit = pd.DataFrame([{"parameter": a, "before": 1.0, "fitted": 0.6, "q10": 0.5, "q90": 0.8, "low": 0.2,
+                         "high": 2.0, f"without_{hostile}": 0.7}])
+    cases = pd.DataFrame([{"case": c, "stage": stage, "loss": loss, "p_recorded": 0.5, "brier": 0.3}
+                          for c in (hostile, "daraa_2021")
+                          for stage, loss in (("before", 3.0), ("fitted", 1.0), ("left_out", 2.0))])
+    trials = pd.DataFrame({"fit": ["fit on all cases"] * 4, "trial": range(4), "loss": [3.0, 2.0, 1.0, 1.5],
+                           a: [1.0, 0.8, 0.6, 0.7]})
+    html = render_calibration_report(fit, cases, trials, {"cases": [hostile, "daraa_2021"], "replicates": 4,
+                                                          "check_seed": 8, "loss_before": 3.0, "loss_after": 1.0})
+    html = html.partition("</head>")[2]
+    assert "<b>bold</b>" not in html and "<td>&lt;b&gt;bold&lt;/b&gt;_case</td>" in html
+    assert "Cases: &lt;b&gt;bold&lt;/b&gt;_case, daraa_2021; 4 replicates a case per trial." in html
+    assert "Mean case loss: 3.000 before, 1.000 fitted." in html
+    losses = json.loads(re.search(r'Plotly\.newPlot\(\s*"[^"]+",\s*(\[.*?\]),\s*\{', html, re.S).group(1))
+    assert [t["x"] for t in losses] == [["&lt;b&gt;bold&lt;/b&gt;_case", "daraa_2021"]] * 3   # escaped for Plotly
+    assert "a case&#39;s loss beat the values before the fit in 2 of 2 cases" in html
+    nav = re.findall(r'<a href="#([^"]+)">', re.search(r"<nav>(.*?)</nav>", html).group(1))
+    assert nav == re.findall(r'<section id="([^"]+)">', html) == ["fitted", "before-after", "loo", "history",
+                                                                   "profiles"]
 
 
 def planted_case(folder: Path) -> None:

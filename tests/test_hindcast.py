@@ -1,9 +1,12 @@
-"""The hindcast: scores on hand-made predictions give known values, and the job runs every case,
-a user's own case folder included, writing hindcast.parquet and its report."""
+"""The hindcast: scores on hand-made predictions give known values, the report renders hand-made
+results with a case's text escaped, and the job runs every case, a user's own case folder included,
+writing hindcast.parquet and its report."""
 
 from __future__ import annotations
 
+import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,8 +15,9 @@ import pandas as pd
 import pytest
 
 from experiments.config.cases import CASES_DIR, Case
-from experiments.evaluation.hindcast import outcome_rows, overall_scores, score_case
+from experiments.evaluation.hindcast import case_rows, figure_rows, outcome_rows, overall_scores, score_case
 from experiments.evaluation.scoring import UNIFORM_BRIER, brier_score, figure_checks, inside_range, log_loss
+from experiments.reports.hindcast import render_hindcast_report
 from sim.cases import RecordedOutcome
 from sim.enums import Outcome
 
@@ -93,6 +97,36 @@ def test_a_case_without_a_recorded_outcome_is_predicted_but_not_scored():
     rows = outcome_rows([result])
     assert (rows["recorded_outcome"] == "").all() and rows["brier"].isna().all()
     assert overall_scores([result])["cases_scored"] == 0
+
+
+HOSTILE = '<img src=x onerror="alert(1)">'
+
+
+def test_the_report_shows_hand_made_results_with_a_case_id_escaped():
+    """A case id from a user's file reaches the scores table, the misses and the figures: escaped in
+    each (inside a figure for Plotly, which draws markup), and the navigation links every section."""
+    aleppo = Case(CASES_DIR / "east_aleppo_2016.yaml")
+    aleppo.id = HOSTILE
+    daraa = Case(CASES_DIR / "daraa_2021.yaml")
+    results = [score_case(aleppo, made_runs([FULL] * 3 + [PARTIAL] * 7, end_days=list(range(50, 150, 10)),
+                                            evacuated=4000, killed=700)),
+               score_case(daraa, made_runs([PARTIAL] * 10, end_days=[60] * 10, evacuated=55, killed=20))]
+    cases = case_rows(results)
+    assert cases.loc[0, "modal"] == PARTIAL and cases.loc[0, "p_recorded"] == pytest.approx(0.3)
+    assert cases.loc[0, "brier"] == pytest.approx(0.7 ** 2 + 0.7 ** 2)
+    misses = [m for r in results for m in r.misses]
+    html = render_hindcast_report(cases, outcome_rows(results), figure_rows(results), misses,
+                                  overall_scores(results), {"replicates": 10, "scores": {}, "case_files": {}})
+    assert "<img" not in html
+    escaped = "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;"
+    assert f"<tr><td>{escaped}</td><td>full evacuation</td><td>30% [" in html
+    assert f"<li>{escaped}: recorded full evacuation, but the model makes" in html
+    assert "<td>miss</td>" in html and "<td>hit</td>" in html
+    plots = [json.loads(m) for m in re.findall(r'Plotly\.newPlot\(\s*"[^"]+",\s*(\[.*?\]),\s*\{', html, re.S)]
+    assert len(plots) == 2 and "<img" not in json.dumps(plots)
+    assert plots[0][0]["y"] == ['&lt;img src=x onerror="alert(1)"&gt;', "daraa_2021"]
+    nav = re.findall(r'<a href="#([^"]+)">', re.search(r"<nav>(.*?)</nav>", html).group(1))
+    assert nav == re.findall(r'<section id="([^"]+)">', html) == ["scores", "misses", "outcomes", "figures"]
 
 
 def user_case(folder: Path, case_id: str, fighters: int = 120, recorded: bool = False) -> None:

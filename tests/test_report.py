@@ -1,9 +1,12 @@
-"""The offline HTML report: file written atomically, sections in order, plotly.js inline once,
-all outcome classes shown, Wilson intervals and the showcase choice correct."""
+"""The offline HTML report: file written atomically, sections in order and linked from the navigation,
+plotly.js and the stylesheet inline once, text from files escaped on the page and inside figures, all
+outcome classes shown, Wilson intervals, fan quantiles and the showcase choice correct."""
 
 from __future__ import annotations
 
+import re
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -15,11 +18,20 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from plotly.offline import get_plotlyjs  # noqa: E402
 
-from experiments.stats import wilson_interval  # noqa: E402
+from experiments.analysis.fans import fan_quantiles, with_held_control  # noqa: E402
+from experiments.analysis.showcase import choose_showcase  # noqa: E402
+from experiments.analysis.summary import outcome_table  # noqa: E402
+from experiments.reports.page import TEMPLATES, Section, render_page  # noqa: E402
+from experiments.reports.plotly_text import plotly_text  # noqa: E402
 from experiments.reports.scenario import (  # noqa: E402
-    Showcase, _district_figure, choose_showcase, fan_quantiles, outcome_summary, vote_table,
+    FAN_COLUMNS,
+    STEP_SERIES,
+    Showcase,
+    district_figure,
+    vote_table,
     write_report,
 )
+from experiments.stats import wilson_interval  # noqa: E402
 from sim.enums import EventKind, Outcome  # noqa: E402
 from sim.params import ModelParams, provenance_table, validate  # noqa: E402
 from sim.runner import run_replicate  # noqa: E402
@@ -39,7 +51,8 @@ def tables():
     k = choose_showcase(runs)
     replay = run_replicate(p, ROOT_SEED, k, record_grid=True)
     d = p.district
-    showcase = Showcase(replicate=k, daily=pd.DataFrame(replay.daily), events=pd.DataFrame(replay.events),
+    showcase = Showcase(replicate=k, outcome=str(runs.loc[runs["replicate"] == k, "outcome"].iloc[0]),
+                        daily=pd.DataFrame(replay.daily), events=pd.DataFrame(replay.events),
                         grid=replay.grid, width=d.grid_width, height=d.grid_height,
                         evacuation_cell=d.evacuation_point_row * d.grid_width + d.grid_width // 2)
     parameters = pd.DataFrame(provenance_table(p))
@@ -52,8 +65,16 @@ def tables():
 @pytest.fixture(scope="module")
 def report(tables, tmp_path_factory):
     path = tmp_path_factory.mktemp("report") / "sub" / "report.html"
-    written = write_report(path, **tables)
+    fans = fan_quantiles(with_held_control(tables["daily"]), FAN_COLUMNS, steps=STEP_SERIES)
+    written = write_report(path, outcome_table(tables["runs"]), fans, tables["showcase"], tables["parameters"],
+                           tables["meta"], len(tables["runs"]))
     return path, written, path.read_text(encoding="utf-8")
+
+
+def nav_and_sections(html: str) -> tuple[list[str], list[str]]:
+    """The anchors the navigation links to, and the ids of the page's sections, in page order."""
+    nav = re.search(r"<nav>(.*?)</nav>", html, re.S).group(1)
+    return re.findall(r'<a href="#([^"]+)">', nav), re.findall(r'<section id="([^"]+)">', html)
 
 
 def test_file_is_written_atomically(report):
@@ -84,14 +105,29 @@ def test_plotly_inline_once_and_offline(report):
     assert html.count("plotly-graph-div") >= 8  # 1 outcome + 6 fan panels + map + timeline
 
 
+def test_navigation_links_exactly_the_sections_present(report):
+    nav, sections = nav_and_sections(report[2])
+    assert nav == sections == ["outcomes", "over-time", "district", "negotiation", "parameters"]
+
+
+def test_the_stylesheet_is_inlined_once_with_each_rule_once(report):
+    html = report[2]
+    css = TEMPLATES.loader.get_source(TEMPLATES, "style.css")[0]
+    head = html.partition("</head>")[0]
+    assert head.count("<style>") == 1 and css.strip() in head and "<link" not in html
+    selectors = [s.strip() for rule in re.sub(r"/\*.*?\*/", "", css, flags=re.S).split("}")
+                 if "{" in rule for s in rule.split("{")[0].split(",") if "@media" not in rule]
+    assert len(selectors) == len(set(selectors)), "a selector is defined twice: merge the rules"
+
+
 def test_every_outcome_class_appears(report, tables):
     html = report[2]
     for outcome in Outcome:
         assert outcome.value in html
-    summary = outcome_summary(tables["runs"])
+    summary = outcome_table(tables["runs"])
     assert summary["outcome"].tolist() == [o.value for o in Outcome]
     assert summary["count"].sum() == N_REPLICATES
-    assert np.all(summary["lo"] <= summary["probability"]) and np.all(summary["probability"] <= summary["hi"])
+    assert np.all(summary["ci_low"] <= summary["probability"]) and np.all(summary["probability"] <= summary["ci_high"])
 
 
 def test_strings_are_escaped(report):
@@ -99,6 +135,36 @@ def test_strings_are_escaped(report):
     assert "<title>Siege simulation report — daraa &lt;test&gt; &amp; co</title>" in html
     assert "daraa <test>" not in html
     assert "scenario source &lt;i&gt;x&lt;/i&gt;" in html  # the scenario provenance column is shown, escaped
+
+
+def test_every_template_is_package_data():
+    """A non-editable install ships only what package-data names: every template must match it."""
+    globs = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    folder = ROOT / "experiments" / "reports"
+    shipped = {p for pattern in globs["experiments.reports"] for p in folder.glob(pattern)}
+    templates = set((folder / "templates").iterdir())
+    assert templates and templates == shipped
+    assert set(TEMPLATES.list_templates()) == {p.name for p in templates}
+
+
+HOSTILE = '<img src=x onerror="alert(1)"> & %{x}'
+
+
+def test_hostile_text_is_escaped_in_table_cells_the_navigation_and_the_header():
+    table_section = Section("cases", HOSTILE, "Cases", HOSTILE, {})
+    html = render_page("base.html", HOSTILE, [table_section], meta={"scenario": HOSTILE, "reason": HOSTILE})
+    escaped = "&lt;img src=x onerror=&#34;alert(1)&#34;&gt; &amp; %{x}"
+    assert "<img" not in html
+    assert f'<nav><a href="#cases">{escaped}</a></nav>' in html
+    assert f"<title>{escaped}</title>" in html and f"<h1>{escaped}</h1>" in html
+    assert f"<tr><th>reason</th><td>{escaped}</td></tr>" in html
+    assert f'<p class="explain">{escaped}</p>' in html
+
+
+def test_text_for_figures_is_escaped_for_plotly():
+    assert plotly_text(HOSTILE) == '&lt;img src=x onerror="alert(1)"&gt; &amp; %&#123;x}'
+    assert plotly_text("case_1 (GRANTED)") == "case_1 (GRANTED)"   # plain text passes unchanged
+    assert plotly_text(0.25) == "0.25"
 
 
 @pytest.mark.parametrize("k, n, lo, hi", [(0, 10, 0.0, 0.2775), (5, 10, 0.2366, 0.7634), (10, 10, 0.7225, 1.0),
@@ -144,11 +210,17 @@ def test_fan_quantiles_carry_last_row_forward():
     assert q.loc[1, 0.5] == pytest.approx(1.0)
 
 
+def test_fan_quantiles_of_a_level_are_observed_levels():
+    daily = pd.DataFrame({"replicate": [0, 1, 2, 3], "day": [0, 0, 0, 0], "level": [0, 0, 1, 1]})
+    assert fan_quantiles(daily, ["level"])["level"].loc[0, 0.5] == pytest.approx(0.5)   # between two levels
+    assert fan_quantiles(daily, ["level"], steps={"level"})["level"].loc[0, 0.5] in (0.0, 1.0)
+
+
 def test_showcase_map_and_votes(tables):
     showcase = tables["showcase"]
-    fig = _district_figure(showcase, "some_outcome")
+    fig = district_figure(showcase)
     assert len(fig.frames) == len(showcase.grid) == len(showcase.daily)
-    assert f"Replicate {showcase.replicate}" in fig.layout.title.text
+    assert f"Replicate {showcase.replicate} — outcome: {showcase.outcome}" in fig.layout.title.text
     assert fig.layout.sliders and len(fig.layout.sliders[0].steps) == len(showcase.grid)
     assert np.asarray(fig.data[0].z).shape == (showcase.height, showcase.width)
     votes = vote_table(showcase.events)

@@ -17,13 +17,14 @@ import pytest
 from SALib.test_functions import Ishigami
 
 from experiments.config.schema import ConfigError
+from experiments.reports.sensitivity import Design, render_sensitivity_report
 from experiments.sensitivity import analyse as sensitivity_analyse
 from experiments.sensitivity import discovery
-from experiments.sensitivity.discovery import TreeSettings, discover, outcome_rows
-from experiments.sensitivity.ranges import UncertainParameter, check_morris_grid, load_ranges
-from experiments.sensitivity.design import DesignSettings, Method, indices, ranking, sample, top_table
 from experiments.sensitivity.analyse import analyse_design
+from experiments.sensitivity.design import DesignSettings, Method, indices, ranking, sample, top_table
+from experiments.sensitivity.discovery import TreeSettings, discover, outcome_rows
 from experiments.sensitivity.files import design_runs
+from experiments.sensitivity.ranges import UncertainParameter, check_morris_grid, load_ranges
 
 ROOT = Path(__file__).resolve().parent.parent
 # civilians.count over a sixteen-fold range against three parameters held within ±10%: civilians are
@@ -275,9 +276,31 @@ def test_the_top_table_shows_the_design_s_confidence_level():
     assert "90% interval" in top_table(table, 0.9) and "95%" not in top_table(table, 0.9)
 
 
-def test_the_report_flags_an_outcome_too_rare_for_its_indices():
-    from experiments.reports.sensitivity import _rare_note
+def morris_rows(output: str, effects: dict[str, float]) -> list[dict]:
+    """Tidy Morris indices of one output: mu*, sigma and mu per parameter."""
+    return [{"method": "morris", "output": output, "parameter": p, "index": index, "value": v, "conf": 0.1 * v,
+             "conf_low": 0.9 * v, "conf_high": 1.1 * v}
+            for p, v in effects.items() for index in ("mu_star", "sigma", "mu")]
 
-    outputs = pd.DataFrame({"p_takeover": [0.0, 0.004, 0.0], "p_settlement": [0.5, 0.9, 0.7], "end_day": [0.1] * 3})
-    assert "Rare outcome" in _rare_note("p_takeover", outputs) and "0.13%" in _rare_note("p_takeover", outputs)
-    assert _rare_note("p_settlement", outputs) == "" and _rare_note("end_day", outputs) == ""
+
+def test_the_report_flags_an_outcome_too_rare_for_its_indices_and_escapes_the_ranges():
+    hostile = "<script>alert(1)</script> reason"
+    table = pd.DataFrame(morris_rows("p_takeover", {"model.a.b": 0.01, "model.c.d": 0.02})
+                         + morris_rows("p_settlement", {"model.a.b": 0.5, "model.c.d": 0.1}))
+    outputs = pd.DataFrame({"p_takeover": [0.0, 0.004, 0.0], "p_settlement": [0.5, 0.9, 0.7]})
+    ranges = pd.DataFrame({"parameter": ["model.a.b", "model.c.d"], "lo": [0.1, 1], "hi": [0.9, 4],
+                           "integer": [False, True], "reason": [hostile, "default ±50%"]})
+    labels = {k: sensitivity_analyse.OUTPUTS[k] for k in ("p_takeover", "p_settlement")}
+    design = Design(method="morris", points=3, size="1 trajectory, 4 levels", seed=7, level="90%")
+    html = render_sensitivity_report(table, pd.DataFrame(), outputs, ranges, labels, design, "tiny <design>")
+    html = html.partition("</head>")[2]   # the page, without plotly.js
+    takeover, settlement = html.split("<h3>Probability of a negotiated settlement", 1)
+    assert "<h3>Probability of a military takeover</h3>" in takeover
+    assert "<b>Rare outcome:</b> 0.13% of replicates" in takeover and "Rare outcome" not in settlement
+    assert "mu* (90% bootstrap interval)" in html and "95%" not in html
+    assert "<script>alert" not in html and "<td>&lt;script&gt;alert(1)&lt;/script&gt; reason</td>" in html
+    assert "<td>a.b</td><td>0.1</td><td>0.9</td><td></td>" in html
+    assert "<td>c.d</td><td>1</td><td>4</td><td>yes</td>" in html
+    assert "Morris design: 3 points (1 trajectory, 4 levels), design seed 7" in html
+    nav = re.findall(r'<a href="#([^"]+)">', re.search(r"<nav>(.*?)</nav>", html).group(1))
+    assert nav == re.findall(r'<section id="([^"]+)">', html) == ["indices", "discovery", "design"]

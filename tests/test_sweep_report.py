@@ -20,11 +20,12 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from plotly.offline import get_plotlyjs  # noqa: E402
 
+from experiments.measures import OUTCOMES, outcome_label  # noqa: E402
 from experiments.measures import SWEEP_MEDIANS as MEDIAN_MEASURES  # noqa: E402
 from experiments.measures import SWEEP_PAIRED as PAIRED_MEASURES  # noqa: E402
-from experiments.reports.scenario import OUTCOMES, _label  # noqa: E402
+from experiments.reports.sweep import write_sweep_report  # noqa: E402
+from experiments.reports.sweep_plan import make_plan, ordered_values  # noqa: E402
 from experiments.stats import wilson_interval  # noqa: E402
-from experiments.reports.sweep import make_plan, ordered_values, write_sweep_report  # noqa: E402
 
 HEADINGS = ["Outcome probabilities along", "Heatmaps over", "Duration and harm", "Differences from the reference point",
             "All points"]
@@ -125,8 +126,8 @@ def test_section_headings_present_in_order(two_axes):
 def test_every_outcome_class_is_named(two_axes):
     html, _ = two_axes
     for outcome in OUTCOMES:
-        assert _label(outcome) in html
-        assert f"<th>{_label(outcome)}</th>" in html  # a column of the points table
+        assert outcome_label(outcome) in html
+        assert f"<th>{outcome_label(outcome)}</th>" in html  # a column of the points table
 
 
 def test_failed_and_unfinished_points_are_listed_with_their_error(two_axes):
@@ -167,8 +168,8 @@ def test_reference_point_named_in_header_and_marked(two_axes):
 def test_hidden_classes_are_legendonly(two_axes):
     html, _ = two_axes
     lines = figures(html)[0]["data"]
-    broken = [t for t in lines if t.get("name") == _label("siege_broken")]
-    settled = [t for t in lines if t.get("name") == _label("negotiated_settlement_local_stay")]
+    broken = [t for t in lines if t.get("name") == outcome_label("siege_broken")]
+    settled = [t for t in lines if t.get("name") == outcome_label("negotiated_settlement_local_stay")]
     assert broken and all(t["visible"] == "legendonly" for t in broken)
     assert settled and all(t["visible"] is True for t in settled)
 
@@ -192,9 +193,9 @@ def test_one_point_renders(tmp_path):
     figs = figures(html)
     assert len(figs) == 2
     bars = [t for t in figs[0]["data"] if t["type"] == "bar"]  # one x value: a bar per outcome class
-    assert [t["x"] for t in bars] == [[_label(o)] for o in OUTCOMES]
+    assert [t["x"] for t in bars] == [[outcome_label(o)] for o in OUTCOMES]
     for outcome in OUTCOMES:
-        assert _label(outcome) in html
+        assert outcome_label(outcome) in html
 
 
 def test_all_points_failed_still_renders(tmp_path):
@@ -217,7 +218,7 @@ def test_ten_by_ten_grid_renders_readably_and_fast(tmp_path):
     assert len(heatmaps) == 1 and np.shape(heatmaps[0]["z"]) == (10, 10)
     buttons = heat["layout"]["updatemenus"][0]["buttons"]
     assert len(buttons) == len(OUTCOMES) == 6
-    assert [b["label"] for b in buttons] == [f"P({_label(o)})" for o in OUTCOMES]
+    assert [b["label"] for b in buttons] == [f"P({outcome_label(o)})" for o in OUTCOMES]
     assert all(np.shape(b["args"][0]["z"][0]) == (10, 10) for b in buttons)
     assert heatmaps[0]["text"][7][1] == "failed" and heatmaps[0]["z"][7][1] is None  # point 17: a=1, b=c7
     # small multiples: one panel per value of the second axis, wrapped (4 columns)
@@ -255,3 +256,33 @@ def test_plan_moves_a_long_second_axis_into_the_dropdown():
     frame = fabricate(axes)
     plan = make_plan(frame, list(axes))
     assert plan.group is None and plan.selectors == ["y"] and len(plan.combos) == 12
+
+
+def nav_and_sections(html: str) -> tuple[list[str], list[str]]:
+    nav = re.search(r"<nav>(.*?)</nav>", html, re.S).group(1)
+    return re.findall(r'<a href="#([^"]+)">', nav), re.findall(r'<section id="([^"]+)">', html)
+
+
+def test_navigation_links_exactly_the_sections_present(two_axes, tmp_path):
+    one_axis = {"model.mediator.external_constraint": ["0", "0.5"]}
+    one_point = fabricate({"model.mediator.air_cover": ["GRANTED"]}, reference=0)
+    one_point = one_point.drop(columns="model.mediator.air_cover")
+    pages = {
+        "two axes": (two_axes[0], ["outcomes", "heatmaps", "harm", "differences", "points"]),
+        "one axis": (render(tmp_path, fabricate(one_axis), list(one_axis), "one"),
+                     ["outcomes", "harm", "differences", "points"]),
+        "one point": (render(tmp_path, one_point, [], "point"), ["outcomes", "harm", "points"]),
+    }
+    for name, (html, expected) in pages.items():
+        nav, sections = nav_and_sections(html)
+        assert nav == sections == expected, name
+
+
+def test_axis_values_are_escaped_on_the_page_and_inside_figures(tmp_path):
+    axes = {"model.terms.demand": ["<b>all</b>", "some & more"]}
+    html = render(tmp_path, fabricate(axes, reference=0), list(axes))
+    assert "<b>all</b>" not in html
+    assert '<span class="ref">&lt;b&gt;all&lt;/b&gt;</span>, some &amp; more' in html   # the header's axis values
+    data = json.dumps(figures(html))
+    assert "<b>all</b>" not in data   # plotly.js would draw it bold
+    assert figures(html)[0]["layout"]["xaxis"]["ticktext"] == ["&lt;b&gt;all&lt;/b&gt;", "some &amp; more"]

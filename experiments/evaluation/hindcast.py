@@ -109,6 +109,25 @@ def outcome_rows(results: list[CaseResult]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def case_rows(results: list[CaseResult]) -> pd.DataFrame:
+    """One row per case, as the report shows it: the recorded class ('' when none) with the probability
+    given to it and its Wilson interval, the model's most likely class and its probability, the Brier
+    score, and how many recorded figures fall inside the predicted 10-90% range."""
+    rows = []
+    for r in results:
+        outcomes = r.outcomes.set_index("outcome")
+        recorded = outcomes.loc[r.recorded] if r.recorded else None
+        checked = [c for c in r.checks if c.inside is not None]
+        rows.append({"case": r.case.id, "recorded": r.recorded,
+                     "p_recorded": recorded["probability"] if recorded is not None else float("nan"),
+                     "p_recorded_low": recorded["ci_low"] if recorded is not None else float("nan"),
+                     "p_recorded_high": recorded["ci_high"] if recorded is not None else float("nan"),
+                     "modal": r.modal, "p_modal": r.probabilities[r.modal],
+                     "brier": brier_score(r.probabilities, r.recorded) if r.recorded else float("nan"),
+                     "figures_inside": sum(bool(c.inside) for c in checked), "figures_recorded": len(checked)})
+    return pd.DataFrame(rows)
+
+
 def figure_rows(results: list[CaseResult]) -> pd.DataFrame:
     """hindcast_figures.parquet: one row per case and recorded figure."""
     return pd.DataFrame([{"case": r.case.id, **vars(c)} for r in results for c in r.checks])
@@ -189,6 +208,8 @@ def run_hindcast(run: RunConfig, out_dir: Path) -> Path | None:
     print(f"\nTables: {out_dir}")
     if not run.report:
         return None
-    report = write_hindcast_report(out_dir / "hindcast_report.html", results, scores, meta)
+    misses = [m for r in results for m in r.misses]
+    report = write_hindcast_report(out_dir / "hindcast_report.html", case_rows(results), table, figures, misses,
+                                   scores, meta)
     print(f"Interactive report: {report}")
     return report

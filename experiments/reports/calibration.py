@@ -11,10 +11,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from experiments.io import atomic_write
-from experiments.reports.scenario import _esc, _figure_html, _meta_table, _section, _table, page
+from experiments.io import write_text
+from experiments.reports.page import Section, figure_html, render_page, table
+from experiments.reports.plotly_text import plotly_text
 
-STAGES = {"before": ("before (the values the run started from)", "#8c8c8c"), "fitted": ("fitted on all cases", "#2a7ab0"),
+STAGES = {"before": ("before (the values the run started from)", "#8c8c8c"),
+          "fitted": ("fitted on all cases", "#2a7ab0"),
           "left_out": ("left out of the fit", "#e08e0b")}
 FULL_FIT = "fit on all cases"
 
@@ -25,9 +27,10 @@ def loss_figure(cases: pd.DataFrame) -> go.Figure:
     for stage, (label, colour) in STAGES.items():
         rows = cases[cases["stage"] == stage]
         if len(rows):
-            fig.add_bar(name=label, x=rows["case"], y=rows["loss"], marker_color=colour,
+            fig.add_bar(name=label, x=[plotly_text(c) for c in rows["case"]], y=rows["loss"], marker_color=colour,
                         customdata=rows["p_recorded"],
-                        hovertemplate="%{x}: loss %{y:.2f}, p(recorded) %{customdata:.0%}<extra>" + label + "</extra>")
+                        hovertemplate="%{x}: loss %{y:.2f}, p(recorded) %{customdata:.0%}<extra>" + label
+                                      + "</extra>")
     fig.update_layout(barmode="group", height=380, yaxis_title="case loss (lower is better)",
                       margin=dict(l=10, r=10, t=30, b=40), legend=dict(orientation="h", y=1.12))
     return fig
@@ -51,7 +54,8 @@ def profile_figure(trials: pd.DataFrame, fit: pd.DataFrame, top_share: float) ->
     params = list(fit["parameter"])
     columns = min(4, len(params))
     rows = math.ceil(len(params) / columns)
-    fig = make_subplots(rows=rows, cols=columns, subplot_titles=params, vertical_spacing=0.18)
+    fig = make_subplots(rows=rows, cols=columns, subplot_titles=[plotly_text(p) for p in params],
+                        vertical_spacing=0.18)
     cutoff = full["loss"].nsmallest(max(3, math.ceil(top_share * len(full)))).max()
     for i, p in enumerate(params):
         r, c = divmod(i, columns)
@@ -77,49 +81,44 @@ def overfitting_text(cases: pd.DataFrame) -> str:
     verdict = ("The fit carries to unseen cases." if better == n else
                "The fit does not carry to every unseen case: treat the fitted values as provisional."
                if better > 0 else "Out of sample the fit is no better than the values before it: it overfits.")
-    return (f"Fitted without it, a case's loss beat the values before the fit in {better} of {n} cases; the left-out loss "
-            f"was worse than the in-sample loss in {worse_than_in} of {n}. {verdict} Mean loss: before "
+    return (f"Fitted without it, a case's loss beat the values before the fit in {better} of {n} cases; the left-out "
+            f"loss was worse than the in-sample loss in {worse_than_in} of {n}. {verdict} Mean loss: before "
             f"{wide['before'].mean():.2f}, fitted in sample {wide['fitted'].mean():.2f}, left out "
             f"{wide['left_out'].mean():.2f}.")
 
 
 def render_calibration_report(fit: pd.DataFrame, cases: pd.DataFrame, trials: pd.DataFrame, meta: dict,
                               top_share: float = 0.2) -> str:
-    """The report as one HTML string."""
-    fit_shown = fit.copy()
+    """The report as one HTML string: `fit` one row per parameter, `cases` one row per case and
+    stage (before, fitted, left_out), `trials` one row per trial of every fit."""
     cases_shown = cases.pivot(index="case", columns="stage", values=["loss", "p_recorded", "brier"])
     cases_shown.columns = [f"{m} ({s.replace('_', ' ')})" for m, s in cases_shown.columns]
     cases_shown = cases_shown.reset_index()
     sections = [
-        _section("Fitted values", "Median over the best trials and their 10-90% range (an approximate-Bayesian "
-                 "reading of the search: a wide range means the cases do not pin the parameter down). Columns "
-                 "'without <case>' give the value fitted when that case is left out.",
-                 _table(fit_shown, "data", digits=4), "fitted"),
-        _section("Fit before and after", "Each case's loss (-log p(recorded class) plus squared distances of the "
-                 f"recorded figures from the predicted medians), on a seed the fit never saw ({meta.get('check_seed')}).",
-                 f"<p>Mean case loss: {meta.get('loss_before', float('nan')):.3f} before, "
-                 f"{meta.get('loss_after', float('nan')):.3f} fitted.</p>" + _figure_html(loss_figure(cases))
-                 + _table(cases_shown, "data"), "before-after"),
-        _section("Leave one case out", "Each case scored by a fit made without it: the guard against overfitting "
-                 "four cases with several parameters.", f"<p>{_esc(overfitting_text(cases))}</p>", "loo"),
-        _section("Search history", "Optuna's TPE sampler; trial 0 is the defaults.",
-                 _figure_html(history_figure(trials)), "history"),
-        _section("Loss profiles", "Each parameter's value against the loss; the dotted line is the fitted value. "
-                 "A flat cloud means the cases say little about the parameter.",
-                 _figure_html(profile_figure(trials, fit, top_share)), "profiles"),
+        Section("fitted", "Fitted values", "Fitted values", "Median over the best trials and their 10-90% range "
+                "(an approximate-Bayesian reading of the search: a wide range means the cases do not pin the "
+                "parameter down). Columns 'without <case>' give the value fitted when that case is left out.",
+                {"table": table(fit, digits=4)}),
+        Section("before-after", "Before/after", "Fit before and after", "Each case's loss (-log p(recorded class) "
+                "plus squared distances of the recorded figures from the predicted medians), on a seed the fit "
+                f"never saw ({meta.get('check_seed')}).",
+                {"loss_before": meta.get("loss_before", float("nan")),
+                 "loss_after": meta.get("loss_after", float("nan")),
+                 "figure": figure_html(loss_figure(cases)), "table": table(cases_shown)}),
+        Section("loo", "Leave one out", "Leave one case out", "Each case scored by a fit made without it: the guard "
+                "against overfitting four cases with several parameters.", {"verdict": overfitting_text(cases)}),
+        Section("history", "History", "Search history", "Optuna's TPE sampler; trial 0 is the defaults.",
+                {"figure": figure_html(history_figure(trials))}),
+        Section("profiles", "Profiles", "Loss profiles", "Each parameter's value against the loss; the dotted line "
+                "is the fitted value. A flat cloud means the cases say little about the parameter.",
+                {"figure": figure_html(profile_figure(trials, fit, top_share))}),
     ]
-    nav = "".join(f'<a href="#{a}">{t}</a>' for a, t in (("fitted", "Fitted values"), ("before-after", "Before/after"),
-                                                          ("loo", "Leave one out"), ("history", "History"),
-                                                          ("profiles", "Profiles")))
-    title = "Calibration on the historical cases"
-    header = (f"<header><h1>{_esc(title)}</h1><p class=\"lead\">Cases: {_esc(', '.join(meta.get('cases', [])))}; "
-              f"{meta.get('replicates')} replicates a case per trial.</p>{_meta_table(meta)}<nav>{nav}</nav></header>")
-    return page(title, header, sections)
+    return render_page("calibration.html", "Calibration on the historical cases", sections, meta=meta,
+                       cases=meta.get("cases", []), replicates=meta.get("replicates"))
 
 
 def write_calibration_report(path: Path, fit: pd.DataFrame, cases: pd.DataFrame, trials: pd.DataFrame,
                              meta: dict) -> Path:
     """Render and write the report atomically."""
     text = render_calibration_report(fit, cases, trials, meta, float(meta.get("top_share", 0.2)))
-    atomic_write(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    return Path(path)
+    return write_text(Path(path), text)

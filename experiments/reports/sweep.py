@@ -1,8 +1,8 @@
 """One self-contained, offline HTML report comparing the points of a sweep.
 
-Written by `experiments.analyse` from the sweep's summary table alone (one row per point; see
-`analyse.summarise`). Like the single-run report (`experiments.report`, whose helpers, colours and
-style it reuses), the page embeds plotly.js once, inline in <head>: no CDN, no <script src>.
+Written by `experiments.sweeps.aggregate` from the sweep's summary table alone (one row per point;
+see `experiments.analysis.sweep.summarise`). Like every report (page skeleton: reports/page.py), the
+page embeds plotly.js once, inline in <head>: no CDN, no <script src>.
 
 Sections, in order: a header (points, axes, reference point, failed points), outcome probabilities
 along the first axis (one panel per value of the second axis), heatmaps of each outcome over the
@@ -18,7 +18,6 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,130 +27,21 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative, sample_colorscale
 from plotly.subplots import make_subplots
 
-from experiments.io import atomic_write
-from experiments.reports.scenario import (
-    OUTCOME_COLOURS,
+from experiments.io import write_text
+from experiments.measures import (
+    MEASURES,
     OUTCOMES,
-    _esc,
-    _figure_html,
-    _label,
-    _rgba,
-    _section,
-    _table,
-    page,
+    SWEEP_DIFFERENCE_PANELS,
+    SWEEP_PANELS,
+    SWEEP_TABLE_MEDIANS,
+    outcome_label,
 )
+from experiments.reports.colours import OUTCOME_COLOURS, rgba
+from experiments.reports.page import Section, figure_html, render_page, table
+from experiments.reports.plotly_text import plotly_text
+from experiments.reports.sweep_plan import Plan, make_plan, prepare
 
-MAX_PANELS = 10           # small multiples (and lines per panel) drawn for the second axis at most
 PANEL_HEIGHT = 250        # px, one small-multiple panel
-HARM_PANELS: list[tuple[str, str]] = [
-    ("end_day", "Days to resolution"),
-    ("civilians_killed", "Civilians killed"),
-    ("civilians_displaced", "Civilians displaced"),
-    ("fighters_evacuated", "Fighters evacuated"),
-]
-DIFF_MEASURES: list[tuple[str, str]] = [("end_day", "Δ days to resolution"),
-                                        ("civilians_killed", "Δ civilians killed")]
-TABLE_MEDIANS: list[tuple[str, str]] = [("end_day", "median days to resolution"),
-                                        ("civilians_killed", "median civilians killed")]
-SWEEP_CSS = """
-.warning { border-left: 4px solid #c0392b; background: #fdf0ee; padding: 8px 14px; margin: 12px 0;
-           max-width: 1100px; font-size: 14px; }
-.warning ul { margin: 4px 0 0; padding-left: 20px; } .warning code { white-space: pre-wrap; }
-table.data tr.reference td { background: #e4f0fa; font-weight: 600; }
-table.data tr.failed td { background: #fdecea; color: #8a1f11; }
-table.meta td.values { max-width: 1000px; }
-span.ref { font-weight: 700; text-decoration: underline; }
-"""
-UNSET = "(unset)"
-
-
-# ---------------------------------------------------------------------------------------- the grid of points
-@dataclass
-class Plan:
-    """How the sweep's axes are drawn: the first along x, the second as panels or lines (up to
-    MAX_PANELS values), and the rest (`selectors`) chosen with a dropdown over their combinations."""
-
-    axes: list[str]
-    values: dict[str, list[str]]
-    numeric: dict[str, bool]
-    short: dict[str, str]
-    x: str
-    group: str | None
-    selectors: list[str]
-    combos: list[tuple[str, ...]]
-    active: int                      # the combination shown first: the reference point's
-    rows: dict[tuple[str, ...], dict[str, Any]] = field(default_factory=dict)  # axis values -> summary row
-    reference: dict[str, Any] | None = None
-
-    def row(self, **values: str) -> dict[str, Any] | None:
-        return self.rows.get(tuple(values[a] for a in self.axes))
-
-    def combo_text(self, combo: Sequence[str]) -> str:
-        return ", ".join(f"{self.short[a]} = {v}" for a, v in zip(self.selectors, combo))
-
-    def point_text(self, row: dict[str, Any]) -> str:
-        return ", ".join(f"{self.short[a]} = {row[a]}" for a in self.axes)
-
-
-def ordered_values(values: Sequence[Any]) -> tuple[list[str], bool]:
-    """(distinct values, numeric?): sorted by number when every value parses as a finite float,
-    else in order of first appearance."""
-    distinct = list(dict.fromkeys(str(v) for v in values))
-    try:
-        numeric = bool(distinct) and all(math.isfinite(float(v)) for v in distinct)
-    except ValueError:
-        numeric = False
-    return (sorted(distinct, key=float) if numeric else distinct), numeric
-
-
-def _axis_text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return UNSET
-    return str(value)
-
-
-def _prepare(summary: pd.DataFrame, axes: list[str]) -> tuple[pd.DataFrame, list[str]]:
-    """The summary with axis values as strings and the bookkeeping columns present; with no axis
-    (a single point), the point names serve as one."""
-    frame = summary.copy().reset_index(drop=True)
-    missing = [a for a in axes if a not in frame.columns]
-    if missing:
-        raise ValueError(f"sweep axes not in the summary table: {missing}")
-    if "point" not in frame.columns:
-        frame["point"] = [str(i) for i in range(len(frame))]
-    axes = list(axes) or ["point"]
-    for axis in dict.fromkeys([*axes, "point"]):
-        frame[axis] = [_axis_text(v) for v in frame[axis]]
-    defaults = {"status": "done", "error": "", "is_reference": False, "n": 0}
-    for column, default in defaults.items():
-        if column not in frame.columns:
-            frame[column] = default
-    frame["status"] = [_axis_text(v) if _axis_text(v) != UNSET else "unfinished" for v in frame["status"]]
-    frame["error"] = ["" if _axis_text(v) == UNSET else str(v) for v in frame["error"]]
-    frame["is_reference"] = frame["is_reference"].fillna(False).astype(bool)
-    frame["n"] = pd.to_numeric(frame["n"], errors="coerce").fillna(0).astype(int)
-    return frame, axes
-
-
-def make_plan(frame: pd.DataFrame, axes: list[str]) -> Plan:
-    values, numeric = {}, {}
-    for axis in axes:
-        values[axis], numeric[axis] = ordered_values(frame[axis])
-    short = {a: a.rsplit(".", 1)[-1] for a in axes}
-    if len(set(short.values())) < len(axes):
-        short = {a: a for a in axes}
-    group = axes[1] if len(axes) > 1 and len(values[axes[1]]) <= MAX_PANELS else None
-    selectors = axes[2:] if group else axes[1:]
-    rows: dict[tuple[str, ...], dict[str, Any]] = {}
-    for record in frame.to_dict("records"):
-        rows.setdefault(tuple(record[a] for a in axes), record)
-    present = {tuple(r[a] for a in selectors) for r in rows.values()}
-    combos = [c for c in itertools.product(*(values[a] for a in selectors)) if c in present] or [()]
-    refs = [r for r in frame.to_dict("records") if r["is_reference"]]
-    reference = refs[0] if refs else None
-    active = combos.index(tuple(reference[a] for a in selectors)) if reference else 0
-    return Plan(axes=axes, values=values, numeric=numeric, short=short, x=axes[0], group=group,
-                selectors=selectors, combos=combos, active=active, rows=rows, reference=reference)
 
 
 def _done(row: dict[str, Any] | None) -> bool:
@@ -185,11 +75,11 @@ def _xaxis(plan: Plan) -> dict[str, Any]:
     """The first axis: linear with ticks at the swept values when numeric, categories otherwise."""
     values = plan.values[plan.x]
     xs, gap = _positions(plan)
-    title = dict(text=_esc(plan.short[plan.x]))
+    title = dict(text=plotly_text(plan.short[plan.x]))
     if plan.numeric[plan.x]:
         ticks = dict(tickmode="array", tickvals=xs, ticktext=values) if len(values) <= 12 else {}
         return dict(title=title, range=[min(xs) - gap * 0.4, max(xs) + gap * 0.4], zeroline=False, **ticks)
-    return dict(title=title, tickmode="array", tickvals=xs, ticktext=[_esc(v) for v in values],
+    return dict(title=title, tickmode="array", tickvals=xs, ticktext=[plotly_text(v) for v in values],
                 range=[-0.5, len(values) - 0.5], zeroline=False)
 
 
@@ -248,7 +138,7 @@ def _combo_menu(plan: Plan, combo_of_trace: list[int], base_visible: list[Any], 
     buttons = []
     for i, combo in enumerate(plan.combos):
         visible = [v if c == i or c < 0 else False for c, v in zip(combo_of_trace, base_visible)]
-        buttons.append(dict(label=_esc(plan.combo_text(combo)), method="restyle", args=[{"visible": visible}]))
+        buttons.append(dict(label=plotly_text(plan.combo_text(combo)), method="restyle", args=[{"visible": visible}]))
     return [dict(buttons=buttons, active=plan.active, direction="down", showactive=True, x=x, xanchor="left",
                  y=y, yanchor="top", pad=dict(r=4, t=2, b=2), bgcolor="#f4f6f8", font=dict(size=12))]
 
@@ -287,7 +177,8 @@ def _band(xs: Sequence[float], lo: Sequence[float], hi: Sequence[float]) -> tupl
 
 
 def _subplots(n: int, columns: int, titles: list[str] | None, top: int, bottom: int,
-              panel_height: int = PANEL_HEIGHT, gap: int = 64) -> tuple[go.Figure, int, int]:
+              panel_height: int = PANEL_HEIGHT, gap: int = 64) -> tuple[go.Figure, int]:
+    """`n` panels in rows of `columns`, and the figure's height in px."""
     rows = math.ceil(n / columns)
     height = top + bottom + rows * panel_height + (rows - 1) * gap
     spacing = gap / max(height - top - bottom, 1) if rows > 1 else 0.1
@@ -295,7 +186,7 @@ def _subplots(n: int, columns: int, titles: list[str] | None, top: int, bottom: 
                         vertical_spacing=spacing)
     for annotation in fig.layout.annotations:
         annotation.font = dict(size=13)
-    return fig, rows, height
+    return fig, height
 
 
 def _bottom_of_column(index: int, n: int, columns: int) -> bool:
@@ -304,47 +195,44 @@ def _bottom_of_column(index: int, n: int, columns: int) -> bool:
 
 
 # ---------------------------------------------------------------------------------------- 1. header
-def _header(frame: pd.DataFrame, plan: Plan, title: str, real_axes: list[str]) -> str:
+def _lead(frame: pd.DataFrame, real_axes: list[str]) -> str:
     counts = frame["status"].value_counts()
     done = int(counts.get("done", 0))
-    others = ", ".join(f"{int(k)} {_esc(s)}" for s, k in counts.items() if s != "done")
+    others = ", ".join(f"{int(k)} {s}" for s, k in counts.items() if s != "done")
     ns = sorted({int(n) for n, s in zip(frame["n"], frame["status"]) if s == "done" and n > 0})
     reps = (f"{ns[0]} replicates per point" if len(ns) == 1 else
             f"{ns[0]} to {ns[-1]} replicates per point" if ns else "no finished replicates")
-    lead = (f"{len(frame)} sweep point{'s' if len(frame) != 1 else ''} ({done} done"
+    return (f"{len(frame)} sweep point{'s' if len(frame) != 1 else ''} ({done} done"
             f"{', ' + others if others else ''}), {reps}, over "
             + (f"{len(real_axes)} ax{'e' if len(real_axes) != 1 else 'i'}s." if real_axes else "no varying axis.")
             + " Figures are interactive: hover for values and intervals, click a legend entry to hide or show "
               "it, drag to zoom, double-click to reset.")
+
+
+def _axes_rows(plan: Plan, real_axes: list[str]) -> list[dict[str, Any]]:
+    """Per swept axis: its values (each flagged when it is the reference point's) and its kind."""
     ref = plan.reference
-    meta = []
-    for axis in real_axes:
-        cells = [f'<span class="ref">{_esc(v)}</span>' if ref is not None and ref.get(axis) == v else _esc(v)
-                 for v in plan.values[axis]]
-        kind = "numeric" if plan.numeric[axis] else "categorical"
-        meta.append(f"<tr><th>{_esc(axis)}</th><td class=\"values\">{', '.join(cells)} "
-                    f"<span class=\"note\">({len(cells)} values, {kind})</span></td></tr>")
-    if ref is not None:
-        where = plan.point_text(ref) if real_axes else ""
-        meta.append(f"<tr><th>reference point</th><td>point {_esc(ref['point'])}"
-                    + (f" ({_esc(where)}); its axis values are underlined above" if where else "") + "</td></tr>")
-    else:
-        meta.append("<tr><th>reference point</th><td>none (no finished point to compare against)</td></tr>")
-    failed = frame[frame["status"] != "done"]
-    warning = ""
-    if len(failed):
-        items = []
-        for record in failed.to_dict("records"):
-            where = plan.point_text(record) if real_axes else ""
-            error = record["error"] or ("no status recorded: the job did not finish, or is still running"
-                                        if record["status"] == "unfinished" else "no error recorded")
-            items.append(f"<li>point {_esc(record['point'])}{' (' + _esc(where) + ')' if where else ''} "
-                         f"<b>{_esc(record['status'])}</b>: <code>{_esc(error)}</code></li>")
-        warning = (f'<div class="warning"><b>{len(failed)} of {len(frame)} points did not finish</b> and are '
-                   f"left out of every figure (gaps in lines, hatched cells in heatmaps). Re-running the same sweep "
-                   f"command resumes them.<ul>{''.join(items)}</ul></div>")
-    return (f"<header><h1>{_esc(f'Sweep report — {title}')}</h1><p class=\"lead\">{lead}</p>"
-            f"<table class=\"meta\">{''.join(meta)}</table>{warning}")
+    return [{"axis": axis, "kind": "numeric" if plan.numeric[axis] else "categorical",
+             "cells": [(v, ref is not None and ref.get(axis) == v) for v in plan.values[axis]]}
+            for axis in real_axes]
+
+
+def _reference_text(plan: Plan, real_axes: list[str]) -> dict[str, str] | None:
+    ref = plan.reference
+    if ref is None:
+        return None
+    return {"point": str(ref["point"]), "where": plan.point_text(ref) if real_axes else ""}
+
+
+def _unfinished(frame: pd.DataFrame, plan: Plan, real_axes: list[str]) -> list[dict[str, str]]:
+    """The points that failed or did not finish, each with where it is and its error."""
+    items = []
+    for record in frame[frame["status"] != "done"].to_dict("records"):
+        error = record["error"] or ("no status recorded: the job did not finish, or is still running"
+                                    if record["status"] == "unfinished" else "no error recorded")
+        items.append({"point": str(record["point"]), "where": plan.point_text(record) if real_axes else "",
+                      "status": record["status"], "error": error})
+    return items
 
 
 # ---------------------------------------------------------------------------------------- 2. outcome lines
@@ -361,9 +249,9 @@ def _outcome_figure(frame: pd.DataFrame, plan: Plan) -> go.Figure:
     columns = _grid_columns(len(groups))
     menu = len(plan.combos) > 1
     top = (76 if plan.group else 60) + (44 if menu else 0)
-    titles = [f"{plan.short[plan.group]} = {g}" for g in groups] if plan.group else None
+    titles = [plotly_text(f"{plan.short[plan.group]} = {g}") for g in groups] if plan.group else None
     single = len(plan.values[plan.x]) == 1
-    fig, rows, height = _subplots(len(groups), columns, titles, top=top, bottom=90 if single else 56)
+    fig, height = _subplots(len(groups), columns, titles, top=top, bottom=90 if single else 56)
     xs, _ = _positions(plan)
     xvalues = plan.values[plan.x]
     observed = {o: _observed(frame, o) for o in OUTCOMES}
@@ -384,13 +272,14 @@ def _outcome_figure(frame: pd.DataFrame, plan: Plan) -> go.Figure:
                 lo = [_get(pt, f"p_{outcome}_lo") for pt in points]
                 hi = [_get(pt, f"p_{outcome}_hi") for pt in points]
                 n = [int(pt["n"]) if _done(pt) else 0 for pt in points]
-                custom = [[_pct(a), _pct(b), k, _esc(x)] for a, b, k, x in zip(lo, hi, n, xvalues)]
-                hover = (f"{_esc(_label(outcome))}: %{{y:.0%}} [%{{customdata[0]}}–%{{customdata[1]}}], "
-                         f"n = %{{customdata[2]}}<extra>{_esc(where)}</extra>")
+                custom = [[_pct(a), _pct(b), k, plotly_text(x)] for a, b, k, x in zip(lo, hi, n, xvalues)]
+                hover = (f"{plotly_text(outcome_label(outcome))}: %{{y:.0%}} [%{{customdata[0]}}–%{{customdata[1]}}], "
+                         f"n = %{{customdata[2]}}<extra>{plotly_text(where)}</extra>")
                 state = True if observed[outcome] else "legendonly"
                 if single:  # one value along x: a bar per class, as in the single-run report
                     traces.append(go.Bar(
-                        x=[_label(outcome)], y=p, name=_label(outcome), legendgroup=outcome, showlegend=gi == 0,
+                        x=[outcome_label(outcome)], y=p, name=outcome_label(outcome), legendgroup=outcome,
+                        showlegend=gi == 0,
                         marker_color=colour, customdata=custom, hovertemplate=hover,
                         error_y=dict(type="data", symmetric=False, array=[b - a for a, b in zip(p, hi)],
                                      arrayminus=[a - b for a, b in zip(p, lo)], color="#333", thickness=1.2,
@@ -400,11 +289,11 @@ def _outcome_figure(frame: pd.DataFrame, plan: Plan) -> go.Figure:
                     base_visible.append(True)
                     continue
                 bx, by = _band(xs, lo, hi)
-                traces.append(go.Scatter(x=bx, y=by, mode="lines", fill="toself", fillcolor=_rgba(colour, 0.11),
+                traces.append(go.Scatter(x=bx, y=by, mode="lines", fill="toself", fillcolor=rgba(colour, 0.11),
                                          line=dict(width=0), hoverinfo="skip", showlegend=False,
-                                         legendgroup=outcome, name=_label(outcome)))
+                                         legendgroup=outcome, name=outcome_label(outcome)))
                 traces.append(go.Scatter(
-                    x=xs, y=p, mode="lines+markers", name=_label(outcome), legendgroup=outcome,
+                    x=xs, y=p, mode="lines+markers", name=outcome_label(outcome), legendgroup=outcome,
                     showlegend=gi == 0, line=dict(color=colour, width=2), marker=dict(size=6, color=colour),
                     customdata=custom, hovertemplate=hover))
                 cells += [(r + 1, c + 1)] * 2
@@ -414,9 +303,9 @@ def _outcome_figure(frame: pd.DataFrame, plan: Plan) -> go.Figure:
     _apply_visibility(fig, plan, combo_of_trace, base_visible)
     xaxis = _xaxis(plan)
     if single:
-        xaxis = dict(title=dict(text=f"{_esc(plan.short[plan.x])} = {_esc(xvalues[0])}"), type="category",
-                     tickmode="array", tickvals=[_label(o) for o in OUTCOMES],
-                     ticktext=[_label(o).replace(" ", "<br>", 1) for o in OUTCOMES])
+        xaxis = dict(title=dict(text=plotly_text(f"{plan.short[plan.x]} = {xvalues[0]}")), type="category",
+                     tickmode="array", tickvals=[outcome_label(o) for o in OUTCOMES],
+                     ticktext=[outcome_label(o).replace(" ", "<br>", 1) for o in OUTCOMES])
     for i in range(len(groups)):
         r, c = divmod(i, columns)
         fig.update_xaxes(row=r + 1, col=c + 1, **{k: v for k, v in xaxis.items() if k != "title"},
@@ -434,7 +323,7 @@ def _outcome_figure(frame: pd.DataFrame, plan: Plan) -> go.Figure:
     return fig
 
 
-def _outcome_section(frame: pd.DataFrame, plan: Plan) -> str:
+def _outcome_section(frame: pd.DataFrame, plan: Plan, notes: list[str]) -> Section:
     xname = plan.short[plan.x]
     if len(plan.values[plan.x]) == 1:
         how = ("Each bar is the share of the point's replicates ending in that outcome class; the whiskers are "
@@ -447,11 +336,11 @@ def _outcome_section(frame: pd.DataFrame, plan: Plan) -> str:
     if len(plan.combos) > 1:
         how += f"The dropdown chooses the value{'s' if len(plan.selectors) > 1 else ''} of " \
                f"{', '.join(plan.short[a] for a in plan.selectors)}. "
-    hidden = [_label(o) for o in OUTCOMES if not _observed(frame, o)]
+    hidden = [outcome_label(o) for o in OUTCOMES if not _observed(frame, o)]
     if hidden:
         how += "Classes never seen at any point start hidden: click their legend entry to show them."
-    return _section(f"Outcome probabilities along {xname}", how, _figure_html(_outcome_figure(frame, plan)),
-                    "outcomes")
+    return Section("outcomes", "Outcomes", f"Outcome probabilities along {xname}", how,
+                   {"figure": figure_html(_outcome_figure(frame, plan)), "notes": notes})
 
 
 # ---------------------------------------------------------------------------------------- 3. heatmaps
@@ -481,15 +370,16 @@ def _heatmap_figure(frame: pd.DataFrame, plan: Plan) -> go.Figure:
                 zr.append(None if math.isnan(p) else p)
                 status = pt["status"] if pt is not None else "not in the sweep"
                 tr.append(_pct(p) if _done(pt) else status)
-                where = f"{_esc(plan.short[xa])} = {_esc(x)}<br>{_esc(plan.short[ya])} = {_esc(y)}"
+                where = plotly_text(f"{plan.short[xa]} = {x}") + "<br>" + plotly_text(f"{plan.short[ya]} = {y}")
                 if _done(pt):
-                    hr.append(f"{where}<br>P({_esc(_label(outcome))}) = {_pct(p, 1)}<br>95% Wilson interval "
+                    hr.append(f"{where}<br>P({outcome_label(outcome)}) = {_pct(p, 1)}<br>95% Wilson interval "
                               f"{_pct(_get(pt, f'p_{outcome}_lo'), 1)} – {_pct(_get(pt, f'p_{outcome}_hi'), 1)}"
-                              f"<br>n = {int(pt['n'])} replicates (point {_esc(pt['point'])})"
+                              f"<br>n = {int(pt['n'])} replicates (point {plotly_text(pt['point'])})"
                               + ("<br><b>reference point</b>" if pt["is_reference"] else ""))
                 else:
-                    hr.append(f"{where}<br>{_esc(status)}"
-                              + (f" (point {_esc(pt['point'])})<br>{_esc(pt['error'])}" if pt is not None else ""))
+                    hr.append(f"{where}<br>{plotly_text(status)}"
+                              + (plotly_text(f" (point {pt['point']})") + "<br>" + plotly_text(pt["error"])
+                                 if pt is not None else ""))
             z.append(zr)
             text.append(tr)
             hover.append(hr)
@@ -514,7 +404,7 @@ def _heatmap_figure(frame: pd.DataFrame, plan: Plan) -> go.Figure:
         traces.append(go.Heatmap(
             x=xs, y=ys, z=z, text=text, customdata=hover, texttemplate="%{text}", textfont=dict(size=font),
             hovertemplate="%{customdata}<extra></extra>", zmin=0.0, zmax=1.0, colorscale=scale(first), xgap=2,
-            ygap=2, hoverongaps=True, name=plan.combo_text(combo) if selectors else "",
+            ygap=2, hoverongaps=True, name=plotly_text(plan.combo_text(combo)) if selectors else "",
             colorbar=dict(title=dict(text="share"), tickformat=".0%", thickness=14, len=1.0, y=0.5,
                           yanchor="middle")))
         combo_of_trace.append(ci)
@@ -543,14 +433,14 @@ def _heatmap_figure(frame: pd.DataFrame, plan: Plan) -> go.Figure:
     for outcome in OUTCOMES:
         data = [cells(outcome, combo) for combo in combos]
         outcome_buttons.append(dict(
-            label=f"P({_esc(_label(outcome))})", method="restyle",
+            label=f"P({outcome_label(outcome)})", method="restyle",
             args=[{"z": [d[0] for d in data], "text": [d[1] for d in data], "customdata": [d[2] for d in data],
                    "colorscale": [scale(outcome)] * len(combos)}, heat_index]))
     y_menu = _paper_y(height, top, bottom, 8)
     updatemenus = [dict(buttons=outcome_buttons, active=OUTCOMES.index(first), direction="down", showactive=True,
                         x=0.0, xanchor="left", y=y_menu, yanchor="top", bgcolor="#f4f6f8", font=dict(size=12))]
     if len(combos) > 1:
-        buttons = [dict(label=_esc(", ".join(f"{plan.short[a]} = {v}" for a, v in zip(selectors, combo))),
+        buttons = [dict(label=plotly_text(", ".join(f"{plan.short[a]} = {v}" for a, v in zip(selectors, combo))),
                         method="restyle", args=[{"visible": [c == ci for c in combo_of_trace]}])
                    for ci, combo in enumerate(combos)]
         updatemenus.append(dict(buttons=buttons, active=active, direction="down", showactive=True, x=0.42,
@@ -558,15 +448,17 @@ def _heatmap_figure(frame: pd.DataFrame, plan: Plan) -> go.Figure:
     fig.update_layout(
         height=height, template="plotly_white", margin=dict(l=90, r=20, t=top, b=bottom),
         plot_bgcolor="#ffffff", updatemenus=updatemenus, showlegend=False,
-        xaxis=dict(title=_esc(plan.short[xa]), tickmode="array", tickvals=xs, ticktext=[_esc(v) for v in xv],
+        xaxis=dict(title=plotly_text(plan.short[xa]), tickmode="array", tickvals=xs,
+                   ticktext=[plotly_text(v) for v in xv],
                    range=[-0.5, len(xv) - 0.5], showgrid=False, zeroline=False, tickfont=dict(size=12)),
-        yaxis=dict(title=_esc(plan.short[ya]), tickmode="array", tickvals=ys, ticktext=[_esc(v) for v in yv],
+        yaxis=dict(title=plotly_text(plan.short[ya]), tickmode="array", tickvals=ys,
+                   ticktext=[plotly_text(v) for v in yv],
                    range=[-0.5, len(yv) - 0.5], showgrid=False, zeroline=False, tickfont=dict(size=12)),
     )
     return fig
 
 
-def _heatmap_section(frame: pd.DataFrame, plan: Plan) -> str:
+def _heatmap_section(frame: pd.DataFrame, plan: Plan) -> Section:
     xa, ya = plan.short[plan.axes[0]], plan.short[plan.axes[1]]
     how = (f"The probability of one outcome class at every combination of {xa} and {ya}; choose the class with "
            "the dropdown. Cells show the share of replicates, hover for the 95% Wilson interval and the number of "
@@ -574,7 +466,8 @@ def _heatmap_section(frame: pd.DataFrame, plan: Plan) -> str:
            + (", and the outlined cell is the reference point." if plan.reference is not None else "."))
     if len(plan.axes) > 2:
         how += f" The second dropdown chooses {', '.join(plan.short[a] for a in plan.axes[2:])}."
-    return _section(f"Heatmaps over {xa} x {ya}", how, _figure_html(_heatmap_figure(frame, plan)), "heatmaps")
+    return Section("heatmaps", "Heatmaps", f"Heatmaps over {xa} x {ya}", how,
+                   {"figure": figure_html(_heatmap_figure(frame, plan))})
 
 
 # ---------------------------------------------------------------------------------------- 4-5. lines with error bars
@@ -587,7 +480,7 @@ def _lines_figure(plan: Plan, panels: list[tuple[str, str, str]], value_of, colu
     colours = _group_colours(plan)
     menu = len(plan.combos) > 1
     top = 64 + (44 if menu else 0)
-    fig, rows, height = _subplots(len(panels), columns, [t for _, t, _ in panels], top=top, bottom=56,
+    fig, height = _subplots(len(panels), columns, [t for _, t, _ in panels], top=top, bottom=56,
                                   panel_height=270)
     xs, gap = _positions(plan)
     k = len(groups)
@@ -613,16 +506,17 @@ def _lines_figure(plan: Plan, panels: list[tuple[str, str, str]], value_of, colu
                 share = kind == "share"
                 text = [(_signed(a, share) + f" [{_signed(b, share)}, {_signed(d, share)}]") if kind != "count"
                         else f"{_num(a)} [{_num(b)}–{_num(d)}]" for a, b, d in zip(v, lo, hi)]
-                custom = [[_esc(x), t, int(pt["n"]) if _done(pt) else 0] for x, t, pt in zip(xvalues, text, points)]
+                custom = [[plotly_text(x), t, int(pt["n"]) if _done(pt) else 0]
+                          for x, t, pt in zip(xvalues, text, points)]
                 traces.append(go.Scatter(
-                    x=[x + nudge[gi] for x in xs], y=v, mode="lines+markers", name=_esc(group or label),
+                    x=[x + nudge[gi] for x in xs], y=v, mode="lines+markers", name=plotly_text(group or label),
                     legendgroup=f"g{gi}", showlegend=bool(plan.group) and pi == 0,
                     line=dict(color=colours[gi], width=1.8), marker=dict(size=6, color=colours[gi]),
                     error_y=dict(type="data", symmetric=False, array=[b - a for a, b in zip(v, hi)],
                                  arrayminus=[a - b for a, b in zip(v, lo)], color=colours[gi], thickness=1.1, width=3),
                     customdata=custom,
-                    hovertemplate=(f"{_esc(plan.short[plan.x])} = %{{customdata[0]}}"
-                                   f"{'<br>' + _esc(where) if where else ''}<br>{_esc(title)}: %{{customdata[1]}}"
+                    hovertemplate=(f"{plotly_text(plan.short[plan.x])} = %{{customdata[0]}}"
+                                   f"{'<br>' + plotly_text(where) if where else ''}<br>{title}: %{{customdata[1]}}"
                                    "<br>n = %{customdata[2]}<extra></extra>")))
                 cells.append((r + 1, c + 1))
                 combo_of_trace.append(ci)
@@ -635,8 +529,8 @@ def _lines_figure(plan: Plan, panels: list[tuple[str, str, str]], value_of, colu
                         x=[xs[xi] + nudge[gi]], y=[0.0], mode="markers", name="reference point",
                         legendgroup="reference", showlegend=pi == 0, legendrank=2000,
                         marker=dict(symbol="star", size=15, color="#ffffff", line=dict(color="#111", width=1.6)),
-                        hovertemplate=f"reference point {_esc(ref['point'])}: {_esc(plan.point_text(ref))}"
-                                      "<extra></extra>"))
+                        hovertemplate=plotly_text(f"reference point {ref['point']}: {plan.point_text(ref)}")
+                                      + "<extra></extra>"))
                     cells.append((r + 1, c + 1))
                     combo_of_trace.append(ci)
                     base_visible.append(True)
@@ -660,7 +554,7 @@ def _lines_figure(plan: Plan, panels: list[tuple[str, str, str]], value_of, colu
         height=height, template="plotly_white", margin=dict(l=64, r=20, t=top, b=56), hovermode="closest",
         legend=dict(orientation="h", yref="container", y=1.0 - ((44 if menu else 0) + 6) / height, yanchor="top",
                     x=0.0, xanchor="left", font=dict(size=12),
-                    title=dict(text=_esc(plan.short[plan.group]) + ":" if plan.group else "")),
+                    title=dict(text=plotly_text(plan.short[plan.group]) + ":" if plan.group else "")),
         updatemenus=_combo_menu(plan, combo_of_trace, base_visible, y=_paper_y(height, top, 56, 6)),
     )
     return fig
@@ -684,29 +578,29 @@ def _how_lines(plan: Plan) -> str:
     return how
 
 
-def _harm_section(frame: pd.DataFrame, plan: Plan) -> str:
-    panels = [(m, title, "count") for m, title in HARM_PANELS if f"{m}_median" in frame.columns]
+def _harm_section(frame: pd.DataFrame, plan: Plan) -> Section:
+    panels = [(m, MEASURES[m].title, "count") for m in SWEEP_PANELS if f"{m}_median" in frame.columns]
     if not panels:
-        return _section("Duration and harm", "The summary holds no medians.", "", "harm")
+        return Section("harm", "Duration and harm", "Duration and harm", "The summary holds no medians.")
     fig = _lines_figure(plan, panels, _median_of, columns=2)
     how = (f"Medians over each point's replicates along {plan.short[plan.x]}, with 95% bootstrap intervals as "
            "error bars. A run still going at the horizon counts with its last day, so durations near the horizon "
            "are a floor." + _how_lines(plan))
-    return _section("Duration and harm", how, _figure_html(fig), "harm")
+    return Section("harm", "Duration and harm", "Duration and harm", how, {"figure": figure_html(fig)})
 
 
-def _diff_section(frame: pd.DataFrame, plan: Plan) -> str:
+def _diff_section(frame: pd.DataFrame, plan: Plan) -> Section | None:
     if not any(c.startswith("diff_") for c in frame.columns) or plan.reference is None:
-        return ""
+        return None
     if int((frame["status"] == "done").sum()) < 2:
-        return ""
-    panels = [(m, title, "signed") for m, title in DIFF_MEASURES if f"diff_{m}" in frame.columns]
+        return None
+    panels = [(m, f"Δ {MEASURES[m].label}", "signed") for m in SWEEP_DIFFERENCE_PANELS if f"diff_{m}" in frame.columns]
     for outcome in OUTCOMES:
         cols = [f"diff_p_{outcome}{s}" for s in ("", "_lo", "_hi")]
         if all(c in frame.columns for c in cols):
             values = frame.loc[frame["status"] == "done", cols].apply(pd.to_numeric, errors="coerce").to_numpy()
             if np.nan_to_num(np.abs(values)).max(initial=0.0) > 0:
-                panels.append((f"p_{outcome}", f"Δ P({_label(outcome)})", "share"))
+                panels.append((f"p_{outcome}", f"Δ P({outcome_label(outcome)})", "share"))
     fig = _lines_figure(plan, panels, _diff_of, columns=min(3, len(panels)), reference_marker=True)
     ref = plan.reference
     how = ("Each point minus the reference point, replicate by replicate (replicate i of both uses the same "
@@ -714,72 +608,61 @@ def _diff_section(frame: pd.DataFrame, plan: Plan) -> str:
            "civilians killed and the probability (in percentage points) of each outcome class that differs "
            f"somewhere. The star and the dotted line mark the reference point ({plan.point_text(ref)}); an interval "
            "that excludes zero is a difference the replicates can tell apart." + _how_lines(plan))
-    return _section("Differences from the reference point", how, _figure_html(fig), "differences")
+    return Section("differences", "Differences", "Differences from the reference point", how,
+                   {"figure": figure_html(fig)})
 
 
 # ---------------------------------------------------------------------------------------- 6. table
-def _points_section(frame: pd.DataFrame, plan: Plan, real_axes: list[str]) -> str:
+def _points_section(frame: pd.DataFrame, plan: Plan, real_axes: list[str]) -> Section:
     keys = [[plan.values[a].index(v) for a, v in zip(plan.axes, vals)] for vals in zip(*(frame[a] for a in plan.axes))]
     order = sorted(range(len(frame)), key=lambda i: keys[i])
     records = [frame.iloc[i].to_dict() for i in order]
-    table: dict[str, list[Any]] = {"point": [r["point"] for r in records]}
+    columns: dict[str, list[Any]] = {"point": [r["point"] for r in records]}
     for axis in real_axes:
-        table[plan.short[axis]] = [r[axis] for r in records]
-    table["status"] = [r["status"] for r in records]
-    table["n"] = [int(r["n"]) for r in records]
+        columns[plan.short[axis]] = [r[axis] for r in records]
+    columns["status"] = [r["status"] for r in records]
+    columns["n"] = [int(r["n"]) for r in records]
     for outcome in OUTCOMES:
-        table[outcome] = [f"{_pct(_get(r, f'p_{outcome}'))} [{_pct(_get(r, f'p_{outcome}_lo'))[:-1]}–"
-                          f"{_pct(_get(r, f'p_{outcome}_hi'))[:-1]}]" if _done(r) else "" for r in records]
-    for measure, name in TABLE_MEDIANS:
-        table[name] = [f"{_num(v)} [{_num(lo)}–{_num(hi)}]" if _done(r) else ""
-                       for r in records for v, lo, hi in [_median_of(r, measure)]]
+        columns[outcome] = [f"{_pct(_get(r, f'p_{outcome}'))} [{_pct(_get(r, f'p_{outcome}_lo'))[:-1]}–"
+                            f"{_pct(_get(r, f'p_{outcome}_hi'))[:-1]}]" if _done(r) else "" for r in records]
+    for measure in SWEEP_TABLE_MEDIANS:
+        columns[f"median {MEASURES[measure].label}"] = [f"{_num(v)} [{_num(lo)}–{_num(hi)}]" if _done(r) else ""
+                                                        for r in records for v, lo, hi in [_median_of(r, measure)]]
     classes = ["reference" if r["is_reference"] else "failed" if r["status"] != "done" else "" for r in records]
     how = ("Every point of the sweep: the share of replicates in each outcome class with its 95% Wilson interval "
            "in brackets, and the median days to resolution and civilians killed with 95% bootstrap intervals. "
            "The reference point is highlighted in blue, failed or unfinished points in red.")
-    return _section("All points", how, f'<div class="scroll tall">{_table(pd.DataFrame(table), "data points", classes)}'
-                    "</div>", "points")
+    return Section("points", "All points", "All points", how,
+                   {"table": table(pd.DataFrame(columns), "data points", classes)})
 
 
 # ---------------------------------------------------------------------------------------- page
 def render_sweep_report(summary: pd.DataFrame, axes: list[str], title: str) -> str:
     """The sweep report as one HTML string."""
-    frame, plot_axes = _prepare(summary, axes)
+    frame, plot_axes = prepare(summary, axes)
     real_axes = list(axes)
     plan = make_plan(frame, plot_axes)
-    sections = [_outcome_section(frame, plan)]
     notes = []
-    if len(plot_axes) >= 2:
-        sections.append(_heatmap_section(frame, plan))
-    else:
-        notes.append("No heatmaps: they need two sweep axes, and this sweep has "
-                     + ("one." if real_axes else "none."))
-    sections.append(_harm_section(frame, plan))
+    if len(plot_axes) < 2:
+        notes.append("No heatmaps: they need two sweep axes, and this sweep has " + ("one." if real_axes else "none."))
     diff = _diff_section(frame, plan)
-    if diff:
-        sections.append(diff)
-    else:
+    if diff is None:
         notes.append("No differences from a reference point: "
                      + ("the reference is the only finished point." if plan.reference is not None
                         else "the summary has no finished reference point."))
-    sections.append(_points_section(frame, plan, real_axes))
-    if notes:
-        sections.insert(1, "".join(f'<p class="note">{_esc(n)}</p>' for n in notes))
-    anchors = [("outcomes", "Outcomes"), ("heatmaps", "Heatmaps"), ("harm", "Duration and harm"),
-               ("differences", "Differences"), ("points", "All points")]
-    nav = "".join(f'<a href="#{a}">{_esc(t)}</a>' for a, t in anchors if f'<section id="{a}"' in "".join(sections))
-    page_title = f"Sweep report — {title}"
-    return page(page_title, _header(frame, plan, title, real_axes) + f"<nav>{nav}</nav></header>", sections,
-                footer="Generated offline from the sweep summary table; plotly.js is embedded in this file.",
-                css=SWEEP_CSS)
+    sections = [_outcome_section(frame, plan, notes),
+                *([_heatmap_section(frame, plan)] if len(plot_axes) >= 2 else []),
+                _harm_section(frame, plan),
+                *([diff] if diff is not None else []),
+                _points_section(frame, plan, real_axes)]
+    return render_page("sweep.html", f"Sweep report — {title}", sections,
+                       footer="Generated offline from the sweep summary table; plotly.js is embedded in this file.",
+                       lead=_lead(frame, real_axes), axes=_axes_rows(plan, real_axes),
+                       reference=_reference_text(plan, real_axes), unfinished=_unfinished(frame, plan, real_axes),
+                       points=len(frame))
 
 
 def write_sweep_report(path: Path, summary: pd.DataFrame, axes: list[str], title: str) -> Path:
     """Render the sweep report and write it atomically (temporary file beside `path`, then rename)."""
-    path = Path(path)
-    text = render_sweep_report(summary, axes, title)
-    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    return path
+    return write_text(Path(path), render_sweep_report(summary, axes, title))
 
-
-__all__ = ["Plan", "make_plan", "ordered_values", "render_sweep_report", "write_sweep_report"]

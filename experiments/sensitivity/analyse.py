@@ -15,10 +15,11 @@ import pandas as pd
 
 from experiments.io import write_parquet
 from experiments.measures import MEASURES, SENSITIVITY_OUTPUTS, SETTLEMENT
-from experiments.reports.sensitivity import write_sensitivity_report
-from experiments.sensitivity.design import indices, top_table
+from experiments.reports.sensitivity import Design, write_sensitivity_report
+from experiments.sensitivity.design import DesignSettings, Method, indices, level_text, top_table
 from experiments.sensitivity.discovery import TreeSettings, discover, format_boxes, outcome_rows, write_boxes
 from experiments.sensitivity.files import INDICES_FILE, OUTPUTS_FILE, DesignError, read_design, runs_of
+from experiments.sensitivity.ranges import UncertainParameter
 from sim.enums import Outcome
 
 REPORT_FILE = "sensitivity_report.html"
@@ -44,6 +45,20 @@ def point_outputs(runs: pd.DataFrame) -> pd.DataFrame:
                         p_takeover=(runs["outcome"] == Outcome.MILITARY_TAKEOVER.value).astype(float),
                         p_full_evacuation=(runs["outcome"] == Outcome.FULL_EVACUATION.value).astype(float))
     return frame.groupby("point")[list(OUTPUTS)].mean()
+
+
+def report_design(settings: DesignSettings, points: int) -> Design:
+    """The design as the report describes it: method, size, seed and the intervals' level."""
+    size = (f"{settings.trajectories} trajectories, {settings.levels} levels" if settings.method == Method.MORRIS
+            else f"base sample N = {settings.base_samples}")
+    return Design(method=settings.method.value, points=points, size=size, seed=settings.seed,
+                  level=level_text(settings.conf_level))
+
+
+def ranges_table(params: list[UncertainParameter]) -> pd.DataFrame:
+    """One row per varied parameter: its key, bounds, whether it is a whole number, and why."""
+    return pd.DataFrame([{"parameter": p.key, "lo": p.lo, "hi": p.hi, "integer": p.integer, "reason": p.reason}
+                         for p in params], columns=["parameter", "lo", "hi", "integer", "reason"])
 
 
 def analyse_design(sweep_dir: Path, report: bool = True) -> SensitivityResult:
@@ -75,8 +90,8 @@ def analyse_design(sweep_dir: Path, report: bool = True) -> SensitivityResult:
             lines.append(format_boxes(boxes, dropped))
     path = None
     if report:
-        path = write_sensitivity_report(sweep_dir / REPORT_FILE, table, boxes, settings, params, outputs,
-                                        len(design), sweep_dir.name)
+        path = write_sensitivity_report(sweep_dir / REPORT_FILE, table, boxes, outputs, ranges_table(params), OUTPUTS,
+                                        report_design(settings, len(design)), sweep_dir.name)
         lines.append(f"Sensitivity report: {path}")
     return SensitivityResult(indices=table, outputs=outputs, boxes=boxes, report=path, message="\n".join(lines))
 
