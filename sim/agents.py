@@ -15,6 +15,7 @@ import numpy as np
 
 from sim import beliefs, decisions, mediator as mediator_rules
 from sim.enums import Escalation, Phase
+from sim.units import DAYS_PER_MONTH, PER_HUNDRED, REFERENCE_RESTRAINT
 
 if TYPE_CHECKING:
     from sim.model import SiegeModel
@@ -83,8 +84,8 @@ class BesiegerCommand(mesa.Agent):
         if self.strength <= 0:
             return Escalation.NONE, False
         p = self.model.params.besieger
-        # the parameter is the hazard of a command at restraint 0.5; more restraint, fewer breaches
-        hazard = min(1.0, p.militia_violation_hazard * (1.0 - self.restraint) / 0.5)
+        # the parameter is the hazard of a command at the reference restraint; more restraint, fewer breaches
+        hazard = min(1.0, p.militia_violation_hazard * (1.0 - self.restraint) / REFERENCE_RESTRAINT)
         if phase == Phase.SIEGE:
             if self.kind == BesiegerKind.MILITIA and ceiling < Escalation.FULL_ASSAULT and rng.random() < hazard:
                 return Escalation(ceiling + 1), True
@@ -184,7 +185,8 @@ class Committee(mesa.Agent):
         exile = np.minimum(1.0, m.effective_expulsion(terms.expulsion_fraction) * stats.exile_scale)
         situation = decisions.FactionSituation(
             exile_share=exile, p_takeover=p_takeover, resolve=stats.resolve, losses_share=stats.losses_share,
-            hardship=m.hardship, civilian_harm=m.civilian_harm_total() / 100.0, months_besieged=m.day / 30.0)
+            hardship=m.hardship, civilian_harm=m.civilian_harm_total() / PER_HUNDRED,
+            months_besieged=m.day / DAYS_PER_MONTH)
         u_acc = decisions.accept_value(exile, credibility, terms, neg)
         u_fight = decisions.fight_value(situation, neg)
         p_acc = decisions.acceptance_probability(u_acc, u_fight, neg.temperature)

@@ -18,13 +18,7 @@ from sim.fighters import Fighters
 from sim.params import ModelParams
 from sim.records import Recorder
 from sim.rng import Streams
-
-WOUNDED_RECOVERY_RATE = 0.05   # assumption: about three weeks to return to the line
-CROSSFIRE_RATE = 0.002         # assumption: share of a cell's residents hurt in a ground assault on it
-TAKEOVER_CONTROL_SHARE = 0.1   # the district has fallen when the enclave is a tenth of the grid
-MIN_FIGHTING_SHARE = 0.05      # ... or when fewer than 5% of the fighters can still fight
-FULL_EVACUATION_SHARE = 0.6    # evacuated share of surviving fighters that counts as full evacuation
-PARTIAL_EVACUATION_SHARE = 0.05  # evacuated share of all fighters that counts as partial evacuation
+from sim.units import DAYS_PER_WEEK, EPSILON, PER_HUNDRED, RESOLVE_MIDPOINT
 
 
 @dataclass
@@ -99,7 +93,9 @@ class SiegeModel(mesa.Model):
         self.base_expulsion = (tp.expulsion_list / self.initial_fighters if tp.expulsion_list is not None
                                else tp.expulsion_fraction)
         self.terms = Terms(self.base_expulsion, tp.weapons_handover, tp.besieger_entry)
-        self._list_weight = (1.0 + 3.0 * self.fighters.hardliner) * (0.5 + self.fighters.resolve)
+        ip = params.implementation
+        self._list_weight = ((1.0 + ip.list_hardliner_weight * self.fighters.hardliner)
+                             * (ip.list_resolve_offset + self.fighters.resolve))
 
         b = params.besieger
         self.mediator = Mediator(self)
@@ -157,11 +153,12 @@ class SiegeModel(mesa.Model):
             self._besieger_losses(int(rng.poisson(self.params.besieger.second_front_losses)), rng)
         if level == Escalation.NONE:
             return
-        cp = self.params.combat
+        cp, b = self.params.combat, self.params.besieger
         air = cp.air_multiplier if level == Escalation.ASSAULT_WITH_AIR else 1.0
-        intensity = self.params.besieger.shells_per_day * (1.5 if level >= Escalation.FULL_ASSAULT else 1.0)
+        assault = level >= Escalation.FULL_ASSAULT
+        intensity = b.shells_per_day * (b.assault_shelling_multiplier if assault else 1.0)
         if self.phase != Phase.SIEGE:
-            intensity *= 0.3  # a spoiler's shelling is a fraction of a campaign (assumption)
+            intensity *= b.violation_shelling_share  # a ceasefire breach is a fraction of a campaign
         # Air cover joins the bombardment whenever it is approved: with every rung once the mediator
         # grants it (East Aleppo, Eastern Ghouta), otherwise only with an approved assault with air.
         granted = self.params.mediator.air_cover == AirCover.GRANTED and self.phase == Phase.SIEGE
@@ -171,16 +168,16 @@ class SiegeModel(mesa.Model):
         shells = float(rng.poisson(intensity))
         self.tally.shells = shells
         self.shell(shells)
-        attacks = {Escalation.GROUND_PROBES: self.params.besieger.probe_attacks_per_day,
-                   Escalation.FULL_ASSAULT: self.params.besieger.assault_attacks_per_day,
-                   Escalation.ASSAULT_WITH_AIR: self.params.besieger.assault_attacks_per_day}.get(level, 0)
+        attacks = {Escalation.GROUND_PROBES: b.probe_attacks_per_day,
+                   Escalation.FULL_ASSAULT: b.assault_attacks_per_day,
+                   Escalation.ASSAULT_WITH_AIR: b.assault_attacks_per_day}.get(level, 0)
         for _ in range(attacks):
             self.ground_attack(level, air)
 
     def shell(self, shells: float) -> None:
         """Area fire over the enclave: civilian and fighter harm, and damage to buildings."""
         d, cp, rng = self.district, self.params.combat, self.streams.harm
-        per_cell = combat.shells_by_cell(shells, d.rebel_held(), d.frontier())
+        per_cell = combat.shells_by_cell(shells, d.rebel_held(), d.frontier(), cp.frontier_weight)
         shelter = harm.shelter(self.params.district.shelter, d.damage)
         p_kill = combat.area_fire_hit_probability(per_cell, cp.shell_lethality, shelter)
         killed = rng.binomial(d.civilians, p_kill)
@@ -190,7 +187,7 @@ class SiegeModel(mesa.Model):
         f = self.fighters
         inside = np.flatnonzero(f.inside())
         p_hit = combat.area_fire_hit_probability(per_cell[f.cell[inside]], cp.shell_lethality * cp.fighter_exposure,
-                                                 shelter[f.cell[inside]] * 0.5)
+                                                 shelter[f.cell[inside]] * cp.fighter_shelter_share)
         self._hurt_fighters(inside[rng.random(inside.size) < p_hit], HarmCause.SHELLING)
 
     def ground_attack(self, level: Escalation, air: float) -> None:
@@ -210,7 +207,7 @@ class SiegeModel(mesa.Model):
         support_cells = np.zeros(d.cells, dtype=bool)
         support_cells[nb[d.rebel_held()[nb]]] = True
         support = fighting & support_cells[f.cell]
-        defenders = float(in_cell.sum()) + 0.5 * float(support.sum())
+        defenders = float(in_cell.sum()) + cp.support_weight * float(support.sum())
         p_win = combat.assault_success_probability(attackers, defenders, cp.urban_defence_multiplier,
                                                    cp.required_force_ratio, cp.assault_steepness)
         lost_att, lost_def = combat.ground_losses(attackers / air, defenders, cp.urban_defence_multiplier,
@@ -219,7 +216,7 @@ class SiegeModel(mesa.Model):
         pool = np.flatnonzero(in_cell | support)
         n_def = min(pool.size, int(rng.poisson(lost_def * (1.0 + cp.wounded_per_killed))))
         self._hurt_fighters(rng.choice(pool, size=n_def, replace=False) if n_def else pool[:0], HarmCause.GROUND)
-        crossfire = rng.binomial(d.civilians[target], min(1.0, CROSSFIRE_RATE * air))
+        crossfire = rng.binomial(d.civilians[target], min(1.0, cp.crossfire_rate * air))
         killed = np.zeros(d.cells, dtype=np.int64)
         killed[target] = rng.binomial(crossfire, 1.0 / (1.0 + self.params.civilians.injured_per_killed))
         injured = np.zeros(d.cells, dtype=np.int64)
@@ -289,15 +286,17 @@ class SiegeModel(mesa.Model):
         d, cp, rng = self.district, self.params.civilians, self.streams.harm
         need = float(d.civilians[d.rebel_held()].sum()) / max(self.initial_civilians, 1)
         d.supply_days = harm.supply_after_day(d.supply_days, need, self.params.district.resupply_share)
-        self.hardship = harm.hardship(d.supply_days)
+        self.hardship = harm.hardship(d.supply_days, self.params.district.hardship_buffer_days)
         starving = rng.binomial(d.civilians, cp.starvation_mortality * self.hardship)
         self._harm_civilians(starving, np.zeros_like(starving), HarmCause.STARVATION)
         self._civilian_deaths_by_day.append(self.tally.civilians_killed)
         if not cp.corridor_open:
             return
-        shells_per_100 = combat.shells_by_cell(self.tally.shells, d.rebel_held(), d.frontier()) * 100.0 / np.maximum(
-            d.civilians, 1)
-        p_flee = harm.flight_probability(self.hardship, np.minimum(shells_per_100, 10.0), cp.journey_risk,
+        shells = combat.shells_by_cell(self.tally.shells, d.rebel_held(), d.frontier(),
+                                       self.params.combat.frontier_weight)
+        shells_per_100 = shells * PER_HUNDRED / np.maximum(d.civilians, 1)
+        p_flee = harm.flight_probability(self.hardship, np.minimum(shells_per_100, cp.flight_shelling_cap),
+                                         cp.journey_risk,
                                          cp.flight_intercept, cp.flight_hardship, cp.flight_shelling,
                                          cp.flight_journey_risk) * d.rebel_held()
         leaving = rng.binomial(d.civilians, p_flee)
@@ -314,13 +313,14 @@ class SiegeModel(mesa.Model):
         self.mediator.learn(successes, failures)
         resolve = self.faction_stats().resolve
         for leader in self.leaders:
-            leader.learn(successes, failures, bias=1.5 - float(resolve[leader.faction]))
+            leader.learn(successes, failures, bias=bp.signal_bias_offset - float(resolve[leader.faction]))
         self.refresh_expectations()
 
     def refresh_expectations(self) -> None:
         """Rebels weigh the approved threat (and the next rung); the mediator weighs what it would
         approve if rejections went on, which sets how hard its demands can be."""
-        self._cells_to_take = float(self.district.rebel_held().sum()) - TAKEOVER_CONTROL_SHARE * self.district.cells
+        self._cells_to_take = (float(self.district.rebel_held().sum())
+                               - self.params.outcome.takeover_control_share * self.district.cells)
         for leader in self.leaders:
             leader.p_takeover = self.takeover_chance(leader.theta)
         self.mediator.p_takeover = self.takeover_chance(self.mediator.theta, self.mediator.credible_threat(),
@@ -329,7 +329,7 @@ class SiegeModel(mesa.Model):
     def attack_profile(self, level: Escalation) -> tuple[float, float]:
         """(attacks per day, strength relative to a probe) that an escalation level brings."""
         b = self.params.besieger
-        assault = b.assault_force_share / max(b.probe_force_share, 1e-9)
+        assault = b.assault_force_share / max(b.probe_force_share, EPSILON)
         return {Escalation.GROUND_PROBES: (b.probe_attacks_per_day, 1.0),
                 Escalation.FULL_ASSAULT: (b.assault_attacks_per_day, assault),
                 Escalation.ASSAULT_WITH_AIR: (b.assault_attacks_per_day, assault * self.params.combat.air_multiplier),
@@ -359,7 +359,8 @@ class SiegeModel(mesa.Model):
     def individual_choices(self) -> None:
         f, rng = self.fighters, self.streams.negotiation
         wounded = np.flatnonzero(f.status == FighterStatus.WOUNDED)
-        f.status[wounded[rng.random(wounded.size) < WOUNDED_RECOVERY_RATE]] = FighterStatus.ACTIVE
+        recovery = self.params.fighters.wounded_recovery_rate
+        f.status[wounded[rng.random(wounded.size) < recovery]] = FighterStatus.ACTIVE
         if self.phase != Phase.SIEGE:
             return
         fighting = np.flatnonzero(f.fighting())
@@ -373,12 +374,12 @@ class SiegeModel(mesa.Model):
 
     def _maybe_strike_first(self, rng: np.random.Generator) -> None:
         """A faction that expects an imminent takeover strikes first (the late-July 2021 attack)."""
-        threshold = self.params.negotiation.preemptive_threshold
+        neg = self.params.negotiation
         for leader in self.leaders:
-            if leader.p_takeover < threshold or rng.random() > 0.2:
+            if leader.p_takeover < neg.preemptive_threshold or rng.random() > neg.strike_probability:
                 continue
             members = self.fighters.fighting() & (self.fighters.faction == leader.faction)
-            raiders = 0.3 * members.sum()
+            raiders = neg.raid_share * members.sum()
             inflicted = int(rng.poisson(self.params.combat.defender_lethality * raiders
                                         * self.params.combat.urban_defence_multiplier))
             self._besieger_losses(inflicted, rng)
@@ -460,7 +461,7 @@ class SiegeModel(mesa.Model):
             self.phase = Phase.IMPLEMENTATION
             self.log(EventKind.RESUMPTION, actor="mediator")
         if self.day >= deal.next_convoy_day:
-            deal.next_convoy_day += 7.0 / ip.convoys_per_week
+            deal.next_convoy_day += DAYS_PER_WEEK / ip.convoys_per_week
             self._run_convoy(rng)
             if self.phase != Phase.IMPLEMENTATION:
                 return
@@ -535,26 +536,28 @@ class SiegeModel(mesa.Model):
 
     # ------------------------------------------------------------------ 8. outcome
     def classify_settlement(self) -> Outcome:
+        op = self.params.outcome
         counts = self.fighters.counts()
         evacuated = counts[FighterStatus.EVACUATED]
         survivors = max(1, self.initial_fighters - counts[FighterStatus.KILLED])
-        if evacuated >= FULL_EVACUATION_SHARE * survivors:
+        if evacuated >= op.full_evacuation_share * survivors:
             return Outcome.FULL_EVACUATION
-        if evacuated >= PARTIAL_EVACUATION_SHARE * self.initial_fighters:
+        if evacuated >= op.partial_evacuation_share * self.initial_fighters:
             return Outcome.PARTIAL_EVACUATION
         return Outcome.SETTLEMENT_LOCAL_STAY
 
     def check_outcome(self) -> None:
         if self.outcome is None and self.phase == Phase.SIEGE:
+            op = self.params.outcome
             f = self.fighters
             fighting = int(f.fighting().sum())
             counts = f.counts()
             enclave = self.district.rebel_held().mean()
-            if enclave <= TAKEOVER_CONTROL_SHARE or (
-                    fighting <= MIN_FIGHTING_SHARE * self.initial_fighters
+            if enclave <= op.takeover_control_share or (
+                    fighting <= op.min_fighting_share * self.initial_fighters
                     and counts[FighterStatus.KILLED] + counts[FighterStatus.WOUNDED] >= counts[FighterStatus.SETTLED]):
                 self.outcome = Outcome.MILITARY_TAKEOVER
-            elif fighting <= MIN_FIGHTING_SHARE * self.initial_fighters:
+            elif fighting <= op.min_fighting_share * self.initial_fighters:
                 self.outcome = self.classify_settlement()
             elif self.army.killed + self.militia.killed >= self.loss_tolerance:
                 self.outcome = Outcome.SIEGE_BROKEN
@@ -588,7 +591,8 @@ class SiegeModel(mesa.Model):
         fac = f.faction[fighting]
         weight = np.bincount(fac, minlength=n).astype(float)
         safe = np.maximum(weight, 1.0)
-        resolve = np.where(weight > 0, np.bincount(fac, weights=f.resolve[fighting], minlength=n) / safe, 0.5)
+        resolve = np.where(weight > 0, np.bincount(fac, weights=f.resolve[fighting], minlength=n) / safe,
+                           RESOLVE_MIDPOINT)
         hurt = (f.status == FighterStatus.KILLED) | (f.status == FighterStatus.WOUNDED)
         members = np.maximum(np.bincount(f.faction, minlength=n), 1)
         losses = np.bincount(f.faction[hurt], minlength=n) / members
@@ -596,11 +600,11 @@ class SiegeModel(mesa.Model):
         overall = list_weight.mean() if list_weight.size else 1.0
         scale = np.where(weight > 0, np.bincount(fac, weights=list_weight, minlength=n) / safe / overall, 1.0)
         hardliners = np.bincount(fac, weights=f.hardliner[fighting].astype(float), minlength=n)
-        hardline = np.where(weight > 0, hardliners / safe, 0.0) > 0.5
+        hardline = np.where(weight > 0, hardliners / safe, 0.0) > self.params.negotiation.hardline_majority
         return FactionStats(weight=weight, resolve=resolve, losses_share=losses, exile_scale=scale, hardline=hardline)
 
     def civilian_deaths_last_week(self) -> float:
-        return float(sum(self._civilian_deaths_by_day[-7:]))
+        return float(sum(self._civilian_deaths_by_day[-DAYS_PER_WEEK:]))
 
     def civilian_harm_total(self) -> float:
         d = self.district

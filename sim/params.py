@@ -105,6 +105,8 @@ class FighterParams:
         0.002, assumption("individual surrender ('settling status') is rare before a deal; ~900 settled only "
                           f"after the deal ({CASES}, daraa deal_terms)"), 0, 1, "per fighter-day")
 
+    wounded_recovery_rate: float = param(
+        0.05, assumption("a wounded fighter returns to the line after about three weeks"), 0, 1, "per day")
 
 @dataclass
 class CivilianParams:
@@ -126,6 +128,9 @@ class CivilianParams:
         "per shell per 100 residents")
     flight_journey_risk: float = param(
         1.0, assumption("checkpoint detention deters flight (MECHANISMS D.19, Todman 2017)"), 0, 20)
+    flight_shelling_cap: float = param(
+        10.0, assumption("above ten shells a day per 100 residents more shelling drives no more flight "
+                         "(the logit saturates where people already run)"), 0, 1000, "shells per 100 residents")
     journey_risk: float = param(0.3, assumption("moderate risk at regime checkpoints"), 0, 1)
     starvation_mortality: float = param(
         2e-5, assumption("small deaths from deprivation at full hardship (MECHANISMS D.19)"), 0, 0.01,
@@ -144,6 +149,9 @@ class DistrictParams:
     resupply_share: float = param(
         0.6, assumption("smuggling and occasional aid cover most of daily need; the Saraya crossing was only "
                         "partly closed (case file)"), 0, 2, "share of daily need")
+    hardship_buffer_days: float = param(
+        20.0, assumption("hardship starts when stocks fall below about three weeks of need and is total when "
+                         "they are gone (MECHANISMS D.19)"), 1, 1000, "days of need")
     shelter: float = param(
         0.85, assumption("undamaged masonry shelters most residents from area fire"), 0, 1)
     damage_per_shell: float = param(
@@ -172,6 +180,11 @@ class BesiegerParams:
     shells_per_day: float = param(
         60.0, assumption(f"sustained artillery and rocket fire ({ARTICLE}: 'three days of shelling')"),
         0, 100_000, "shells/day")
+    assault_shelling_multiplier: float = param(
+        1.5, assumption("a full assault brings half as many shells again as a shelling campaign"), 1, 20)
+    violation_shelling_share: float = param(
+        0.3, assumption("a command breaking a ceasefire fires a fraction of a campaign's shells"), 0, 1,
+        "share of shells_per_day")
     probe_attacks_per_day: int = param(
         2, assumption(f"a couple of frontier pushes a day ({ARTICLE}: 'trying to advance on the ground')"),
         0, 100)
@@ -209,7 +222,18 @@ class CombatParams:
     fighter_exposure: float = param(
         5.0, assumption("fighters at their posts are five times more exposed to shelling than sheltering "
                         "civilians"), 0, 100)
+    fighter_shelter_share: float = param(
+        0.5, assumption("fighters at their posts get half the shelter residents get"), 0, 1,
+        "share of district.shelter")
     wounded_per_killed: float = param(2.0, assumption("combat wounded-to-killed ratio"), 0, 20)
+    frontier_weight: float = param(
+        3.0, assumption("a frontier cell draws three times the shells of an interior cell: the guns aim at "
+                        "the front line"), 1, 100)
+    support_weight: float = param(
+        0.5, assumption("fighters in enclave cells next to the attacked cell count half as defenders"), 0, 1)
+    crossfire_rate: float = param(
+        0.002, assumption("share of a cell's residents hurt in each ground attack on it (crossfire)"), 0, 1,
+        "per resident per attack")
     air_multiplier: float = param(
         3.0, assumption("air cover triples the strength of ground attacks (East Aleppo, Eastern Ghouta in "
                         "the case file)"), 1, 50)
@@ -301,12 +325,20 @@ class NegotiationParams:
         0.5, assumption("the committee needs a majority of fighters' weight"), 0, 1)
     veto_min_share: float = param(
         0.2, assumption("a hardline faction this large can veto (Cunningham 2006)"), 0, 1)
+    hardline_majority: float = param(
+        0.5, assumption("a faction is hardline, and may veto, when more than half its fighting members are "
+                        "hardliners"), 0, 1, "share of its fighting members")
     spoil_threshold: float = param(
         0.35, assumption("an outvoted faction this far below indifference spoils implementation "
                          "(Stedman 1997)"), 0, 10)
     preemptive_threshold: float = param(
         0.8, article("rebels struck first 'to prevent an impending takeover'; belief level an assumption"),
         0, 1)
+    strike_probability: float = param(
+        0.2, assumption("a faction expecting a takeover strikes first on about one day in five"), 0, 1, "per day")
+    raid_share: float = param(
+        0.3, assumption("a pre-emptive strike commits about a third of the faction's fighting members"), 0, 1,
+        "share of the faction")
 
 
 @dataclass
@@ -322,6 +354,12 @@ class ImplementationParams:
     family_seat_share: float = param(
         0.15, Source(SourceKind.CASE_FILE, "case file: 'some family members accompanied' (3 of 53 with "
                      "families, SOHR)"), 0, 0.95)
+    list_hardliner_weight: float = param(
+        3.0, assumption(f"a hardliner is four times as likely as a moderate of the same resolve to be named on "
+                        f"the list (weight 1 + 3), after the regime's list of 'wanted' men ({CASES})"), 0, 100)
+    list_resolve_offset: float = param(
+        0.5, assumption("the list weight grows with resolve as (offset + resolve): the most resolute are named "
+                        "three times as often as the least at offset 0.5"), 0, 10)
     settle_rate: float = param(
         0.2, assumption("share of remaining fighters settling status per day once a deal holds (~900 within "
                         "days, case file)"), 0, 1, "per day")
@@ -360,7 +398,30 @@ class BeliefParams:
     anticipation: float = param(
         0.25, assumption("weight sides give to the mediator approving the next rung within the horizon "
                          "(Schelling 1966)"), 0, 1)
+    signal_bias_offset: float = param(
+        1.5, assumption("a faction counts a cell taken as (offset - its mean resolve) signals: resolute "
+                        "factions discount bad news, and one at resolve offset - 1 (0.5) reads it as it is"),
+        1, 10)
     forgetting: float = param(0.97, assumption("daily discount on old evidence"), 0.5, 1)
+
+@dataclass
+class OutcomeParams:
+    """When a run ends and how it is classed (docs/ODD.md, section 7.9)."""
+
+    takeover_control_share: float = param(
+        0.1, assumption("the district has fallen when the enclave is a tenth of the grid; the sides' "
+                        "takeover beliefs count the cells still to take down to it"), 0, 1, "share of cells")
+    min_fighting_share: float = param(
+        0.05, assumption("the fighters are exhausted when fewer than 5% of them can still fight"), 0, 1,
+        "share of the initial fighters")
+    full_evacuation_share: float = param(
+        0.6, assumption("a deal that buses out most of the surviving fighters (60%) is a full evacuation"),
+        0, 1, "share of surviving fighters")
+    partial_evacuation_share: float = param(
+        0.05, assumption("a deal that buses out at least 5% of the fighters is a partial evacuation (Daraa's "
+                         "53-61 of ~400, case file, are well above it)"), 0, 1, "share of the initial fighters")
+
+
 
 
 @dataclass
@@ -379,6 +440,7 @@ class ModelParams:
     negotiation: NegotiationParams = field(default_factory=NegotiationParams)
     implementation: ImplementationParams = field(default_factory=ImplementationParams)
     beliefs: BeliefParams = field(default_factory=BeliefParams)
+    outcome: OutcomeParams = field(default_factory=OutcomeParams)
 
 
 def iter_leaves(obj: Any, prefix: str = "") -> Iterator[tuple[str, Any, dataclasses.Field]]:

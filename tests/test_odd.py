@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-import sim.model
+import sim.units
 from experiments.config import compose, to_run_config
 from experiments.odd_table import ODD_PATH, parameter_markdown, split_document
 from sim.model import SiegeModel
@@ -76,12 +76,12 @@ def test_section_3_follows_the_order_of_step(odd):
                                    f"but SiegeModel.step calls them in the order {step_calls()}")
 
 
-def test_model_constants_are_in_the_odd(odd):
-    constants = [name for name, value in vars(sim.model).items()
+def test_unit_definitions_are_in_the_odd(odd):
+    constants = [name for name, value in vars(sim.units).items()
                  if name.isupper() and isinstance(value, (int, float))]
-    assert constants, "expected module constants in sim/model.py"
+    assert constants, "expected the definitions of sim/units.py"
     missing = [name for name in constants if not mentions(odd, name)]
-    assert not missing, f"module constants of sim/model.py missing from docs/ODD.md (section 7.9): {missing}"
+    assert not missing, f"definitions of sim/units.py missing from docs/ODD.md (section 9.16): {missing}"
 
 
 def test_daraa_overrides_are_listed(odd):
