@@ -119,10 +119,11 @@ class Mediator(mesa.Agent):
         if m.phase != Phase.SIEGE:
             self.ceiling = Escalation.NONE
             return self.ceiling
-        pressure = mediator_rules.escalation_pressure(m.rejections, m.day, mp.impatience, mp.siege_weariness)
+        pressure = mediator_rules.escalation_pressure(m.rejections, m.day, mp.impatience, mp.siege_weariness,
+                                                      mp.base_pressure)
         self.ceiling = mediator_rules.escalation_ceiling(
             pressure, mp.external_constraint, mp.image_weight, mp.civilian_harm_weight,
-            m.civilian_deaths_last_week(), mp.air_cover, mp.max_escalation)
+            m.civilian_deaths_last_week(), mp.air_cover, mp.max_escalation, mediator_rules.level_costs(mp))
         self.threat = self.ceiling
         return self.ceiling
 
@@ -133,10 +134,10 @@ class Mediator(mesa.Agent):
         mp, horizon = m.params.mediator, m.params.beliefs.planning_horizon_days
         future_rejections = m.rejections + horizon / m.params.negotiation.round_interval_days
         pressure = mediator_rules.escalation_pressure(int(future_rejections), m.day + int(horizon),
-                                                      mp.impatience, mp.siege_weariness)
+                                                      mp.impatience, mp.siege_weariness, mp.base_pressure)
         return mediator_rules.escalation_ceiling(pressure, mp.external_constraint, mp.image_weight,
                                                  mp.civilian_harm_weight, m.civilian_deaths_last_week(),
-                                                 mp.air_cover, mp.max_escalation)
+                                                 mp.air_cover, mp.max_escalation, mediator_rules.level_costs(mp))
 
     def learn(self, successes: float, failures: float) -> None:
         b = self.model.params.beliefs
@@ -150,16 +151,18 @@ class Mediator(mesa.Agent):
         mp, tp = m.params.mediator, m.params.terms
         fraction = mediator_rules.revise_expulsion(terms.expulsion_fraction, counter, self.p_takeover,
                                                    m.base_expulsion, m.base_expulsion * tp.expulsion_floor_share,
-                                                   mp.concession_step, mp.hardening)
+                                                   mp.concession_step, mp.hardening, mp.hardening_threshold)
         return decisions.Terms(fraction, terms.weapons_handover, terms.besieger_entry)
 
     def offer(self, terms: decisions.Terms) -> decisions.Terms:
         """Before each round, when a takeover has become likely, the demand is raised to what the
         balance of power supports; otherwise earlier concessions stand."""
         m = self.model
-        if self.p_takeover <= mediator_rules.HARDENING_THRESHOLD:
+        mp = m.params.mediator
+        if self.p_takeover <= mp.hardening_threshold:
             return terms
-        demand = mediator_rules.power_expulsion(self.p_takeover, m.base_expulsion, m.params.mediator.hardening)
+        demand = mediator_rules.power_expulsion(self.p_takeover, m.base_expulsion, mp.hardening,
+                                                mp.hardening_threshold)
         if demand <= terms.expulsion_fraction:
             return terms
         return decisions.Terms(demand, terms.weapons_handover, terms.besieger_entry)

@@ -366,7 +366,8 @@ class SiegeModel(mesa.Model):
         fighting = np.flatnonzero(f.fighting())
         belief = np.array([leader.p_takeover for leader in self.leaders])
         pressure = self.hardship + belief[f.faction[fighting]]
-        p = defection_probability(f.resolve[fighting], pressure, self.params.fighters.defection_base_rate)
+        fp = self.params.fighters
+        p = defection_probability(f.resolve[fighting], pressure, fp.defection_base_rate, fp.defection_sensitivity)
         defectors = fighting[rng.random(fighting.size) < p]
         f.status[defectors] = FighterStatus.SETTLED
         f.armed[defectors] = False
@@ -480,8 +481,9 @@ class SiegeModel(mesa.Model):
         seats = ip.buses_per_convoy * ip.seats_per_bus
         fighter_seats = max(1, int(seats * (1.0 - ip.family_seat_share)))
         queue = rng.permutation(waiting)[:fighter_seats]
-        refuse = rng.random(queue.size) < boarding_refusal_probability(f.resolve[queue], self.mediator.credibility,
-                                                                       ip.refusal_base)
+        refuse = rng.random(queue.size) < boarding_refusal_probability(
+            f.resolve[queue], self.mediator.credibility, ip.refusal_base, ip.refusal_resolve_slope,
+            ip.refusal_credibility_offset)
         boarded, refused = queue[~refuse], queue[refuse]
         f.status[boarded] = FighterStatus.EVACUATED
         f.listed[boarded] = False

@@ -104,6 +104,10 @@ class FighterParams:
     defection_base_rate: float = param(
         0.002, assumption("individual surrender ('settling status') is rare before a deal; ~900 settled only "
                           f"after the deal ({CASES}, daraa deal_terms)"), 0, 1, "per fighter-day")
+    defection_sensitivity: float = param(
+        3.0, assumption("the defection hazard grows e-fold for each third of a unit by which pressure "
+                        "(hardship plus the faction's takeover belief) exceeds a fighter's resolve "
+                        "(concession hazard, MECHANISMS A.6)"), 0, 100)
 
     wounded_recovery_rate: float = param(
         0.05, assumption("a wounded fighter returns to the line after about three weeks"), 0, 1, "per day")
@@ -271,6 +275,21 @@ class MediatorParams:
                         "(Powell 2004 screening)"), 0, 1)
     hardening: float = param(
         1.0, assumption("how strongly terms track the balance of power (Hinnebusch & Imady 2017)"), 0, 5)
+    hardening_threshold: float = param(
+        0.7, assumption("demands harden only once a takeover is more likely than not by a margin"), 0, 0.99,
+        "takeover probability")
+    base_pressure: float = param(
+        0.2, assumption("the pressure to compel on day 0, before any rejection: enough to approve shelling "
+                        "and, under a weak constraint, ground probes (Schelling 1966)"), 0, 10)
+    level_cost_shelling: float = param(
+        0.1, assumption("political cost of approving a shelling campaign, the cheapest rung"), 0, 10)
+    level_cost_ground_probes: float = param(
+        0.3, assumption("ground probes cost three times a shelling campaign"), 0, 10)
+    level_cost_full_assault: float = param(
+        1.0, assumption("a full assault costs the mediator ten times a shelling campaign"), 0, 10)
+    level_cost_assault_with_air: float = param(
+        1.6, assumption("air cover adds the most visible commitment of the mediator's own forces to an "
+                        "assault (unless air cover is granted anyway: then it costs a full assault)"), 0, 10)
 
 
 @dataclass
@@ -328,6 +347,15 @@ class NegotiationParams:
     hardline_majority: float = param(
         0.5, assumption("a faction is hardline, and may veto, when more than half its fighting members are "
                         "hardliners"), 0, 1, "share of its fighting members")
+    reason_takeover_belief: float = param(
+        0.5, assumption("a yes vote is put down to an expected fall when the takeover belief is at least "
+                        "even (a label in the event table; it decides no vote)"), 0, 1)
+    reason_guarantee_gap: float = param(
+        0.3, assumption("a no vote is put down to the guarantee when an honoured settlement beats reneging "
+                        "by this much times the doubt (1 - credibility) (a label; it decides no vote)"), 0, 20)
+    reason_exile_share: float = param(
+        0.3, assumption("a no vote is otherwise put down to the expulsion demand when the faction expects "
+                        "at least this share of it on the list (a label; it decides no vote)"), 0, 1)
     spoil_threshold: float = param(
         0.35, assumption("an outvoted faction this far below indifference spoils implementation "
                          "(Stedman 1997)"), 0, 10)
@@ -365,6 +393,12 @@ class ImplementationParams:
                         "days, case file)"), 0, 1, "per day")
     refusal_base: float = param(
         0.05, Source(SourceKind.CASE_FILE, "case file: 2 of 10 listed men refused to leave in Aug 2021"), 0, 1)
+    refusal_resolve_slope: float = param(
+        2.0, assumption("refusal to board rises with resolve as 1 + slope (resolve - 0.5): none at resolve 0, "
+                        "twice the base at full resolve"), 0, 100)
+    refusal_credibility_offset: float = param(
+        1.5, assumption("refusal scales with (offset - credibility): the base rate at credibility 0.5, half "
+                        "of it under a fully credible guarantee, 1.5 times it under none"), 1, 10)
     refusal_breakdown_probability: float = param(
         0.5, assumption("half the convoys with refusers stall the deal (Daraa Aug 2021: 2 of 10 refused and "
                         "the deal crumbled, case file)"), 0, 1)
