@@ -48,7 +48,8 @@ class District:
     @classmethod
     def create(cls, d: DistrictParams, c: CivilianParams, rng: np.random.Generator) -> "District":
         n = d.grid_width * d.grid_height
-        density = rng.gamma(4.0, 1.0, size=n)  # uneven housing density (assumption)
+        # uneven housing density; the scale of the Gamma is irrelevant, only relative densities count
+        density = rng.standard_gamma(d.housing_density_shape, size=n)
         civilians = rng.multinomial(c.count, density / density.sum()).astype(np.int64)
         zeros = np.zeros(n, dtype=np.int64)
         return cls(width=d.grid_width, height=d.grid_height,

@@ -30,10 +30,12 @@ class Fighters:
                rng: np.random.Generator) -> "Fighters":
         """Draw fighters: factions of uneven size, hardliners concentrated in some factions."""
         n = p.count
-        faction_sizes = rng.dirichlet(np.full(p.factions, 4.0))
+        faction_sizes = rng.dirichlet(np.full(p.factions, p.faction_size_concentration))
         faction = rng.choice(p.factions, size=n, p=faction_sizes).astype(np.int16)
-        # Hardliners cluster: each faction's hardliner propensity varies around the overall share.
-        propensity = np.clip(rng.beta(2.0, 2.0, size=p.factions) * 2.0 * p.hardliner_share, 0.0, 1.0)
+        # Hardliners cluster: each faction's hardliner propensity varies around the overall share;
+        # a Beta(c, c) draw divided by its mean (one half) has mean one.
+        c = p.hardliner_concentration
+        propensity = np.clip(rng.beta(c, c, size=p.factions) / (c / (c + c)) * p.hardliner_share, 0.0, 1.0)
         hardliner = rng.random(n) < propensity[faction]
         resolve = np.clip(rng.normal(p.resolve_mean, p.resolve_sd, size=n)
                           + p.hardliner_resolve_shift * hardliner, 0.0, 1.0)

@@ -90,6 +90,9 @@ class FighterParams:
     factions: int = param(
         4, assumption("Daraa al-Balad's rebels were a handful of local groups (the brief's 'a handful of "
                       "local factions'); no count in the sources"), 1, 20)
+    faction_size_concentration: float = param(
+        4.0, assumption("factions of uneven but comparable size: their shares of the fighters are "
+                        "Dirichlet(c, ..., c), c = 4"), 0.01, 1000)
     hardliner_share: float = param(
         0.25, assumption(f"the ~100 'wanted' men the regime named ({CASES}, daraa regime_demand) out of ~400 "
                          "are the hard core"), 0, 1)
@@ -97,6 +100,9 @@ class FighterParams:
         0.55, assumption("mid-scale resolve, calibrated so that most rebels reject the first offer for about "
                          f"a month ({ARTICLE})"), 0, 1)
     resolve_sd: float = param(0.15, assumption("moderate spread of resolve within factions"), 0, 0.5)
+    hardliner_concentration: float = param(
+        2.0, assumption("hardliners cluster in some factions: a faction's hardliner propensity is the share "
+                        "times B / E[B], B ~ Beta(c, c), c = 2 (a broad spread around the share)"), 0.01, 1000)
     hardliner_resolve_shift: float = param(
         0.25, assumption("hardliners hold more resolve (Stedman 1997 on spoilers)"), 0, 1)
     frontline_share: float = param(
@@ -148,6 +154,9 @@ class DistrictParams:
     grid_width: int = param(
         10, assumption("< 2 km2 besieged area (case file, CCSD) in ~130 m cells"), 2, 60, "cells")
     grid_height: int = param(10, assumption("see grid_width"), 2, 60, "cells")
+    housing_density_shape: float = param(
+        4.0, assumption("uneven housing: each cell's share of the civilians is proportional to a Gamma(k, 1) "
+                        "density, k = 4 (most cells between half and twice the mean)"), 0.01, 1000)
     initial_supply_days: float = param(
         40.0, assumption("stocks for about six weeks at the start of a tight siege"), 0, 1000, "days of need")
     resupply_share: float = param(
