@@ -466,6 +466,63 @@ class OutcomeParams:
 
 
 
+@dataclass
+class CaseMappingParams:
+    """How a case's facts become parameters (sim/cases.py; docs/ODD.md, section 6.3): one value per
+    level of each qualitative fact, and what is assumed where a case gives no figure. Chosen so that
+    the Daraa 2021 case gives the article's values."""
+
+    external_constraint_none: float = param(
+        0.0, assumption("no outside power, border or talks make escalation costly: no constraint"), 0, 1)
+    external_constraint_low: float = param(
+        0.3, assumption("a LOW outside constraint is the generic one (mediator.external_constraint)"), 0, 1)
+    external_constraint_medium: float = param(
+        0.6, assumption("a MEDIUM outside constraint is twice a LOW one"), 0, 1)
+    external_constraint_high: float = param(
+        0.9, assumption("a HIGH outside constraint, as at Daraa 2021 (Jordan and Israel next door, article), "
+                        "is near the top of the scale"), 0, 1)
+    image_weight_none: float = param(
+        0.0, assumption("a mediator with no concern for its image gives it no weight"), 0, 1)
+    image_weight_low: float = param(0.1, assumption("a LOW image concern is half the generic one"), 0, 1)
+    image_weight_medium: float = param(
+        0.2, assumption("a MEDIUM image concern is the generic one (mediator.image_weight)"), 0, 1)
+    image_weight_high: float = param(
+        0.4, assumption("a HIGH image concern, as at Daraa 2021 (a peacemaker image and reconstruction "
+                        "funds, article), is twice the generic one"), 0, 1)
+    credibility_none: float = param(
+        0.1, assumption("no trust in the guarantor still leaves a small chance its guarantee holds"), 0, 1)
+    credibility_low: float = param(
+        0.35, assumption("LOW trust, as at Daraa 2021 (the 2018 peace 'marred by numerous assassinations', "
+                         "article): well below even"), 0, 1)
+    credibility_medium: float = param(
+        0.5, assumption("MEDIUM trust is neutral (mediator.initial_credibility)"), 0, 1)
+    credibility_high: float = param(
+        0.7, assumption("HIGH trust: the guarantee is expected to hold more often than not"), 0, 1)
+    second_front_losses: float = param(
+        0.15, assumption("opposition towns outside joining the fight (Daraa 2021, article) cost the besieger "
+                         "about one soldier a week"), 0, 1000, "besieger killed/day")
+    troops_per_fighter: float = param(
+        5.0, assumption("when no besieger count is known, five troops per fighter (Daraa's 2,000 : 400)"),
+        0.01, 1000, "troops per fighter")
+    militia_share: float = param(
+        0.25, assumption("when a case gives no militia share, a quarter of the besieging force is militia "
+                         "(the share assumed for Daraa 2021)"), 0, 1, "share of troops")
+    bus_weeks_for_demand: float = param(
+        2.0, assumption("when no bus count is known, convoys are sized to move the demanded fighters in two "
+                        "weeks"), 0.1, 520, "weeks")
+    min_buses_per_convoy: int = param(
+        2, assumption("a convoy sized from the demand has at least Daraa 2021's two buses (article)"), 0, 1000,
+        "buses")
+    default_convoys_per_week: float = param(
+        2.0, assumption("the bus sizing of a case that gives no convoy rate assumes Daraa's two batches a "
+                        "week (case file)"), 0.01, 50, "convoys per week")
+    supply_days_at_siege_start: float = param(
+        40.0, assumption("stocks for about six weeks when a siege begins, as district.initial_supply_days"),
+        0, 1000, "days of need")
+    prior_drawdown_per_day: float = param(
+        0.4, assumption("stocks fall by 0.4 days of need a day during the siege before the model starts "
+                        "(1 - the default district.resupply_share)"), 0, 1, "days of need per day")
+
 
 @dataclass
 class ModelParams:
@@ -484,6 +541,7 @@ class ModelParams:
     implementation: ImplementationParams = field(default_factory=ImplementationParams)
     beliefs: BeliefParams = field(default_factory=BeliefParams)
     outcome: OutcomeParams = field(default_factory=OutcomeParams)
+    mapping: CaseMappingParams = field(default_factory=CaseMappingParams)
 
 
 def iter_leaves(obj: Any, prefix: str = "") -> Iterator[tuple[str, Any, dataclasses.Field]]:
