@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim import beliefs, decisions, mediator as mediator_rules
+from sim import beliefs, decisions
+from sim import mediator as mediator_rules
 from sim.enums import Escalation, Phase
 from sim.units import DAYS_PER_MONTH, PER_HUNDRED, REFERENCE_RESTRAINT
 
@@ -41,7 +42,7 @@ class Vote:
 class FactionLeader(mesa.Agent):
     """Speaks for one faction: holds its belief about a takeover and evaluates offers."""
 
-    def __init__(self, model: "SiegeModel", faction: int, prior_alpha: float, prior_beta: float):
+    def __init__(self, model: SiegeModel, faction: int, prior_alpha: float, prior_beta: float):
         super().__init__(model)
         self.faction = faction
         self.alpha = prior_alpha
@@ -68,7 +69,7 @@ class BesiegerKind(Enum):
 class BesiegerCommand(mesa.Agent):
     """Army or Iran-backed militia: presses up to the mediator's ceiling; the militia may spoil."""
 
-    def __init__(self, model: "SiegeModel", kind: BesiegerKind, strength: int, restraint: float):
+    def __init__(self, model: SiegeModel, kind: BesiegerKind, strength: int, restraint: float):
         super().__init__(model)
         self.kind = kind
         self.strength = float(strength)
@@ -98,7 +99,7 @@ class BesiegerCommand(mesa.Agent):
 class Mediator(mesa.Agent):
     """Proposes and revises terms, guarantees them, and sets the escalation ceiling from its costs."""
 
-    def __init__(self, model: "SiegeModel"):
+    def __init__(self, model: SiegeModel):
         super().__init__(model)
         p = model.params
         self.credibility = p.mediator.initial_credibility

@@ -46,7 +46,7 @@ class District:
     _frontier: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
-    def create(cls, d: DistrictParams, c: CivilianParams, rng: np.random.Generator) -> "District":
+    def create(cls, d: DistrictParams, c: CivilianParams, rng: np.random.Generator) -> District:
         n = d.grid_width * d.grid_height
         # uneven housing density; the scale of the Gamma is irrelevant, only relative densities count
         density = rng.standard_gamma(d.housing_density_shape, size=n)

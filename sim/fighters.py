@@ -27,7 +27,7 @@ class Fighters:
 
     @classmethod
     def create(cls, p: FighterParams, frontier_cells: np.ndarray, interior_cells: np.ndarray,
-               rng: np.random.Generator) -> "Fighters":
+               rng: np.random.Generator) -> Fighters:
         """Draw fighters: factions of uneven size, hardliners concentrated in some factions."""
         n = p.count
         faction_sizes = rng.dirichlet(np.full(p.factions, p.faction_size_concentration))

@@ -10,9 +10,9 @@ import numpy as np
 
 from sim import combat, harm
 from sim.agents import BesiegerCommand, BesiegerKind, Committee, FactionLeader, Mediator, Vote
+from sim.beliefs import takeover_probability
 from sim.decisions import Terms, boarding_refusal_probability, defection_probability
 from sim.district import District
-from sim.beliefs import takeover_probability
 from sim.enums import AirCover, Escalation, EventKind, FighterStatus, HarmCause, Outcome, Phase
 from sim.fighters import Fighters
 from sim.params import ModelParams
@@ -126,7 +126,7 @@ class SiegeModel(mesa.Model):
         if self.outcome is not None:
             self.running = False
 
-    def run(self) -> "SiegeModel":
+    def run(self) -> SiegeModel:
         """Step until an outcome is reached (the horizon always ends a run)."""
         while self.running:
             self.step()
@@ -407,10 +407,10 @@ class SiegeModel(mesa.Model):
         votes = self.committee.positions(terms, self.mediator.credibility)
         accepted, veto, counter = self.committee.decide(votes, rng)
         for v in votes:
-            self.log(EventKind.VOTE, actor=f"faction {v.faction}", faction=v.faction, vote="accept" if v.yes else "reject",
-                     u_accept=v.u_accept, u_fight=v.u_fight, p_accept=v.p_accept, p_takeover=v.p_takeover,
-                     exile_share=v.exile_share, counter=v.counter, weight=v.weight, reason=v.reason,
-                     round=self.rounds)
+            self.log(EventKind.VOTE, actor=f"faction {v.faction}", faction=v.faction,
+                     vote="accept" if v.yes else "reject", u_accept=v.u_accept, u_fight=v.u_fight,
+                     p_accept=v.p_accept, p_takeover=v.p_takeover, exile_share=v.exile_share, counter=v.counter,
+                     weight=v.weight, reason=v.reason, round=self.rounds)
         self.log(EventKind.DECISION, actor="committee", vote="accept" if accepted else "reject",
                  faction=veto, counter=counter, round=self.rounds,
                  reason=f"veto by hardline faction {veto}" if veto is not None else
@@ -488,7 +488,7 @@ class SiegeModel(mesa.Model):
         f.status[boarded] = FighterStatus.EVACUATED
         f.listed[boarded] = False
         f.armed[boarded] = False
-        family = self._evacuate_families(int(round(boarded.size * ip.family_seat_share / (1 - ip.family_seat_share))))
+        family = self._evacuate_families(round(boarded.size * ip.family_seat_share / (1 - ip.family_seat_share)))
         self.log(EventKind.CONVOY, actor="mediator", fighters=int(boarded.size), civilians=family,
                  refused=int(refused.size), seats=seats)
         if refused.size:
@@ -573,7 +573,7 @@ class SiegeModel(mesa.Model):
     def list_target(self, fraction: float) -> int:
         """Fighters still to be expelled under `fraction`: the demand counts those already gone."""
         evacuated = int((self.fighters.status == FighterStatus.EVACUATED).sum())
-        return max(0, int(round(fraction * self.initial_fighters)) - evacuated)
+        return max(0, round(fraction * self.initial_fighters) - evacuated)
 
     def list_scale(self) -> float:
         """Converts an expulsion fraction of the initial force into a share of those still fighting."""
@@ -585,7 +585,7 @@ class SiegeModel(mesa.Model):
         fighting = max(1, int(self.fighters.fighting().sum()))
         return min(1.0, self.list_target(fraction) / fighting)
 
-    def faction_stats(self) -> "FactionStats":
+    def faction_stats(self) -> FactionStats:
         """Per-faction tallies of the fighters, in one vectorised pass."""
         f = self.fighters
         n = len(self.leaders)

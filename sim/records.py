@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 class Recorder:
     """Collects rows as plain dicts; the runner turns them into DataFrames."""
 
-    def __init__(self, model: "SiegeModel", record_grid: bool):
+    def __init__(self, model: SiegeModel, record_grid: bool):
         self.model = model
         self.daily: list[dict[str, Any]] = []
         self.events: list[dict[str, Any]] = []
