@@ -124,7 +124,7 @@ class Mediator(mesa.Agent):
                                                       mp.base_pressure)
         self.ceiling = mediator_rules.escalation_ceiling(
             pressure, mp.external_constraint, mp.image_weight, mp.civilian_harm_weight,
-            m.civilian_deaths_last_week(), mp.air_cover, mp.max_escalation, mediator_rules.level_costs(mp))
+            m.district.deaths_last_week(), mp.air_cover, mp.max_escalation, mediator_rules.level_costs(mp))
         self.threat = self.ceiling
         return self.ceiling
 
@@ -137,7 +137,7 @@ class Mediator(mesa.Agent):
         pressure = mediator_rules.escalation_pressure(int(future_rejections), m.day + int(horizon),
                                                       mp.impatience, mp.siege_weariness, mp.base_pressure)
         return mediator_rules.escalation_ceiling(pressure, mp.external_constraint, mp.image_weight,
-                                                 mp.civilian_harm_weight, m.civilian_deaths_last_week(),
+                                                 mp.civilian_harm_weight, m.district.deaths_last_week(),
                                                  mp.air_cover, mp.max_escalation, mediator_rules.level_costs(mp))
 
     def learn(self, successes: float, failures: float) -> None:
@@ -184,18 +184,19 @@ class Committee(mesa.Agent):
         from per-faction tallies of its members and its leader's belief."""
         m = self.model
         neg = m.params.negotiation
-        stats = m.faction_stats()
+        f = m.fighters
+        stats = f.faction_stats(len(m.leaders), neg.hardline_majority)
         p_takeover = np.array([leader.p_takeover for leader in m.leaders])
-        exile = np.minimum(1.0, m.effective_expulsion(terms.expulsion_fraction) * stats.exile_scale)
+        exile = np.minimum(1.0, f.effective_expulsion(terms.expulsion_fraction) * stats.exile_scale)
         situation = decisions.FactionSituation(
             exile_share=exile, p_takeover=p_takeover, resolve=stats.resolve, losses_share=stats.losses_share,
-            hardship=m.hardship, civilian_harm=m.civilian_harm_total() / PER_HUNDRED,
+            hardship=m.hardship, civilian_harm=m.district.harm_total() / PER_HUNDRED,
             months_besieged=m.day / DAYS_PER_MONTH)
         u_acc = decisions.accept_value(exile, credibility, terms, neg)
         u_fight = decisions.fight_value(situation, neg)
         p_acc = decisions.acceptance_probability(u_acc, u_fight, neg.temperature)
         counter = decisions.indifferent_expulsion(situation, credibility, terms, neg,
-                                                  stats.exile_scale * m.list_scale())
+                                                  stats.exile_scale * f.list_scale())
         return [Vote(f, int(stats.weight[f]), float(u_acc[f]), float(u_fight[f]), float(p_acc[f]),
                      float(p_takeover[f]), float(exile[f]), float(counter[f]), bool(stats.hardline[f]))
                 for f in range(len(m.leaders))]

@@ -8,17 +8,17 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from sim import combat, harm
+from sim import combat
 from sim.agents import BesiegerCommand, BesiegerKind, Committee, FactionLeader, Mediator, Vote
 from sim.beliefs import takeover_probability
-from sim.decisions import Terms, boarding_refusal_probability, defection_probability
+from sim.decisions import Terms, boarding_refusal_probability
 from sim.district import District
 from sim.enums import AirCover, Escalation, EventKind, FighterStatus, HarmCause, Outcome, Phase
 from sim.fighters import Fighters
 from sim.params import ModelParams
 from sim.records import Recorder
 from sim.rng import Streams
-from sim.units import DAYS_PER_WEEK, EPSILON, PER_HUNDRED, RESOLVE_MIDPOINT
+from sim.units import DAYS_PER_WEEK, EPSILON
 
 
 @dataclass
@@ -34,17 +34,6 @@ class Deal:
 
 
 @dataclass
-class FactionStats:
-    """Arrays over factions: fighting members, their mean resolve, losses, listing propensity."""
-
-    weight: np.ndarray
-    resolve: np.ndarray
-    losses_share: np.ndarray
-    exile_scale: np.ndarray
-    hardline: np.ndarray
-
-
-@dataclass
 class DayTally:
     """What happened today, reset each morning."""
 
@@ -55,7 +44,6 @@ class DayTally:
     probes_taken: int = 0
     probes_held: int = 0
     violations: int = 0
-    civilians_killed: int = 0
     attacks: int = 0
     air_strikes: bool = False
 
@@ -78,24 +66,18 @@ class SiegeModel(mesa.Model):
         self.hardship = 0.0
         self.deal: Deal | None = None
         self.tally = DayTally()
-        self._civilian_deaths_by_day: list[int] = []
-        self.civilians_killed_by = {cause: 0 for cause in HarmCause}
-        self.fighters_killed_by = {cause: 0 for cause in HarmCause}
 
         setup = self.streams.setup
         self.district = District.create(params.district, params.civilians, setup)
         frontier = self.district.frontier()
-        self.fighters = Fighters.create(params.fighters, np.flatnonzero(frontier),
+        self.fighters = Fighters.create(params.fighters, params.implementation, np.flatnonzero(frontier),
                                         np.flatnonzero(~frontier), setup)
         self.initial_fighters = self.fighters.size
-        self.initial_civilians = int(self.district.civilians.sum())
+        self.initial_civilians = self.district.initial_civilians
         tp = params.terms
         self.base_expulsion = (tp.expulsion_list / self.initial_fighters if tp.expulsion_list is not None
                                else tp.expulsion_fraction)
         self.terms = Terms(self.base_expulsion, tp.weapons_handover, tp.besieger_entry)
-        ip = params.implementation
-        self._list_weight = ((1.0 + ip.list_hardliner_weight * self.fighters.hardliner)
-                             * (ip.list_resolve_offset + self.fighters.resolve))
 
         b = params.besieger
         self.mediator = Mediator(self)
@@ -175,20 +157,11 @@ class SiegeModel(mesa.Model):
             self.ground_attack(level, air)
 
     def shell(self, shells: float) -> None:
-        """Area fire over the enclave: civilian and fighter harm, and damage to buildings."""
-        d, cp, rng = self.district, self.params.combat, self.streams.harm
-        per_cell = combat.shells_by_cell(shells, d.rebel_held(), d.frontier(), cp.frontier_weight)
-        shelter = harm.shelter(self.params.district.shelter, d.damage)
-        p_kill = combat.area_fire_hit_probability(per_cell, cp.shell_lethality, shelter)
-        killed = rng.binomial(d.civilians, p_kill)
-        injured = rng.binomial(d.civilians - killed, np.minimum(1.0, p_kill * self.params.civilians.injured_per_killed))
-        self._harm_civilians(killed, injured, HarmCause.SHELLING)
-        d.damage = harm.damage_after_shelling(d.damage, per_cell, self.params.district.damage_per_shell)
-        f = self.fighters
-        inside = np.flatnonzero(f.inside())
-        p_hit = combat.area_fire_hit_probability(per_cell[f.cell[inside]], cp.shell_lethality * cp.fighter_exposure,
-                                                 shelter[f.cell[inside]] * cp.fighter_shelter_share)
-        self._hurt_fighters(inside[rng.random(inside.size) < p_hit], HarmCause.SHELLING)
+        """Area fire over the enclave: civilian harm and damage to buildings, then hits on fighters."""
+        p, rng = self.params, self.streams.harm
+        per_cell, shelter = self.district.take_shelling(shells, p.combat, p.district, p.civilians.injured_per_killed,
+                                                        rng)
+        self.fighters.take_shelling(per_cell, shelter, p.combat, rng)
 
     def ground_attack(self, level: Escalation, air: float) -> None:
         """One attack on a frontier cell: 3:1 rule for success, square law for losses."""
@@ -200,13 +173,7 @@ class SiegeModel(mesa.Model):
         target = int(rng.choice(frontier))
         share = b.probe_force_share if level == Escalation.GROUND_PROBES else b.assault_force_share
         attackers = share * (self.army.strength + self.militia.strength) * air
-        fighting = f.fighting()
-        nb = d.neighbours[target]
-        nb = nb[(nb >= 0)]
-        in_cell = fighting & (f.cell == target)
-        support_cells = np.zeros(d.cells, dtype=bool)
-        support_cells[nb[d.rebel_held()[nb]]] = True
-        support = fighting & support_cells[f.cell]
+        in_cell, support = f.defending(target, d.enclave_neighbours(target))
         defenders = float(in_cell.sum()) + cp.support_weight * float(support.sum())
         p_win = combat.assault_success_probability(attackers, defenders, cp.urban_defence_multiplier,
                                                    cp.required_force_ratio, cp.assault_steepness)
@@ -215,59 +182,21 @@ class SiegeModel(mesa.Model):
         self._besieger_losses(int(rng.poisson(lost_att)), rng)
         pool = np.flatnonzero(in_cell | support)
         n_def = min(pool.size, int(rng.poisson(lost_def * (1.0 + cp.wounded_per_killed))))
-        self._hurt_fighters(rng.choice(pool, size=n_def, replace=False) if n_def else pool[:0], HarmCause.GROUND)
-        crossfire = rng.binomial(d.civilians[target], min(1.0, cp.crossfire_rate * air))
-        killed = np.zeros(d.cells, dtype=np.int64)
-        killed[target] = rng.binomial(crossfire, 1.0 / (1.0 + self.params.civilians.injured_per_killed))
-        injured = np.zeros(d.cells, dtype=np.int64)
-        injured[target] = crossfire - killed[target]
-        self._harm_civilians(killed, injured, HarmCause.GROUND)
+        f.hurt(rng.choice(pool, size=n_def, replace=False) if n_def else pool[:0], HarmCause.GROUND,
+               cp.wounded_per_killed, self.streams.harm)
+        d.crossfire(target, cp.crossfire_rate, air, self.params.civilians.injured_per_killed, rng)
         self.tally.attacks += 1
         if rng.random() < p_win:
             d.fall(target)
             self.tally.cells_taken += 1
             self.tally.probes_taken += level == Escalation.GROUND_PROBES
-            self._retreat_from(target)
+            f.retreat_from(target, d.fallback_cells(target), rng)
             self.log(EventKind.CELL_TAKEN, actor="besieger", cell=target, level=level.name,
                      p_success=p_win, attackers=attackers, defenders=defenders)
         else:
             d.contest(target)
             self.tally.cells_held += 1
             self.tally.probes_held += level == Escalation.GROUND_PROBES
-
-    def _retreat_from(self, cell: int) -> None:
-        """Fighters in a lost cell fall back to a random enclave cell next to it, or anywhere inside."""
-        f, d, rng = self.fighters, self.district, self.streams.combat
-        movers = np.flatnonzero((f.cell == cell) & f.inside())
-        if movers.size == 0:
-            return
-        nb = d.neighbours[cell]
-        nb = nb[(nb >= 0)]
-        options = nb[d.rebel_held()[nb]]
-        if options.size == 0:
-            options = np.flatnonzero(d.rebel_held())
-        if options.size:
-            f.cell[movers] = rng.choice(options, size=movers.size)
-
-    def _hurt_fighters(self, hit: np.ndarray, cause: HarmCause) -> None:
-        """Hit fighters are killed with 1/(1+w) chance, otherwise wounded; the wounded hit again die."""
-        if hit.size == 0:
-            return
-        f = self.fighters
-        dies = (self.streams.harm.random(hit.size) < 1.0 / (1.0 + self.params.combat.wounded_per_killed)) | (
-            f.status[hit] == FighterStatus.WOUNDED)
-        f.status[hit[dies]] = FighterStatus.KILLED
-        f.armed[hit[dies]] = False
-        self.fighters_killed_by[cause] += int(dies.sum())
-        f.status[hit[~dies]] = FighterStatus.WOUNDED
-
-    def _harm_civilians(self, killed: np.ndarray, injured: np.ndarray, cause: HarmCause) -> None:
-        d = self.district
-        d.civilians -= killed
-        d.civilians_killed += killed
-        d.civilians_injured += injured
-        self.tally.civilians_killed += int(killed.sum())
-        self.civilians_killed_by[cause] += int(killed.sum())
 
     def _besieger_losses(self, losses: int, rng: np.random.Generator) -> None:
         """Split whole losses between army and militia in proportion to their strength, drawing from
@@ -284,24 +213,12 @@ class SiegeModel(mesa.Model):
     # ------------------------------------------------------------------ 4. civilians and supplies
     def civilians_and_supplies(self) -> None:
         d, cp, rng = self.district, self.params.civilians, self.streams.harm
-        need = float(d.civilians[d.rebel_held()].sum()) / max(self.initial_civilians, 1)
-        d.supply_days = harm.supply_after_day(d.supply_days, need, self.params.district.resupply_share)
-        self.hardship = harm.hardship(d.supply_days, self.params.district.hardship_buffer_days)
-        starving = rng.binomial(d.civilians, cp.starvation_mortality * self.hardship)
-        self._harm_civilians(starving, np.zeros_like(starving), HarmCause.STARVATION)
-        self._civilian_deaths_by_day.append(self.tally.civilians_killed)
-        if not cp.corridor_open:
-            return
-        shells = combat.shells_by_cell(self.tally.shells, d.rebel_held(), d.frontier(),
-                                       self.params.combat.frontier_weight)
-        shells_per_100 = shells * PER_HUNDRED / np.maximum(d.civilians, 1)
-        p_flee = harm.flight_probability(self.hardship, np.minimum(shells_per_100, cp.flight_shelling_cap),
-                                         cp.journey_risk,
-                                         cp.flight_intercept, cp.flight_hardship, cp.flight_shelling,
-                                         cp.flight_journey_risk) * d.rebel_held()
-        leaving = rng.binomial(d.civilians, p_flee)
-        d.civilians -= leaving
-        d.civilians_displaced += leaving
+        self.hardship = d.consume_supplies(self.params.district.resupply_share,
+                                           self.params.district.hardship_buffer_days)
+        d.starve(cp.starvation_mortality, self.hardship, rng)
+        d.record_deaths()
+        if cp.corridor_open:
+            d.flee(self.hardship, self.tally.shells, cp, self.params.combat.frontier_weight, rng)
 
     # ------------------------------------------------------------------ 5. beliefs
     def update_beliefs(self) -> None:
@@ -311,7 +228,7 @@ class SiegeModel(mesa.Model):
         successes = bp.learning_rate * self.tally.probes_taken
         failures = bp.learning_rate * self.tally.probes_held
         self.mediator.learn(successes, failures)
-        resolve = self.faction_stats().resolve
+        resolve = self.fighters.faction_stats(len(self.leaders), self.params.negotiation.hardline_majority).resolve
         for leader in self.leaders:
             leader.learn(successes, failures, bias=bp.signal_bias_offset - float(resolve[leader.faction]))
         self.refresh_expectations()
@@ -357,20 +274,12 @@ class SiegeModel(mesa.Model):
 
     # ------------------------------------------------------------------ individual choices
     def individual_choices(self) -> None:
-        f, rng = self.fighters, self.streams.negotiation
-        wounded = np.flatnonzero(f.status == FighterStatus.WOUNDED)
-        recovery = self.params.fighters.wounded_recovery_rate
-        f.status[wounded[rng.random(wounded.size) < recovery]] = FighterStatus.ACTIVE
+        f, fp, rng = self.fighters, self.params.fighters, self.streams.negotiation
+        f.recover(fp.wounded_recovery_rate, rng)
         if self.phase != Phase.SIEGE:
             return
-        fighting = np.flatnonzero(f.fighting())
         belief = np.array([leader.p_takeover for leader in self.leaders])
-        pressure = self.hardship + belief[f.faction[fighting]]
-        fp = self.params.fighters
-        p = defection_probability(f.resolve[fighting], pressure, fp.defection_base_rate, fp.defection_sensitivity)
-        defectors = fighting[rng.random(fighting.size) < p]
-        f.status[defectors] = FighterStatus.SETTLED
-        f.armed[defectors] = False
+        f.defect(self.hardship, belief, fp.defection_base_rate, fp.defection_sensitivity, rng)
         self._maybe_strike_first(rng)
 
     def _maybe_strike_first(self, rng: np.random.Generator) -> None:
@@ -428,9 +337,9 @@ class SiegeModel(mesa.Model):
     def _start_implementation(self, votes: list[Vote]) -> None:
         f, rng = self.fighters, self.streams.implementation
         fighting = np.flatnonzero(f.fighting())
-        size = min(fighting.size, self.list_target(self.terms.expulsion_fraction))
+        size = min(fighting.size, f.list_target(self.terms.expulsion_fraction))
         if size:
-            w = self._list_weight[fighting]
+            w = f.list_weight[fighting]
             f.listed[rng.choice(fighting, size=size, replace=False, p=w / w.sum())] = True
         spoil = self.params.negotiation.spoil_threshold
         spoilers = [v.faction for v in votes if not v.yes and v.u_accept - v.u_fight < -spoil]
@@ -468,9 +377,7 @@ class SiegeModel(mesa.Model):
                 return
         f = self.fighters
         stayers = np.flatnonzero(f.inside() & ~f.listed)
-        settling = stayers[rng.random(stayers.size) < ip.settle_rate]
-        f.status[settling] = FighterStatus.SETTLED
-        f.armed[settling] = False
+        f.settle(stayers[rng.random(stayers.size) < ip.settle_rate])
         self._check_completion()
 
     def _run_convoy(self, rng: np.random.Generator) -> None:
@@ -485,10 +392,9 @@ class SiegeModel(mesa.Model):
             f.resolve[queue], self.mediator.credibility, ip.refusal_base, ip.refusal_resolve_slope,
             ip.refusal_credibility_offset)
         boarded, refused = queue[~refuse], queue[refuse]
-        f.status[boarded] = FighterStatus.EVACUATED
-        f.listed[boarded] = False
-        f.armed[boarded] = False
-        family = self._evacuate_families(round(boarded.size * ip.family_seat_share / (1 - ip.family_seat_share)))
+        f.board(boarded)
+        family = self.district.evacuate_families(
+            round(boarded.size * ip.family_seat_share / (1 - ip.family_seat_share)), rng)
         self.log(EventKind.CONVOY, actor="mediator", fighters=int(boarded.size), civilians=family,
                  refused=int(refused.size), seats=seats)
         if refused.size:
@@ -496,18 +402,6 @@ class SiegeModel(mesa.Model):
             self.log(EventKind.REFUSAL, actor="listed fighters", refused=int(refused.size))
             if rng.random() < ip.refusal_breakdown_probability:
                 self._breakdown(rng, f"{refused.size} listed fighters refused to board")
-
-    def _evacuate_families(self, n: int) -> int:
-        """Relatives take the convoy's family seats; they leave the enclave (displacement is harm)."""
-        d = self.district
-        pool = d.civilians * d.rebel_held()
-        n = int(min(n, pool.sum()))
-        if n <= 0:
-            return 0
-        leaving = self.streams.implementation.multivariate_hypergeometric(pool, n)
-        d.civilians -= leaving
-        d.civilians_displaced += leaving
-        return n
 
     def _breakdown(self, rng: np.random.Generator, cause: str) -> None:
         """Implementation stalls; with some chance the deal collapses and the siege resumes."""
@@ -530,9 +424,7 @@ class SiegeModel(mesa.Model):
         unsettled = int((f.inside() & ~f.listed).sum())
         allowed = (1.0 - self.params.implementation.completion_settled_share) * deal.inside_at_deal
         if listed_left == 0 and unsettled <= allowed:
-            rest = np.flatnonzero(f.inside())
-            f.status[rest] = FighterStatus.SETTLED
-            f.armed[rest] = False
+            f.settle(np.flatnonzero(f.inside()))
             self.phase = Phase.ENDED
             self.outcome = self.classify_settlement()
 
@@ -569,48 +461,6 @@ class SiegeModel(mesa.Model):
             self.phase = Phase.ENDED
             self.log(EventKind.OUTCOME, actor="model", detail=self.outcome.value)
 
-    # ------------------------------------------------------------------ helpers used by agents and records
-    def list_target(self, fraction: float) -> int:
-        """Fighters still to be expelled under `fraction`: the demand counts those already gone."""
-        evacuated = int((self.fighters.status == FighterStatus.EVACUATED).sum())
-        return max(0, round(fraction * self.initial_fighters) - evacuated)
-
-    def list_scale(self) -> float:
-        """Converts an expulsion fraction of the initial force into a share of those still fighting."""
-        fighting = max(1, int(self.fighters.fighting().sum()))
-        return self.initial_fighters / fighting
-
-    def effective_expulsion(self, fraction: float) -> float:
-        """Share of the fighters still fighting that `fraction` would put on the list."""
-        fighting = max(1, int(self.fighters.fighting().sum()))
-        return min(1.0, self.list_target(fraction) / fighting)
-
-    def faction_stats(self) -> FactionStats:
-        """Per-faction tallies of the fighters, in one vectorised pass."""
-        f = self.fighters
-        n = len(self.leaders)
-        fighting = f.fighting()
-        fac = f.faction[fighting]
-        weight = np.bincount(fac, minlength=n).astype(float)
-        safe = np.maximum(weight, 1.0)
-        resolve = np.where(weight > 0, np.bincount(fac, weights=f.resolve[fighting], minlength=n) / safe,
-                           RESOLVE_MIDPOINT)
-        hurt = (f.status == FighterStatus.KILLED) | (f.status == FighterStatus.WOUNDED)
-        members = np.maximum(np.bincount(f.faction, minlength=n), 1)
-        losses = np.bincount(f.faction[hurt], minlength=n) / members
-        list_weight = self._list_weight[fighting]
-        overall = list_weight.mean() if list_weight.size else 1.0
-        scale = np.where(weight > 0, np.bincount(fac, weights=list_weight, minlength=n) / safe / overall, 1.0)
-        hardliners = np.bincount(fac, weights=f.hardliner[fighting].astype(float), minlength=n)
-        hardline = np.where(weight > 0, hardliners / safe, 0.0) > self.params.negotiation.hardline_majority
-        return FactionStats(weight=weight, resolve=resolve, losses_share=losses, exile_scale=scale, hardline=hardline)
-
-    def civilian_deaths_last_week(self) -> float:
-        return float(sum(self._civilian_deaths_by_day[-DAYS_PER_WEEK:]))
-
-    def civilian_harm_total(self) -> float:
-        d = self.district
-        return float(d.civilians_killed.sum() + d.civilians_injured.sum())
-
+    # ------------------------------------------------------------------ events
     def log(self, kind: EventKind, **fields) -> None:
         self.recorder.event(kind, **fields)
