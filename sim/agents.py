@@ -1,5 +1,5 @@
-"""The decision-makers as Mesa agents: faction leaders, besieger commands, the mediator and the
-negotiating committee. Fighters and civilians are arrays held by the model, not agents.
+"""The decision-makers as Mesa agents: faction leaders, the mediator and the negotiating committee
+(the besieger commands are in besieger.py). Fighters and civilians are arrays, not agents.
 
 Agents decide through the pure rules in decisions.py, mediator.py and beliefs.py; the model calls
 them in the order written out in SiegeModel.step."""
@@ -7,7 +7,6 @@ them in the order written out in SiegeModel.step."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 from typing import TYPE_CHECKING
 
 import mesa
@@ -15,8 +14,8 @@ import numpy as np
 
 from sim import beliefs, decisions
 from sim import mediator as mediator_rules
-from sim.enums import Escalation, Phase
-from sim.units import DAYS_PER_MONTH, PER_HUNDRED, REFERENCE_RESTRAINT
+from sim.enums import AirCover, Escalation, Phase
+from sim.units import DAYS_PER_MONTH, PER_HUNDRED
 
 if TYPE_CHECKING:
     from sim.model import SiegeModel
@@ -61,41 +60,6 @@ class FactionLeader(mesa.Agent):
                                                     b.rebel_prior_alpha, b.rebel_prior_beta, b.forgetting)
 
 
-class BesiegerKind(Enum):
-    ARMY = "army"
-    MILITIA = "militia"
-
-
-class BesiegerCommand(mesa.Agent):
-    """Army or Iran-backed militia: presses up to the mediator's ceiling; the militia may spoil."""
-
-    def __init__(self, model: SiegeModel, kind: BesiegerKind, strength: int, restraint: float):
-        super().__init__(model)
-        self.kind = kind
-        self.strength = float(strength)
-        self.restraint = restraint
-        self.killed = 0  # whole troops
-
-    def level_today(self, ceiling: Escalation, phase: Phase, rng: np.random.Generator) -> tuple[Escalation, bool]:
-        """The rung this command uses today and whether that breaks the ceiling (a violation).
-
-        During a siege both press to the ceiling; during a deal's implementation the ceiling is
-        a ceasefire, which a command breaks with a hazard that falls with its restraint.
-        """
-        if self.strength <= 0:
-            return Escalation.NONE, False
-        p = self.model.params.besieger
-        # the parameter is the hazard of a command at the reference restraint; more restraint, fewer breaches
-        hazard = min(1.0, p.militia_violation_hazard * (1.0 - self.restraint) / REFERENCE_RESTRAINT)
-        if phase == Phase.SIEGE:
-            if self.kind == BesiegerKind.MILITIA and ceiling < Escalation.FULL_ASSAULT and rng.random() < hazard:
-                return Escalation(ceiling + 1), True
-            return ceiling, False
-        if rng.random() < hazard:
-            return Escalation.SHELLING, True
-        return Escalation.NONE, False
-
-
 class Mediator(mesa.Agent):
     """Proposes and revises terms, guarantees them, and sets the escalation ceiling from its costs."""
 
@@ -127,6 +91,12 @@ class Mediator(mesa.Agent):
             m.district.deaths_last_week(), mp.air_cover, mp.max_escalation, mediator_rules.level_costs(mp))
         self.threat = self.ceiling
         return self.ceiling
+
+    def air_strikes(self, level: Escalation) -> bool:
+        """Air cover joins the bombardment whenever it is approved: with every rung once the mediator
+        grants it (East Aleppo, Eastern Ghouta), otherwise only with an approved assault with air."""
+        granted = self.model.params.mediator.air_cover == AirCover.GRANTED and self.model.phase == Phase.SIEGE
+        return level == Escalation.ASSAULT_WITH_AIR or granted
 
     def credible_threat(self) -> Escalation:
         """The rung the mediator would approve if the rebels kept rejecting over the planning horizon:

@@ -8,17 +8,17 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from sim import combat
-from sim.agents import BesiegerCommand, BesiegerKind, Committee, FactionLeader, Mediator, Vote
+from sim.agents import Committee, FactionLeader, Mediator, Vote
 from sim.beliefs import takeover_probability
+from sim.besieger import Besieger, Engagement
 from sim.decisions import Terms, boarding_refusal_probability
 from sim.district import District
-from sim.enums import AirCover, Escalation, EventKind, FighterStatus, HarmCause, Outcome, Phase
+from sim.enums import AirCover, Escalation, EventKind, FighterStatus, Outcome, Phase
 from sim.fighters import Fighters
 from sim.params import ModelParams
 from sim.records import Recorder
 from sim.rng import Streams
-from sim.units import DAYS_PER_WEEK, EPSILON
+from sim.units import DAYS_PER_WEEK
 
 
 @dataclass
@@ -79,11 +79,9 @@ class SiegeModel(mesa.Model):
                                else tp.expulsion_fraction)
         self.terms = Terms(self.base_expulsion, tp.weapons_handover, tp.besieger_entry)
 
-        b = params.besieger
         self.mediator = Mediator(self)
-        self.army = BesiegerCommand(self, BesiegerKind.ARMY, b.army_strength, b.army_restraint)
-        self.militia = BesiegerCommand(self, BesiegerKind.MILITIA, b.militia_strength, b.militia_restraint)
-        self.loss_tolerance = max(1.0, b.loss_tolerance_share * (b.army_strength + b.militia_strength))
+        self.besieger = Besieger(self, params)
+        self.army, self.militia = self.besieger.army, self.besieger.militia
         self.leaders = [FactionLeader(self, f, params.beliefs.rebel_prior_alpha, params.beliefs.rebel_prior_beta)
                         for f in range(params.fighters.factions)]
         self.committee = Committee(self)
@@ -116,45 +114,26 @@ class SiegeModel(mesa.Model):
 
     # ------------------------------------------------------------------ 2-3. combat and harm
     def besiege(self, ceiling: Escalation) -> None:
-        rng = self.streams.combat
-        levels = []
-        for command in (self.army, self.militia):
-            level, violated = command.level_today(ceiling, self.phase, rng)
-            levels.append(level)
-            if violated:
-                # only a breach of a deal's ceasefire counts against the deal (not a breach of the
-                # ceiling earlier on the day a deal is struck)
-                self.tally.violations += self.phase != Phase.SIEGE
-                self.log(EventKind.VIOLATION, actor=command.kind.value, level=level.name,
-                         detail="shelled during a ceasefire" if self.phase != Phase.SIEGE
-                         else "escalated above the ceiling")
-        level = max(levels)
+        """The commands choose their rung; the force shells the enclave and attacks its frontier."""
+        b, rng = self.besieger, self.streams.combat
+        level, violations = b.levels_today(ceiling, self.phase, rng)
+        for command, used in violations:
+            # only a breach of a deal's ceasefire counts against the deal (not a breach of the
+            # ceiling earlier on the day a deal is struck)
+            self.tally.violations += self.phase != Phase.SIEGE
+            self.log(EventKind.VIOLATION, actor=command.kind.value, level=used.name,
+                     detail="shelled during a ceasefire" if self.phase != Phase.SIEGE
+                     else "escalated above the ceiling")
         self.tally.level = level
         if self.phase == Phase.SIEGE:
-            # attacks from opposition towns outside the district raise the besieger's cost (second front)
-            self._besieger_losses(int(rng.poisson(self.params.besieger.second_front_losses)), rng)
+            b.second_front(rng)
         if level == Escalation.NONE:
             return
-        cp, b = self.params.combat, self.params.besieger
-        air = cp.air_multiplier if level == Escalation.ASSAULT_WITH_AIR else 1.0
-        assault = level >= Escalation.FULL_ASSAULT
-        intensity = b.shells_per_day * (b.assault_shelling_multiplier if assault else 1.0)
-        if self.phase != Phase.SIEGE:
-            intensity *= b.violation_shelling_share  # a ceasefire breach is a fraction of a campaign
-        # Air cover joins the bombardment whenever it is approved: with every rung once the mediator
-        # grants it (East Aleppo, Eastern Ghouta), otherwise only with an approved assault with air.
-        granted = self.params.mediator.air_cover == AirCover.GRANTED and self.phase == Phase.SIEGE
-        self.tally.air_strikes = level == Escalation.ASSAULT_WITH_AIR or granted
-        if self.tally.air_strikes:
-            intensity *= cp.air_bombardment_multiplier
-        shells = float(rng.poisson(intensity))
-        self.tally.shells = shells
-        self.shell(shells)
-        attacks = {Escalation.GROUND_PROBES: b.probe_attacks_per_day,
-                   Escalation.FULL_ASSAULT: b.assault_attacks_per_day,
-                   Escalation.ASSAULT_WITH_AIR: b.assault_attacks_per_day}.get(level, 0)
-        for _ in range(attacks):
-            self.ground_attack(level, air)
+        self.tally.air_strikes = self.mediator.air_strikes(level)
+        self.tally.shells = b.shells_today(level, self.phase, self.tally.air_strikes, rng)
+        self.shell(self.tally.shells)
+        for _ in range(b.attacks_today(level)):
+            self.record_attack(level, b.ground_attack(level, self.district, self.fighters, rng, self.streams.harm))
 
     def shell(self, shells: float) -> None:
         """Area fire over the enclave: civilian harm and damage to buildings, then hits on fighters."""
@@ -163,52 +142,20 @@ class SiegeModel(mesa.Model):
                                                         rng)
         self.fighters.take_shelling(per_cell, shelter, p.combat, rng)
 
-    def ground_attack(self, level: Escalation, air: float) -> None:
-        """One attack on a frontier cell: 3:1 rule for success, square law for losses."""
-        d, f, rng = self.district, self.fighters, self.streams.combat
-        b, cp = self.params.besieger, self.params.combat
-        frontier = np.flatnonzero(d.frontier())
-        if frontier.size == 0:
+    def record_attack(self, level: Escalation, attack: Engagement | None) -> None:
+        """Tally a ground attack (probes taken and held are the signals beliefs learn from)."""
+        if attack is None:
             return
-        target = int(rng.choice(frontier))
-        share = b.probe_force_share if level == Escalation.GROUND_PROBES else b.assault_force_share
-        attackers = share * (self.army.strength + self.militia.strength) * air
-        in_cell, support = f.defending(target, d.enclave_neighbours(target))
-        defenders = float(in_cell.sum()) + cp.support_weight * float(support.sum())
-        p_win = combat.assault_success_probability(attackers, defenders, cp.urban_defence_multiplier,
-                                                   cp.required_force_ratio, cp.assault_steepness)
-        lost_att, lost_def = combat.ground_losses(attackers / air, defenders, cp.urban_defence_multiplier,
-                                                  cp.attacker_lethality * air, cp.defender_lethality)
-        self._besieger_losses(int(rng.poisson(lost_att)), rng)
-        pool = np.flatnonzero(in_cell | support)
-        n_def = min(pool.size, int(rng.poisson(lost_def * (1.0 + cp.wounded_per_killed))))
-        f.hurt(rng.choice(pool, size=n_def, replace=False) if n_def else pool[:0], HarmCause.GROUND,
-               cp.wounded_per_killed, self.streams.harm)
-        d.crossfire(target, cp.crossfire_rate, air, self.params.civilians.injured_per_killed, rng)
         self.tally.attacks += 1
-        if rng.random() < p_win:
-            d.fall(target)
+        probe = level == Escalation.GROUND_PROBES
+        if attack.taken:
             self.tally.cells_taken += 1
-            self.tally.probes_taken += level == Escalation.GROUND_PROBES
-            f.retreat_from(target, d.fallback_cells(target), rng)
-            self.log(EventKind.CELL_TAKEN, actor="besieger", cell=target, level=level.name,
-                     p_success=p_win, attackers=attackers, defenders=defenders)
+            self.tally.probes_taken += probe
+            self.log(EventKind.CELL_TAKEN, actor="besieger", cell=attack.cell, level=level.name,
+                     p_success=attack.p_success, attackers=attack.attackers, defenders=attack.defenders)
         else:
-            d.contest(target)
             self.tally.cells_held += 1
-            self.tally.probes_held += level == Escalation.GROUND_PROBES
-
-    def _besieger_losses(self, losses: int, rng: np.random.Generator) -> None:
-        """Split whole losses between army and militia in proportion to their strength, drawing from
-        the caller's stream (combat, or negotiation for a pre-emptive strike)."""
-        total = self.army.strength + self.militia.strength
-        if losses <= 0 or total <= 0:
-            return
-        militia = int(rng.binomial(losses, self.militia.strength / total))
-        for command, lost in ((self.army, losses - militia), (self.militia, militia)):
-            lost = min(lost, int(command.strength))
-            command.strength -= lost
-            command.killed += lost
+            self.tally.probes_held += probe
 
     # ------------------------------------------------------------------ 4. civilians and supplies
     def civilians_and_supplies(self) -> None:
@@ -243,15 +190,6 @@ class SiegeModel(mesa.Model):
         self.mediator.p_takeover = self.takeover_chance(self.mediator.theta, self.mediator.credible_threat(),
                                                         anticipation=0.0)
 
-    def attack_profile(self, level: Escalation) -> tuple[float, float]:
-        """(attacks per day, strength relative to a probe) that an escalation level brings."""
-        b = self.params.besieger
-        assault = b.assault_force_share / max(b.probe_force_share, EPSILON)
-        return {Escalation.GROUND_PROBES: (b.probe_attacks_per_day, 1.0),
-                Escalation.FULL_ASSAULT: (b.assault_attacks_per_day, assault),
-                Escalation.ASSAULT_WITH_AIR: (b.assault_attacks_per_day, assault * self.params.combat.air_multiplier),
-                }.get(level, (0.0, 0.0))
-
     def takeover_chance(self, theta: float, threat: Escalation | None = None,
                         anticipation: float | None = None) -> float:
         """P(takeover within the planning horizon) under a threat (by default the approved one), with
@@ -267,7 +205,7 @@ class SiegeModel(mesa.Model):
         chance = 0.0
         for level, w in ((threat, 1.0 - weight), (nxt, weight)):
             if w > 0:
-                attacks, strength = self.attack_profile(level)
+                attacks, strength = self.besieger.attack_profile(level)
                 chance += w * takeover_probability(theta, attacks, strength, self.params.combat.assault_steepness,
                                                    bp.planning_horizon_days, cells_to_take)
         return chance
@@ -292,7 +230,7 @@ class SiegeModel(mesa.Model):
             raiders = neg.raid_share * members.sum()
             inflicted = int(rng.poisson(self.params.combat.defender_lethality * raiders
                                         * self.params.combat.urban_defence_multiplier))
-            self._besieger_losses(inflicted, rng)
+            self.besieger.take_losses(inflicted, rng)
             self.rejections += 1  # the mediator reads a strike as defiance
             self.log(EventKind.PRE_EMPTIVE_STRIKE, actor=f"faction {leader.faction}", faction=leader.faction,
                      p_takeover=leader.p_takeover, besieger_killed=inflicted)
@@ -453,7 +391,7 @@ class SiegeModel(mesa.Model):
                 self.outcome = Outcome.MILITARY_TAKEOVER
             elif fighting <= op.min_fighting_share * self.initial_fighters:
                 self.outcome = self.classify_settlement()
-            elif self.army.killed + self.militia.killed >= self.loss_tolerance:
+            elif self.besieger.broken():
                 self.outcome = Outcome.SIEGE_BROKEN
         if self.outcome is None and self.day + 1 >= self.params.horizon_days:
             self.outcome = Outcome.STALEMATE
