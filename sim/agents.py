@@ -38,49 +38,87 @@ class Vote:
     reason: str = ""
 
 
-class FactionLeader(mesa.Agent):
-    """Speaks for one faction: holds its belief about a takeover and evaluates offers."""
+class TakeoverBelief(mesa.Agent):
+    """A side's Beta belief about theta, the chance that a ground probe takes a cell, and the chance
+    of a takeover within its planning horizon that the belief implies (Smith & Stam 2004)."""
 
-    def __init__(self, model: SiegeModel, faction: int, prior_alpha: float, prior_beta: float):
+    def __init__(self, model: SiegeModel, prior_alpha: float, prior_beta: float):
         super().__init__(model)
-        self.faction = faction
         self.alpha = prior_alpha
         self.beta = prior_beta
-        self.p_takeover = 0.0  # refreshed daily by the model from theta and the approved escalation
+        self.p_takeover = 0.0  # refreshed daily from theta and the threat the side weighs
 
     @property
     def theta(self) -> float:
         """Believed chance that a ground probe takes a cell."""
         return float(beliefs.belief_mean(self.alpha, self.beta))
 
-    def learn(self, successes: float, failures: float, bias: float) -> None:
-        """Update the belief from today's signals; resolute factions discount bad news (bias < 1)."""
+    def takeover_chance(self, threat: Escalation, anticipation: float) -> float:
+        """P(takeover within the planning horizon) under `threat`, with weight `anticipation` on the
+        next rung being approved too (Schelling 1966: only an approved threat is credible)."""
+        m = self.model
+        p = m.params
+        nxt = Escalation(min(int(threat) + 1, int(m.mediator.highest_rung())))
+        cells_to_take = m.district.cells_to_take(p.outcome.takeover_control_share)
+        chance = 0.0
+        for level, w in ((threat, 1.0 - anticipation), (nxt, anticipation)):
+            if w > 0:
+                attacks, strength = m.besieger.attack_profile(level)
+                chance += w * beliefs.takeover_probability(self.theta, attacks, strength, p.combat.assault_steepness,
+                                                           p.beliefs.planning_horizon_days, cells_to_take)
+        return chance
+
+
+class FactionLeader(TakeoverBelief):
+    """Speaks for one faction: holds its belief about a takeover, expects one under the approved
+    threat, and may strike first when it expects one soon."""
+
+    def __init__(self, model: SiegeModel, faction: int, prior_alpha: float, prior_beta: float):
+        super().__init__(model, prior_alpha, prior_beta)
+        self.faction = faction
+
+    def learn(self, successes: float, failures: float, mean_resolve: float) -> None:
+        """Update the belief from today's signals; resolute factions discount bad news: a cell taken
+        counts (offset - mean resolve) times (`beliefs.signal_bias_offset`)."""
         b = self.model.params.beliefs
+        bias = b.signal_bias_offset - mean_resolve
         self.alpha, self.beta = beliefs.update_beta(self.alpha, self.beta, successes * bias, failures,
                                                     b.rebel_prior_alpha, b.rebel_prior_beta, b.forgetting)
 
+    def update_expectation(self) -> None:
+        """Weigh the approved threat, and the next rung with weight `beliefs.anticipation`."""
+        self.p_takeover = self.takeover_chance(self.model.mediator.threat, self.model.params.beliefs.anticipation)
 
-class Mediator(mesa.Agent):
+    def strike_first(self, rng: np.random.Generator) -> int | None:
+        """A faction that expects an imminent takeover strikes first on some days (the late-July 2021
+        attack 'to prevent an impending takeover'); returns the besieger troops killed, or None."""
+        m = self.model
+        neg, cp = m.params.negotiation, m.params.combat
+        if self.p_takeover < neg.preemptive_threshold or rng.random() > neg.strike_probability:
+            return None
+        members = m.fighters.fighting() & (m.fighters.faction == self.faction)
+        raiders = neg.raid_share * members.sum()
+        inflicted = int(rng.poisson(cp.defender_lethality * raiders * cp.urban_defence_multiplier))
+        m.besieger.take_losses(inflicted, rng)
+        return inflicted
+
+
+class Mediator(TakeoverBelief):
     """Proposes and revises terms, guarantees them, and sets the escalation ceiling from its costs."""
 
     def __init__(self, model: SiegeModel):
-        super().__init__(model)
         p = model.params
+        super().__init__(model, p.beliefs.besieger_prior_alpha, p.beliefs.besieger_prior_beta)
         self.credibility = p.mediator.initial_credibility
-        self.alpha = p.beliefs.besieger_prior_alpha
-        self.beta = p.beliefs.besieger_prior_beta
         self.ceiling = Escalation.NONE
+        self.previous_ceiling = Escalation.NONE  # yesterday's ceiling: a rise calls a negotiation round
         self.threat = Escalation.NONE  # the ceiling that returns if a deal collapses
-        self.p_takeover = 0.0
-
-    @property
-    def theta(self) -> float:
-        return float(beliefs.belief_mean(self.alpha, self.beta))
 
     def assess(self) -> Escalation:
         """Set today's escalation ceiling (ceasefire while a deal is being implemented)."""
         m = self.model
         mp = m.params.mediator
+        self.previous_ceiling = self.ceiling
         if m.phase != Phase.SIEGE:
             self.ceiling = Escalation.NONE
             return self.ceiling
@@ -91,6 +129,16 @@ class Mediator(mesa.Agent):
             m.district.deaths_last_week(), mp.air_cover, mp.max_escalation, mediator_rules.level_costs(mp))
         self.threat = self.ceiling
         return self.ceiling
+
+    def ceiling_rose(self) -> bool:
+        """Today's ceiling is above yesterday's: the threat has grown."""
+        return self.ceiling > self.previous_ceiling
+
+    def highest_rung(self) -> Escalation:
+        """The highest rung the mediator could approve: never above its cap, never air when withheld."""
+        mp = self.model.params.mediator
+        top = Escalation.FULL_ASSAULT if mp.air_cover == AirCover.WITHHELD else Escalation.ASSAULT_WITH_AIR
+        return min(top, mp.max_escalation)
 
     def air_strikes(self, level: Escalation) -> bool:
         """Air cover joins the bombardment whenever it is approved: with every rung once the mediator
@@ -110,7 +158,13 @@ class Mediator(mesa.Agent):
                                                  mp.civilian_harm_weight, m.district.deaths_last_week(),
                                                  mp.air_cover, mp.max_escalation, mediator_rules.level_costs(mp))
 
+    def update_expectation(self) -> None:
+        """Weigh what it would approve if the rebels kept rejecting (its credible threat), which
+        already looks over the horizon, so no further rung is anticipated."""
+        self.p_takeover = self.takeover_chance(self.credible_threat(), anticipation=0.0)
+
     def learn(self, successes: float, failures: float) -> None:
+        """Update the besieger side's belief from today's probes."""
         b = self.model.params.beliefs
         self.alpha, self.beta = beliefs.update_beta(self.alpha, self.beta, successes, failures,
                                                     b.besieger_prior_alpha, b.besieger_prior_beta,
@@ -147,17 +201,26 @@ class Mediator(mesa.Agent):
 
 class Committee(mesa.Agent):
     """Gathers every faction's position on the terms and aggregates the votes into accept or
-    reject, with hardline vetoes."""
+    reject, with hardline vetoes. At the end of each day it takes stock of the terms on the table
+    (`standing`, which the recorder reads)."""
+
+    def __init__(self, model: SiegeModel):
+        super().__init__(model)
+        self.standing: list[Vote] = []
+
+    def update_standing(self, terms: decisions.Terms, credibility: float) -> None:
+        """Each faction's position on the terms on the table at the end of the day."""
+        self.standing = self.positions(terms, credibility)
 
     def positions(self, terms: decisions.Terms, credibility: float) -> list[Vote]:
         """Each faction's value of accepting vs fighting on, computed for all factions at once
         from per-faction tallies of its members and its leader's belief."""
         m = self.model
         neg = m.params.negotiation
-        f = m.fighters
-        stats = f.faction_stats(len(m.leaders), neg.hardline_majority)
+        fighters = m.fighters
+        stats = fighters.faction_stats(len(m.leaders), neg.hardline_majority)
         p_takeover = np.array([leader.p_takeover for leader in m.leaders])
-        exile = np.minimum(1.0, f.effective_expulsion(terms.expulsion_fraction) * stats.exile_scale)
+        exile = np.minimum(1.0, fighters.effective_expulsion(terms.expulsion_fraction) * stats.exile_scale)
         situation = decisions.FactionSituation(
             exile_share=exile, p_takeover=p_takeover, resolve=stats.resolve, losses_share=stats.losses_share,
             hardship=m.hardship, civilian_harm=m.district.harm_total() / PER_HUNDRED,
@@ -166,7 +229,7 @@ class Committee(mesa.Agent):
         u_fight = decisions.fight_value(situation, neg)
         p_acc = decisions.acceptance_probability(u_acc, u_fight, neg.temperature)
         counter = decisions.indifferent_expulsion(situation, credibility, terms, neg,
-                                                  stats.exile_scale * f.list_scale())
+                                                  stats.exile_scale * fighters.list_scale())
         return [Vote(f, int(stats.weight[f]), float(u_acc[f]), float(u_fight[f]), float(p_acc[f]),
                      float(p_takeover[f]), float(exile[f]), float(counter[f]), bool(stats.hardline[f]))
                 for f in range(len(m.leaders))]

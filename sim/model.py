@@ -9,11 +9,10 @@ import mesa
 import numpy as np
 
 from sim.agents import Committee, FactionLeader, Mediator, Vote
-from sim.beliefs import takeover_probability
 from sim.besieger import Besieger, Engagement
 from sim.decisions import Terms, boarding_refusal_probability
 from sim.district import District
-from sim.enums import AirCover, Escalation, EventKind, FighterStatus, Outcome, Phase
+from sim.enums import Escalation, EventKind, FighterStatus, Outcome, Phase
 from sim.fighters import Fighters
 from sim.params import ModelParams
 from sim.records import Recorder
@@ -101,7 +100,8 @@ class SiegeModel(mesa.Model):
         self.negotiate()                                 # 6. negotiation round
         self.implement()                                 # 7. convoys, settlement, breakdowns
         self.check_outcome()                             # 8. outcome check
-        self.recorder.record_day()                       # 8. data collection
+        self.committee.update_standing(self.terms, self.mediator.credibility)  # 9. positions at day's end
+        self.recorder.record_day()                       # 9. data collection
         self.day += 1
         if self.outcome is not None:
             self.running = False
@@ -177,38 +177,15 @@ class SiegeModel(mesa.Model):
         self.mediator.learn(successes, failures)
         resolve = self.fighters.faction_stats(len(self.leaders), self.params.negotiation.hardline_majority).resolve
         for leader in self.leaders:
-            leader.learn(successes, failures, bias=bp.signal_bias_offset - float(resolve[leader.faction]))
+            leader.learn(successes, failures, float(resolve[leader.faction]))
         self.refresh_expectations()
 
     def refresh_expectations(self) -> None:
         """Rebels weigh the approved threat (and the next rung); the mediator weighs what it would
         approve if rejections went on, which sets how hard its demands can be."""
-        self._cells_to_take = (float(self.district.rebel_held().sum())
-                               - self.params.outcome.takeover_control_share * self.district.cells)
         for leader in self.leaders:
-            leader.p_takeover = self.takeover_chance(leader.theta)
-        self.mediator.p_takeover = self.takeover_chance(self.mediator.theta, self.mediator.credible_threat(),
-                                                        anticipation=0.0)
-
-    def takeover_chance(self, theta: float, threat: Escalation | None = None,
-                        anticipation: float | None = None) -> float:
-        """P(takeover within the planning horizon) under a threat (by default the approved one), with
-        some weight on the next rung being approved (never air cover when it is withheld)."""
-        bp = self.params.beliefs
-        threat = self.mediator.threat if threat is None else threat
-        weight = bp.anticipation if anticipation is None else anticipation
-        mp = self.params.mediator
-        top = min(Escalation.FULL_ASSAULT if mp.air_cover == AirCover.WITHHELD else Escalation.ASSAULT_WITH_AIR,
-                  mp.max_escalation)
-        nxt = Escalation(min(int(threat) + 1, int(top)))
-        cells_to_take = self._cells_to_take  # set once a day by refresh_expectations
-        chance = 0.0
-        for level, w in ((threat, 1.0 - weight), (nxt, weight)):
-            if w > 0:
-                attacks, strength = self.besieger.attack_profile(level)
-                chance += w * takeover_probability(theta, attacks, strength, self.params.combat.assault_steepness,
-                                                   bp.planning_horizon_days, cells_to_take)
-        return chance
+            leader.update_expectation()
+        self.mediator.update_expectation()
 
     # ------------------------------------------------------------------ individual choices
     def individual_choices(self) -> None:
@@ -221,17 +198,12 @@ class SiegeModel(mesa.Model):
         self._maybe_strike_first(rng)
 
     def _maybe_strike_first(self, rng: np.random.Generator) -> None:
-        """A faction that expects an imminent takeover strikes first (the late-July 2021 attack)."""
-        neg = self.params.negotiation
+        """Leaders who expect an imminent takeover may strike first; the mediator reads a strike as defiance."""
         for leader in self.leaders:
-            if leader.p_takeover < neg.preemptive_threshold or rng.random() > neg.strike_probability:
+            inflicted = leader.strike_first(rng)
+            if inflicted is None:
                 continue
-            members = self.fighters.fighting() & (self.fighters.faction == leader.faction)
-            raiders = neg.raid_share * members.sum()
-            inflicted = int(rng.poisson(self.params.combat.defender_lethality * raiders
-                                        * self.params.combat.urban_defence_multiplier))
-            self.besieger.take_losses(inflicted, rng)
-            self.rejections += 1  # the mediator reads a strike as defiance
+            self.rejections += 1
             self.log(EventKind.PRE_EMPTIVE_STRIKE, actor=f"faction {leader.faction}", faction=leader.faction,
                      p_takeover=leader.p_takeover, besieger_killed=inflicted)
 
@@ -241,7 +213,7 @@ class SiegeModel(mesa.Model):
         if self.phase != Phase.SIEGE or self.outcome is not None:
             return
         scheduled = self.day % self.params.negotiation.round_interval_days == 0
-        if not scheduled and not self._ceiling_rose_today():
+        if not scheduled and not self.mediator.ceiling_rose():
             return
         if self.fighters.fighting().sum() == 0:
             return
@@ -267,10 +239,6 @@ class SiegeModel(mesa.Model):
         else:
             self.rejections += 1
             self.terms = self.mediator.revise(terms, counter)
-
-    def _ceiling_rose_today(self) -> bool:
-        log = self.recorder.daily
-        return bool(log) and int(self.mediator.ceiling) > log[-1]["escalation_ceiling"]
 
     def _start_implementation(self, votes: list[Vote]) -> None:
         f, rng = self.fighters, self.streams.implementation

@@ -73,7 +73,7 @@ class Recorder:
             "rejections": m.rejections,
             "rounds": m.rounds,
         }
-        for vote in m.committee.positions(m.terms, m.mediator.credibility):
+        for vote in m.committee.standing:
             row[f"acceptance_f{vote.faction}"] = vote.p_accept
         self.daily.append(row)
         if self.grid is not None:
