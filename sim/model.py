@@ -1,5 +1,7 @@
-"""SiegeModel: wires fighters, civilians, district and decision-makers together and owns the
-daily schedule (written out once, in `step`)."""
+"""SiegeModel: wires fighters, civilians, district, besieger and decision-makers together and owns
+the daily schedule (written out once, in `step`). The rules live with what they act on: the fighter
+arrays, the district, the besieging force, the agents, the deal and the outcome functions; the model
+calls them in order, tallies the day and logs its events."""
 
 from __future__ import annotations
 
@@ -8,28 +10,17 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
+from sim import outcomes
 from sim.agents import Committee, FactionLeader, Mediator, Vote
 from sim.besieger import Besieger, Engagement
-from sim.decisions import Terms, boarding_refusal_probability
+from sim.deal import Deal
+from sim.decisions import Terms
 from sim.district import District
-from sim.enums import Escalation, EventKind, FighterStatus, Outcome, Phase
+from sim.enums import Escalation, EventKind, Outcome, Phase
 from sim.fighters import Fighters
 from sim.params import ModelParams
 from sim.records import Recorder
 from sim.rng import Streams
-from sim.units import DAYS_PER_WEEK
-
-
-@dataclass
-class Deal:
-    """An accepted deal being implemented."""
-
-    day: int
-    terms: Terms
-    inside_at_deal: int
-    spoilers: list[int]
-    next_convoy_day: float
-    suspended_until: int = -1
 
 
 @dataclass
@@ -90,18 +81,18 @@ class SiegeModel(mesa.Model):
     # ------------------------------------------------------------------ the daily schedule
     def step(self) -> None:
         """One day, in this order (docs/ODD.md, section 3)."""
-        self.tally = DayTally()
+        self.tally = DayTally()                          # 0. morning: a new tally, contested cells revert
         self.district.end_day()
         ceiling = self.mediator.assess()                 # 1. mediator sets the escalation ceiling
-        self.besiege(ceiling)                            # 2-3. shelling, ground combat, harm
-        self.civilians_and_supplies()                    # 4. supplies, hardship, flight
-        self.update_beliefs()                            # 5. beliefs learn from combat
-        self.individual_choices()                        # fighters defect, recover, strike first
+        self.besiege(ceiling)                            # 2. shelling, ground attacks, harm
+        self.civilians_and_supplies()                    # 3. supplies, hardship, starvation, flight
+        self.update_beliefs()                            # 4. beliefs learn from today's probes
+        self.individual_choices()                        # 5. fighters recover, defect, strike first
         self.negotiate()                                 # 6. negotiation round
         self.implement()                                 # 7. convoys, settlement, breakdowns
         self.check_outcome()                             # 8. outcome check
         self.committee.update_standing(self.terms, self.mediator.credibility)  # 9. positions at day's end
-        self.recorder.record_day()                       # 9. data collection
+        self.recorder.record_day()                       # 10. data collection
         self.day += 1
         if self.outcome is not None:
             self.running = False
@@ -241,31 +232,23 @@ class SiegeModel(mesa.Model):
             self.terms = self.mediator.revise(terms, counter)
 
     def _start_implementation(self, votes: list[Vote]) -> None:
-        f, rng = self.fighters, self.streams.implementation
-        fighting = np.flatnonzero(f.fighting())
-        size = min(fighting.size, f.list_target(self.terms.expulsion_fraction))
-        if size:
-            w = f.list_weight[fighting]
-            f.listed[rng.choice(fighting, size=size, replace=False, p=w / w.sum())] = True
-        spoil = self.params.negotiation.spoil_threshold
-        spoilers = [v.faction for v in votes if not v.yes and v.u_accept - v.u_fight < -spoil]
-        self.deal = Deal(day=self.day, terms=self.terms, inside_at_deal=int(f.inside().sum()), spoilers=spoilers,
-                         next_convoy_day=self.day + 1 if self.params.implementation.convoys_per_week > 0
-                         else float("inf"))
+        self.deal, listed = Deal.strike(self.day, self.terms, votes, self.fighters,
+                                        self.params.negotiation.spoil_threshold,
+                                        self.params.implementation.convoys_per_week, self.streams.implementation)
         self.phase = Phase.IMPLEMENTATION
-        self.log(EventKind.DEAL, actor="committee", listed=size, spoilers=len(spoilers),
+        self.log(EventKind.DEAL, actor="committee", listed=listed, spoilers=len(self.deal.spoilers),
                  expulsion_fraction=self.terms.expulsion_fraction)
 
     # ------------------------------------------------------------------ 7. implementation
     def implement(self) -> None:
+        """A day of a deal: spoilers, credibility, breakdowns, suspension, the convoy, settling, completion."""
         if self.deal is None or self.phase == Phase.SIEGE or self.outcome is not None:
             return
         deal, ip, rng = self.deal, self.params.implementation, self.streams.implementation
-        for faction in deal.spoilers:
-            if self.fighters.fighting()[self.fighters.faction == faction].any() and rng.random() < ip.spoiler_hazard:
-                self.tally.violations += 1
-                self.log(EventKind.VIOLATION, actor=f"faction {faction}", faction=faction,
-                         detail="spoiler attack on the deal")
+        for faction in deal.spoiler_attacks(self.fighters, ip.spoiler_hazard, rng):
+            self.tally.violations += 1
+            self.log(EventKind.VIOLATION, actor=f"faction {faction}", faction=faction,
+                     detail="spoiler attack on the deal")
         self.mediator.on_day_of_deal(self.tally.violations)
         if self.tally.violations:
             self._breakdown(rng, "violation")
@@ -276,38 +259,26 @@ class SiegeModel(mesa.Model):
                 return
             self.phase = Phase.IMPLEMENTATION
             self.log(EventKind.RESUMPTION, actor="mediator")
-        if self.day >= deal.next_convoy_day:
-            deal.next_convoy_day += DAYS_PER_WEEK / ip.convoys_per_week
+        if deal.convoy_due(self.day, ip.convoys_per_week):
             self._run_convoy(rng)
             if self.phase != Phase.IMPLEMENTATION:
                 return
-        f = self.fighters
-        stayers = np.flatnonzero(f.inside() & ~f.listed)
-        f.settle(stayers[rng.random(stayers.size) < ip.settle_rate])
-        self._check_completion()
+        deal.settle_day(self.fighters, ip.settle_rate, rng)
+        if deal.complete(self.fighters, ip.completion_settled_share):
+            self.phase = Phase.ENDED
+            self.outcome = outcomes.settlement_class(self.fighters.counts(), self.initial_fighters, self.params.outcome)
 
     def _run_convoy(self, rng: np.random.Generator) -> None:
-        f, ip = self.fighters, self.params.implementation
-        waiting = np.flatnonzero(f.listed & f.inside())
-        if waiting.size == 0 or ip.buses_per_convoy == 0:
+        ip = self.params.implementation
+        convoy = self.deal.run_convoy(self.fighters, self.district, self.mediator.credibility, ip, rng)
+        if convoy is None:
             return
-        seats = ip.buses_per_convoy * ip.seats_per_bus
-        fighter_seats = max(1, int(seats * (1.0 - ip.family_seat_share)))
-        queue = rng.permutation(waiting)[:fighter_seats]
-        refuse = rng.random(queue.size) < boarding_refusal_probability(
-            f.resolve[queue], self.mediator.credibility, ip.refusal_base, ip.refusal_resolve_slope,
-            ip.refusal_credibility_offset)
-        boarded, refused = queue[~refuse], queue[refuse]
-        f.board(boarded)
-        family = self.district.evacuate_families(
-            round(boarded.size * ip.family_seat_share / (1 - ip.family_seat_share)), rng)
-        self.log(EventKind.CONVOY, actor="mediator", fighters=int(boarded.size), civilians=family,
-                 refused=int(refused.size), seats=seats)
-        if refused.size:
-            f.listed[refused] = False
-            self.log(EventKind.REFUSAL, actor="listed fighters", refused=int(refused.size))
+        self.log(EventKind.CONVOY, actor="mediator", fighters=convoy.fighters, civilians=convoy.civilians,
+                 refused=convoy.refused, seats=convoy.seats)
+        if convoy.refused:
+            self.log(EventKind.REFUSAL, actor="listed fighters", refused=convoy.refused)
             if rng.random() < ip.refusal_breakdown_probability:
-                self._breakdown(rng, f"{refused.size} listed fighters refused to board")
+                self._breakdown(rng, f"{convoy.refused} listed fighters refused to board")
 
     def _breakdown(self, rng: np.random.Generator, cause: str) -> None:
         """Implementation stalls; with some chance the deal collapses and the siege resumes."""
@@ -324,43 +295,14 @@ class SiegeModel(mesa.Model):
             self.phase = Phase.SUSPENDED
             self.deal.suspended_until = self.day + ip.suspension_days
 
-    def _check_completion(self) -> None:
-        f, deal = self.fighters, self.deal
-        listed_left = int((f.listed & f.inside()).sum())
-        unsettled = int((f.inside() & ~f.listed).sum())
-        allowed = (1.0 - self.params.implementation.completion_settled_share) * deal.inside_at_deal
-        if listed_left == 0 and unsettled <= allowed:
-            f.settle(np.flatnonzero(f.inside()))
-            self.phase = Phase.ENDED
-            self.outcome = self.classify_settlement()
-
     # ------------------------------------------------------------------ 8. outcome
-    def classify_settlement(self) -> Outcome:
-        op = self.params.outcome
-        counts = self.fighters.counts()
-        evacuated = counts[FighterStatus.EVACUATED]
-        survivors = max(1, self.initial_fighters - counts[FighterStatus.KILLED])
-        if evacuated >= op.full_evacuation_share * survivors:
-            return Outcome.FULL_EVACUATION
-        if evacuated >= op.partial_evacuation_share * self.initial_fighters:
-            return Outcome.PARTIAL_EVACUATION
-        return Outcome.SETTLEMENT_LOCAL_STAY
-
     def check_outcome(self) -> None:
+        """A siege may end by force, exhaustion or the besieger's losses; any phase ends at the horizon."""
         if self.outcome is None and self.phase == Phase.SIEGE:
-            op = self.params.outcome
             f = self.fighters
-            fighting = int(f.fighting().sum())
-            counts = f.counts()
-            enclave = self.district.rebel_held().mean()
-            if enclave <= op.takeover_control_share or (
-                    fighting <= op.min_fighting_share * self.initial_fighters
-                    and counts[FighterStatus.KILLED] + counts[FighterStatus.WOUNDED] >= counts[FighterStatus.SETTLED]):
-                self.outcome = Outcome.MILITARY_TAKEOVER
-            elif fighting <= op.min_fighting_share * self.initial_fighters:
-                self.outcome = self.classify_settlement()
-            elif self.besieger.broken():
-                self.outcome = Outcome.SIEGE_BROKEN
+            self.outcome = outcomes.siege_outcome(self.district.rebel_held().mean(), int(f.fighting().sum()),
+                                                  f.counts(), self.initial_fighters, self.besieger.broken(),
+                                                  self.params.outcome)
         if self.outcome is None and self.day + 1 >= self.params.horizon_days:
             self.outcome = Outcome.STALEMATE
         if self.outcome is not None:
