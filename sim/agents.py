@@ -1,8 +1,10 @@
 """The decision-makers as Mesa agents: faction leaders, the mediator and the negotiating committee
 (the besieger commands are in besieger.py). Fighters and civilians are arrays, not agents.
 
-Agents decide through the pure rules in decisions.py, mediator.py and beliefs.py; the model calls
-them in the order written out in SiegeModel.step."""
+Each agent owns its rules, as in Mesa's examples: the leaders and the mediator learn, expect a
+takeover and act on it; the mediator sets the ceiling and the terms; the committee takes positions
+and decides. They decide through the pure rules in decisions.py, mediator.py and beliefs.py; the
+model calls them in the order written out in SiegeModel.step."""
 
 from __future__ import annotations
 
