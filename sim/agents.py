@@ -1,20 +1,23 @@
-"""The decision-makers as Mesa agents: faction leaders, besieger commands, the mediator and the
-negotiating committee. Fighters and civilians are arrays held by the model, not agents.
+"""The decision-makers as Mesa agents: faction leaders, the mediator and the negotiating committee
+(the besieger commands are in besieger.py). Fighters and civilians are arrays, not agents.
 
-Agents decide through the pure rules in decisions.py, mediator.py and beliefs.py; the model calls
-them in the order written out in SiegeModel.step."""
+Each agent owns its rules, as in Mesa's examples: the leaders and the mediator learn, expect a
+takeover and act on it; the mediator sets the ceiling and the terms; the committee takes positions
+and decides. They decide through the pure rules in decisions.py, mediator.py and beliefs.py; the
+model calls them in the order written out in SiegeModel.step."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
-from sim import beliefs, decisions, mediator as mediator_rules
-from sim.enums import Escalation, Phase
+from sim import beliefs, decisions
+from sim import mediator as mediator_rules
+from sim.enums import AirCover, Escalation, Phase
+from sim.units import DAYS_PER_MONTH, PER_HUNDRED
 
 if TYPE_CHECKING:
     from sim.model import SiegeModel
@@ -37,93 +40,113 @@ class Vote:
     reason: str = ""
 
 
-class FactionLeader(mesa.Agent):
-    """Speaks for one faction: holds its belief about a takeover and evaluates offers."""
+class TakeoverBelief(mesa.Agent):
+    """A side's Beta belief about theta, the chance that a ground probe takes a cell, and the chance
+    of a takeover within its planning horizon that the belief implies (Smith & Stam 2004)."""
 
-    def __init__(self, model: "SiegeModel", faction: int, prior_alpha: float, prior_beta: float):
+    def __init__(self, model: SiegeModel, prior_alpha: float, prior_beta: float):
         super().__init__(model)
-        self.faction = faction
         self.alpha = prior_alpha
         self.beta = prior_beta
-        self.p_takeover = 0.0  # refreshed daily by the model from theta and the approved escalation
+        self.p_takeover = 0.0  # refreshed daily from theta and the threat the side weighs
 
     @property
     def theta(self) -> float:
         """Believed chance that a ground probe takes a cell."""
         return float(beliefs.belief_mean(self.alpha, self.beta))
 
-    def learn(self, successes: float, failures: float, bias: float) -> None:
-        """Update the belief from today's signals; resolute factions discount bad news (bias < 1)."""
+    def takeover_chance(self, threat: Escalation, anticipation: float) -> float:
+        """P(takeover within the planning horizon) under `threat`, with weight `anticipation` on the
+        next rung being approved too (Schelling 1966: only an approved threat is credible)."""
+        m = self.model
+        p = m.params
+        nxt = Escalation(min(int(threat) + 1, int(m.mediator.highest_rung())))
+        cells_to_take = m.district.cells_to_take(p.outcome.takeover_control_share)
+        chance = 0.0
+        for level, w in ((threat, 1.0 - anticipation), (nxt, anticipation)):
+            if w > 0:
+                attacks, strength = m.besieger.attack_profile(level)
+                chance += w * beliefs.takeover_probability(self.theta, attacks, strength, p.combat.assault_steepness,
+                                                           p.beliefs.planning_horizon_days, cells_to_take)
+        return chance
+
+
+class FactionLeader(TakeoverBelief):
+    """Speaks for one faction: holds its belief about a takeover, expects one under the approved
+    threat, and may strike first when it expects one soon."""
+
+    def __init__(self, model: SiegeModel, faction: int, prior_alpha: float, prior_beta: float):
+        super().__init__(model, prior_alpha, prior_beta)
+        self.faction = faction
+
+    def learn(self, successes: float, failures: float, mean_resolve: float) -> None:
+        """Update the belief from today's signals; resolute factions discount bad news: a cell taken
+        counts (offset - mean resolve) times (`beliefs.signal_bias_offset`)."""
         b = self.model.params.beliefs
+        bias = b.signal_bias_offset - mean_resolve
         self.alpha, self.beta = beliefs.update_beta(self.alpha, self.beta, successes * bias, failures,
                                                     b.rebel_prior_alpha, b.rebel_prior_beta, b.forgetting)
 
+    def update_expectation(self) -> None:
+        """Weigh the approved threat, and the next rung with weight `beliefs.anticipation`."""
+        self.p_takeover = self.takeover_chance(self.model.mediator.threat, self.model.params.beliefs.anticipation)
 
-class BesiegerKind(Enum):
-    ARMY = "army"
-    MILITIA = "militia"
-
-
-class BesiegerCommand(mesa.Agent):
-    """Army or Iran-backed militia: presses up to the mediator's ceiling; the militia may spoil."""
-
-    def __init__(self, model: "SiegeModel", kind: BesiegerKind, strength: int, restraint: float):
-        super().__init__(model)
-        self.kind = kind
-        self.strength = float(strength)
-        self.restraint = restraint
-        self.killed = 0  # whole troops
-
-    def level_today(self, ceiling: Escalation, phase: Phase, rng: np.random.Generator) -> tuple[Escalation, bool]:
-        """The rung this command uses today and whether that breaks the ceiling (a violation).
-
-        During a siege both press to the ceiling; during a deal's implementation the ceiling is
-        a ceasefire, which a command breaks with a hazard that falls with its restraint.
-        """
-        if self.strength <= 0:
-            return Escalation.NONE, False
-        p = self.model.params.besieger
-        # the parameter is the hazard of a command at restraint 0.5; more restraint, fewer breaches
-        hazard = min(1.0, p.militia_violation_hazard * (1.0 - self.restraint) / 0.5)
-        if phase == Phase.SIEGE:
-            if self.kind == BesiegerKind.MILITIA and ceiling < Escalation.FULL_ASSAULT and rng.random() < hazard:
-                return Escalation(ceiling + 1), True
-            return ceiling, False
-        if rng.random() < hazard:
-            return Escalation.SHELLING, True
-        return Escalation.NONE, False
+    def strike_first(self, rng: np.random.Generator) -> int | None:
+        """A faction that expects an imminent takeover strikes first on some days (the late-July 2021
+        attack 'to prevent an impending takeover'); returns the besieger troops killed, or None."""
+        m = self.model
+        neg, cp = m.params.negotiation, m.params.combat
+        if self.p_takeover < neg.preemptive_threshold or rng.random() > neg.strike_probability:
+            return None
+        members = m.fighters.fighting() & (m.fighters.faction == self.faction)
+        raiders = neg.raid_share * members.sum()
+        inflicted = int(rng.poisson(cp.defender_lethality * raiders * cp.urban_defence_multiplier))
+        m.besieger.take_losses(inflicted, rng)
+        return inflicted
 
 
-class Mediator(mesa.Agent):
+class Mediator(TakeoverBelief):
     """Proposes and revises terms, guarantees them, and sets the escalation ceiling from its costs."""
 
-    def __init__(self, model: "SiegeModel"):
-        super().__init__(model)
+    def __init__(self, model: SiegeModel):
         p = model.params
+        super().__init__(model, p.beliefs.besieger_prior_alpha, p.beliefs.besieger_prior_beta)
         self.credibility = p.mediator.initial_credibility
-        self.alpha = p.beliefs.besieger_prior_alpha
-        self.beta = p.beliefs.besieger_prior_beta
         self.ceiling = Escalation.NONE
+        self.previous_ceiling = Escalation.NONE  # yesterday's ceiling: a rise calls a negotiation round
         self.threat = Escalation.NONE  # the ceiling that returns if a deal collapses
-        self.p_takeover = 0.0
-
-    @property
-    def theta(self) -> float:
-        return float(beliefs.belief_mean(self.alpha, self.beta))
 
     def assess(self) -> Escalation:
         """Set today's escalation ceiling (ceasefire while a deal is being implemented)."""
         m = self.model
         mp = m.params.mediator
+        self.previous_ceiling = self.ceiling
         if m.phase != Phase.SIEGE:
             self.ceiling = Escalation.NONE
             return self.ceiling
-        pressure = mediator_rules.escalation_pressure(m.rejections, m.day, mp.impatience, mp.siege_weariness)
+        pressure = mediator_rules.escalation_pressure(m.rejections, m.day, mp.impatience, mp.siege_weariness,
+                                                      mp.base_pressure)
         self.ceiling = mediator_rules.escalation_ceiling(
             pressure, mp.external_constraint, mp.image_weight, mp.civilian_harm_weight,
-            m.civilian_deaths_last_week(), mp.air_cover, mp.max_escalation)
+            m.district.deaths_last_week(), mp.air_cover, mp.max_escalation, mediator_rules.level_costs(mp))
         self.threat = self.ceiling
         return self.ceiling
+
+    def ceiling_rose(self) -> bool:
+        """Today's ceiling is above yesterday's: the threat has grown."""
+        return self.ceiling > self.previous_ceiling
+
+    def highest_rung(self) -> Escalation:
+        """The highest rung the mediator could approve: never above its cap, never air when withheld."""
+        mp = self.model.params.mediator
+        top = Escalation.FULL_ASSAULT if mp.air_cover == AirCover.WITHHELD else Escalation.ASSAULT_WITH_AIR
+        return min(top, mp.max_escalation)
+
+    def air_strikes(self, level: Escalation) -> bool:
+        """Air cover joins the bombardment whenever it is approved: with every rung once the mediator
+        grants it (East Aleppo, Eastern Ghouta), otherwise only with an approved assault with air."""
+        granted = self.model.params.mediator.air_cover == AirCover.GRANTED and self.model.phase == Phase.SIEGE
+        return level == Escalation.ASSAULT_WITH_AIR or granted
 
     def credible_threat(self) -> Escalation:
         """The rung the mediator would approve if the rebels kept rejecting over the planning horizon:
@@ -132,12 +155,18 @@ class Mediator(mesa.Agent):
         mp, horizon = m.params.mediator, m.params.beliefs.planning_horizon_days
         future_rejections = m.rejections + horizon / m.params.negotiation.round_interval_days
         pressure = mediator_rules.escalation_pressure(int(future_rejections), m.day + int(horizon),
-                                                      mp.impatience, mp.siege_weariness)
+                                                      mp.impatience, mp.siege_weariness, mp.base_pressure)
         return mediator_rules.escalation_ceiling(pressure, mp.external_constraint, mp.image_weight,
-                                                 mp.civilian_harm_weight, m.civilian_deaths_last_week(),
-                                                 mp.air_cover, mp.max_escalation)
+                                                 mp.civilian_harm_weight, m.district.deaths_last_week(),
+                                                 mp.air_cover, mp.max_escalation, mediator_rules.level_costs(mp))
+
+    def update_expectation(self) -> None:
+        """Weigh what it would approve if the rebels kept rejecting (its credible threat), which
+        already looks over the horizon, so no further rung is anticipated."""
+        self.p_takeover = self.takeover_chance(self.credible_threat(), anticipation=0.0)
 
     def learn(self, successes: float, failures: float) -> None:
+        """Update the besieger side's belief from today's probes."""
         b = self.model.params.beliefs
         self.alpha, self.beta = beliefs.update_beta(self.alpha, self.beta, successes, failures,
                                                     b.besieger_prior_alpha, b.besieger_prior_beta,
@@ -149,16 +178,18 @@ class Mediator(mesa.Agent):
         mp, tp = m.params.mediator, m.params.terms
         fraction = mediator_rules.revise_expulsion(terms.expulsion_fraction, counter, self.p_takeover,
                                                    m.base_expulsion, m.base_expulsion * tp.expulsion_floor_share,
-                                                   mp.concession_step, mp.hardening)
+                                                   mp.concession_step, mp.hardening, mp.hardening_threshold)
         return decisions.Terms(fraction, terms.weapons_handover, terms.besieger_entry)
 
     def offer(self, terms: decisions.Terms) -> decisions.Terms:
         """Before each round, when a takeover has become likely, the demand is raised to what the
         balance of power supports; otherwise earlier concessions stand."""
         m = self.model
-        if self.p_takeover <= mediator_rules.HARDENING_THRESHOLD:
+        mp = m.params.mediator
+        if self.p_takeover <= mp.hardening_threshold:
             return terms
-        demand = mediator_rules.power_expulsion(self.p_takeover, m.base_expulsion, m.params.mediator.hardening)
+        demand = mediator_rules.power_expulsion(self.p_takeover, m.base_expulsion, mp.hardening,
+                                                mp.hardening_threshold)
         if demand <= terms.expulsion_fraction:
             return terms
         return decisions.Terms(demand, terms.weapons_handover, terms.besieger_entry)
@@ -172,24 +203,35 @@ class Mediator(mesa.Agent):
 
 class Committee(mesa.Agent):
     """Gathers every faction's position on the terms and aggregates the votes into accept or
-    reject, with hardline vetoes."""
+    reject, with hardline vetoes. At the end of each day it takes stock of the terms on the table
+    (`standing`, which the recorder reads)."""
+
+    def __init__(self, model: SiegeModel):
+        super().__init__(model)
+        self.standing: list[Vote] = []
+
+    def update_standing(self, terms: decisions.Terms, credibility: float) -> None:
+        """Each faction's position on the terms on the table at the end of the day."""
+        self.standing = self.positions(terms, credibility)
 
     def positions(self, terms: decisions.Terms, credibility: float) -> list[Vote]:
         """Each faction's value of accepting vs fighting on, computed for all factions at once
         from per-faction tallies of its members and its leader's belief."""
         m = self.model
         neg = m.params.negotiation
-        stats = m.faction_stats()
+        fighters = m.fighters
+        stats = fighters.faction_stats(len(m.leaders), neg.hardline_majority)
         p_takeover = np.array([leader.p_takeover for leader in m.leaders])
-        exile = np.minimum(1.0, m.effective_expulsion(terms.expulsion_fraction) * stats.exile_scale)
+        exile = np.minimum(1.0, fighters.effective_expulsion(terms.expulsion_fraction) * stats.exile_scale)
         situation = decisions.FactionSituation(
             exile_share=exile, p_takeover=p_takeover, resolve=stats.resolve, losses_share=stats.losses_share,
-            hardship=m.hardship, civilian_harm=m.civilian_harm_total() / 100.0, months_besieged=m.day / 30.0)
+            hardship=m.hardship, civilian_harm=m.district.harm_total() / PER_HUNDRED,
+            months_besieged=m.day / DAYS_PER_MONTH)
         u_acc = decisions.accept_value(exile, credibility, terms, neg)
         u_fight = decisions.fight_value(situation, neg)
         p_acc = decisions.acceptance_probability(u_acc, u_fight, neg.temperature)
         counter = decisions.indifferent_expulsion(situation, credibility, terms, neg,
-                                                  stats.exile_scale * m.list_scale())
+                                                  stats.exile_scale * fighters.list_scale())
         return [Vote(f, int(stats.weight[f]), float(u_acc[f]), float(u_fight[f]), float(p_acc[f]),
                      float(p_takeover[f]), float(exile[f]), float(counter[f]), bool(stats.hardline[f]))
                 for f in range(len(m.leaders))]

@@ -13,6 +13,8 @@ import math
 
 import numpy as np
 
+from sim.units import EPSILON
+
 
 def update_beta(alpha: np.ndarray, beta: np.ndarray, successes: float, failures: float,
                 prior_alpha: float, prior_beta: float, forgetting: float) -> tuple[np.ndarray, np.ndarray]:
@@ -30,7 +32,7 @@ def belief_mean(alpha: np.ndarray, beta: np.ndarray) -> np.ndarray:
 def success_at_strength(theta: float, strength: float, steepness: float) -> float:
     """Per-attack success when attacks are `strength` times a probe: the 3:1 rule's logistic in
     log force ratio shifts the logit by steepness * log(strength)."""
-    theta = min(max(theta, 1e-9), 1 - 1e-9)
+    theta = min(max(theta, EPSILON), 1 - EPSILON)
     if strength <= 0:
         return 0.0
     x = math.log(theta / (1 - theta)) + steepness * math.log(strength)

@@ -1,7 +1,8 @@
 """Historical cases as scenarios: the facts a user can know about a siege before it ends, and the
 one mapping from those facts to model parameters. Behavioural parameters are never set here; they
-stay shared across cases. Recorded outcomes are kept apart and never mapped (they are for scoring).
-Pure: the YAML files are read in experiments/cases.py.
+stay shared across cases. The mapping's own constants are parameters (section `mapping` of
+ModelParams), so they can be overridden, fitted and varied. Recorded outcomes are kept apart and
+never mapped (they are for scoring). Pure: the YAML files are read in experiments/cases.py.
 """
 
 from __future__ import annotations
@@ -9,10 +10,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Optional
+from typing import Any
 
 from sim.enums import AirCover, WeaponsHandover
-from sim.params import DistrictParams, ImplementationParams
+from sim.params import CaseMappingParams, ModelParams
+from sim.units import EPSILON
+
+# The leaves outside `mapping` that case_overrides reads (paths under `model`); it writes none of them.
+MAPPING_INPUTS = ("implementation.seats_per_bus", "implementation.family_seat_share")
 
 
 class AirPower(Enum):
@@ -32,19 +37,6 @@ class Level(Enum):
     HIGH = "high"
 
 
-# The mapping's constants, each an assumption calibrated on Daraa 2021 (its scenario values):
-EXTERNAL_CONSTRAINT = {Level.NONE: 0.0, Level.LOW: 0.3, Level.MEDIUM: 0.6, Level.HIGH: 0.9}
-IMAGE_WEIGHT = {Level.NONE: 0.0, Level.LOW: 0.1, Level.MEDIUM: 0.2, Level.HIGH: 0.4}
-CREDIBILITY = {Level.NONE: 0.1, Level.LOW: 0.35, Level.MEDIUM: 0.5, Level.HIGH: 0.7}
-SECOND_FRONT_LOSSES = 0.15     # besieger killed/day when outside towns join the fight (Daraa 2021)
-TROOPS_PER_FIGHTER = 5.0       # besieger troops per fighter when no count is known (Daraa default 2000:400)
-BUS_WEEKS_FOR_DEMAND = 2.0     # when no bus count is known: convoys sized to move the demand in two weeks
-MIN_BUSES_PER_CONVOY = 2       # Daraa 2021's two buses a convoy (its scenario value)
-# stocks at a siege's start, drawn down by each earlier day of siege at 1 - the resupply share (defaults)
-SUPPLY_DAYS_AT_SIEGE_START = DistrictParams().initial_supply_days
-PRIOR_DRAWDOWN_PER_DAY = 1.0 - DistrictParams().resupply_share
-
-
 @dataclass
 class CaseFacts:
     """What is known about a siege before it ends. Units: people, days, shares in [0, 1]."""
@@ -61,10 +53,10 @@ class CaseFacts:
     weapons_handover: WeaponsHandover
     besieger_entry: bool
     outside_support: bool = False       # opposition elsewhere attacks the besieger (a second front)
-    besieger_troops: Optional[int] = None
-    militia_share: float = 0.25         # share of the besieging force that is militia
-    buses_per_convoy: Optional[int] = None
-    convoys_per_week: Optional[float] = None
+    besieger_troops: int | None = None
+    militia_share: float | None = None  # share of the besieging force that is militia (else mapping.militia_share)
+    buses_per_convoy: int | None = None
+    convoys_per_week: float | None = None
     siege_days_so_far: int = 0          # days already besieged when the model starts: depletes stocks
     mediator: str = ""
     guarantor: str = ""
@@ -74,44 +66,55 @@ class CaseFacts:
 class RecordedOutcome:
     """What happened, for hindcast scoring only; never an input to the mapping."""
 
-    outcome_class: Optional[str] = None
-    siege_length_days: Optional[float] = None
-    decisive_phase_days: Optional[float] = None
-    fighters_evacuated: list[Optional[float]] = field(default_factory=lambda: [None, None])
-    civilian_deaths: list[Optional[float]] = field(default_factory=lambda: [None, None])
+    outcome_class: str | None = None
+    siege_length_days: float | None = None
+    decisive_phase_days: float | None = None
+    fighters_evacuated: list[float | None] = field(default_factory=lambda: [None, None])
+    civilian_deaths: list[float | None] = field(default_factory=lambda: [None, None])
 
 
-def case_overrides(facts: CaseFacts) -> dict[str, Any]:
-    """Model parameters (dotted paths under `model`) that a case's facts determine."""
+def level_value(mapping: CaseMappingParams, table: str, level: Level) -> float:
+    """The value a qualitative level takes in one of the mapping's tables: field `<table>_<level>`
+    of `mapping` (tables: external_constraint, image_weight, credibility)."""
+    return getattr(mapping, f"{table}_{level.value}")
+
+
+def case_overrides(facts: CaseFacts, base: ModelParams | None = None) -> dict[str, Any]:
+    """Model parameters (dotted paths under `model`) that a case's facts determine.
+
+    The mapping's constants are `base.mapping` (the defaults when `base` is None); besides them it
+    reads only the leaves named in MAPPING_INPUTS, none of which it writes.
+    """
+    params = base if base is not None else ModelParams()
+    mp, ip = params.mapping, params.implementation
     troops = facts.besieger_troops if facts.besieger_troops is not None else round(
-        TROOPS_PER_FIGHTER * facts.fighters_inside)
-    militia = round(facts.militia_share * troops)
+        mp.troops_per_fighter * facts.fighters_inside)
+    militia = round((facts.militia_share if facts.militia_share is not None else mp.militia_share) * troops)
     air = AirCover.WITHHELD if facts.air_power == AirPower.NONE else facts.air_cover
     overrides: dict[str, Any] = {
         "start_date": facts.start_date,
         "fighters.count": facts.fighters_inside,
         "civilians.count": facts.civilians_inside,
-        "district.initial_supply_days": max(0.0, SUPPLY_DAYS_AT_SIEGE_START
-                                            - PRIOR_DRAWDOWN_PER_DAY * facts.siege_days_so_far),
+        "district.initial_supply_days": max(0.0, mp.supply_days_at_siege_start
+                                            - mp.prior_drawdown_per_day * facts.siege_days_so_far),
         "besieger.army_strength": troops - militia,
         "besieger.militia_strength": militia,
-        "besieger.second_front_losses": SECOND_FRONT_LOSSES if facts.outside_support else 0.0,
+        "besieger.second_front_losses": mp.second_front_losses if facts.outside_support else 0.0,
         "mediator.air_cover": air,
-        "mediator.external_constraint": EXTERNAL_CONSTRAINT[facts.external_constraint],
-        "mediator.image_weight": IMAGE_WEIGHT[facts.mediator_image_concern],
-        "mediator.initial_credibility": CREDIBILITY[facts.trust_in_guarantee],
+        "mediator.external_constraint": level_value(mp, "external_constraint", facts.external_constraint),
+        "mediator.image_weight": level_value(mp, "image_weight", facts.mediator_image_concern),
+        "mediator.initial_credibility": level_value(mp, "credibility", facts.trust_in_guarantee),
         "terms.expulsion_fraction": facts.expulsion_fraction,
         "terms.weapons_handover": facts.weapons_handover,
         "terms.besieger_entry": facts.besieger_entry,
     }
-    buses = ImplementationParams()
-    convoys = facts.convoys_per_week if facts.convoys_per_week is not None else buses.convoys_per_week
+    convoys = facts.convoys_per_week if facts.convoys_per_week is not None else mp.default_convoys_per_week
     if facts.buses_per_convoy is not None:
         overrides["implementation.buses_per_convoy"] = facts.buses_per_convoy
     else:
-        seats_needed = facts.expulsion_fraction * facts.fighters_inside / (1.0 - buses.family_seat_share)
-        overrides["implementation.buses_per_convoy"] = max(MIN_BUSES_PER_CONVOY, math.ceil(
-            seats_needed / (buses.seats_per_bus * max(convoys, 1e-9) * BUS_WEEKS_FOR_DEMAND)))
+        seats_needed = facts.expulsion_fraction * facts.fighters_inside / (1.0 - ip.family_seat_share)
+        overrides["implementation.buses_per_convoy"] = max(mp.min_buses_per_convoy, math.ceil(
+            seats_needed / (ip.seats_per_bus * max(convoys, EPSILON) * mp.bus_weeks_for_demand)))
     if facts.convoys_per_week is not None:
         overrides["implementation.convoys_per_week"] = facts.convoys_per_week
     return overrides

@@ -7,6 +7,8 @@ import math
 
 import numpy as np
 
+from sim.params import CombatParams
+
 
 def assault_success_probability(attackers: float, defenders: float, urban_multiplier: float,
                                 required_ratio: float, steepness: float) -> float:
@@ -39,8 +41,9 @@ def area_fire_hit_probability(shells: np.ndarray, lethality: float, shelter: np.
 
 
 def shells_by_cell(total_shells: float, targetable: np.ndarray, frontier: np.ndarray,
-                   frontier_weight: float = 3.0) -> np.ndarray:
-    """Spread a day's shells over targetable cells, frontier cells drawing `frontier_weight` times more."""
+                   frontier_weight: float = CombatParams.frontier_weight) -> np.ndarray:
+    """Spread a day's shells over targetable cells, frontier cells drawing `frontier_weight` times more
+    (`combat.frontier_weight`)."""
     weights = targetable * (1.0 + (frontier_weight - 1.0) * frontier)
     total_weight = weights.sum()
     if total_weight <= 0 or total_shells <= 0:

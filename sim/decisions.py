@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.enums import WeaponsHandover
-from sim.params import NegotiationParams
+from sim.params import FighterParams, ImplementationParams, NegotiationParams
+from sim.units import RESOLVE_MIDPOINT, TENTHS_PER_SHARE
 
 
 @dataclass
@@ -54,9 +55,9 @@ def fight_value(s: FactionSituation, neg: NegotiationParams) -> np.ndarray:
     """
     p = s.p_takeover
     return ((1.0 - p) * neg.value_hold + p * neg.value_fall
-            + neg.resolve_weight * (s.resolve - 0.5)
+            + neg.resolve_weight * (s.resolve - RESOLVE_MIDPOINT)
             - neg.hardship_cost * s.hardship
-            - neg.casualty_cost * s.losses_share * 10.0
+            - neg.casualty_cost * s.losses_share * TENTHS_PER_SHARE
             - neg.civilian_cost * s.civilian_harm
             - neg.weariness_cost * s.months_besieged)
 
@@ -92,12 +93,12 @@ def vote_reason(yes: bool, u_accept: float, u_fight: float, credibility: float, 
     if not yes and u_accept >= u_fight:
         return "rejected though the terms were valued slightly higher (unmodelled considerations)"
     if yes:
-        if p_takeover >= 0.5:
+        if p_takeover >= neg.reason_takeover_belief:
             return "expects the district to fall by force"
         return "the cost of holding out outweighs the terms"
-    if (neg.value_settle - neg.value_reneged) * (1 - credibility) > 0.3:
+    if (neg.value_settle - neg.value_reneged) * (1 - credibility) > neg.reason_guarantee_gap:
         return "guarantee not credible"
-    if exile_share >= 0.3:
+    if exile_share >= neg.reason_exile_share:
         return "expulsion demand too large"
     return "expects to hold out"
 
@@ -115,11 +116,18 @@ def committee_accepts(yes: np.ndarray, weights: np.ndarray, veto_power: np.ndarr
     return bool(weights[yes].sum() / total >= majority), None
 
 
-def boarding_refusal_probability(resolve: np.ndarray, credibility: float, base: float) -> np.ndarray:
-    """A listed fighter refuses to board more often when resolute and when the guarantee is weak."""
-    return np.clip(base * (1.0 + 2.0 * (resolve - 0.5)) * (1.5 - credibility), 0.0, 1.0)
+def boarding_refusal_probability(resolve: np.ndarray, credibility: float, base: float,
+                                 resolve_slope: float = ImplementationParams.refusal_resolve_slope,
+                                 credibility_offset: float = ImplementationParams.refusal_credibility_offset,
+                                 ) -> np.ndarray:
+    """A listed fighter refuses to board more often when resolute and when the guarantee is weak:
+    base * (1 + slope (resolve - 1/2)) * (offset - credibility), clipped to [0, 1]."""
+    return np.clip(base * (1.0 + resolve_slope * (resolve - RESOLVE_MIDPOINT)) * (credibility_offset - credibility),
+                   0.0, 1.0)
 
 
-def defection_probability(resolve: np.ndarray, pressure: np.ndarray, base_rate: float) -> np.ndarray:
-    """Daily chance an active fighter gives up and settles alone; rises with pressure, falls with resolve."""
-    return np.clip(base_rate * np.exp(3.0 * (pressure - resolve)), 0.0, 1.0)
+def defection_probability(resolve: np.ndarray, pressure: np.ndarray, base_rate: float,
+                          sensitivity: float = FighterParams.defection_sensitivity) -> np.ndarray:
+    """Daily chance an active fighter gives up and settles alone; rises with pressure, falls with resolve:
+    base_rate * exp(sensitivity (pressure - resolve)), at most 1."""
+    return np.clip(base_rate * np.exp(sensitivity * (pressure - resolve)), 0.0, 1.0)

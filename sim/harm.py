@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.params import DistrictParams
+
 
 def shelter(base_shelter: float, damage: np.ndarray) -> np.ndarray:
     """Shelter offered by buildings falls as they are damaged."""
@@ -15,8 +17,9 @@ def damage_after_shelling(damage: np.ndarray, shells: np.ndarray, damage_per_she
     return 1.0 - (1.0 - damage) * np.exp(-damage_per_shell * shells)
 
 
-def hardship(stock_days: float, buffer_days: float = 20.0) -> float:
-    """Hardship H = max(0, 1 - stock/buffer): zero while stocks last, 1 when they are gone."""
+def hardship(stock_days: float, buffer_days: float = DistrictParams.hardship_buffer_days) -> float:
+    """Hardship H = max(0, 1 - stock/buffer): zero while stocks exceed the buffer, 1 when they are gone
+    (the buffer is `district.hardship_buffer_days`)."""
     return float(min(1.0, max(0.0, 1.0 - stock_days / buffer_days)))
 
 

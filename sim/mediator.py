@@ -5,33 +5,42 @@ Kydd 2003), how it revises the terms (Powell 2004 screening; terms track power, 
 from __future__ import annotations
 
 from sim.enums import AirCover, Escalation
-
-# Relative political cost of each rung of the ladder (assumption: a full assault costs the mediator
-# ten times a shelling campaign; air cover adds the most visible commitment of its own forces).
-LEVEL_COST = {Escalation.NONE: 0.0, Escalation.SHELLING: 0.1, Escalation.GROUND_PROBES: 0.3,
-              Escalation.FULL_ASSAULT: 1.0, Escalation.ASSAULT_WITH_AIR: 1.6}
+from sim.params import MediatorParams
+from sim.units import DAYS_PER_MONTH, PER_TEN_DEATHS
 
 
-def escalation_pressure(rejections: int, days: int, impatience: float, weariness: float) -> float:
-    """The mediator's wish to compel: grows with each rejected offer and with the siege's length."""
-    return 0.2 + impatience * rejections + weariness * days / 30.0
+def level_costs(mp: MediatorParams) -> tuple[float, ...]:
+    """Relative political cost of each rung of the ladder, indexed by Escalation (NONE costs nothing)."""
+    return (0.0, mp.level_cost_shelling, mp.level_cost_ground_probes, mp.level_cost_full_assault,
+            mp.level_cost_assault_with_air)
+
+
+DEFAULT_LEVEL_COSTS = level_costs(MediatorParams())  # the schema's defaults, for callers that pass none
+
+
+def escalation_pressure(rejections: int, days: int, impatience: float, weariness: float,
+                        base: float = MediatorParams.base_pressure) -> float:
+    """The mediator's wish to compel: a base (`mediator.base_pressure`) that grows with each rejected
+    offer and with the siege's length."""
+    return base + impatience * rejections + weariness * days / DAYS_PER_MONTH
 
 
 def escalation_cost(level: Escalation, external_constraint: float, image_weight: float,
                     civilian_harm_weight: float, civilian_deaths_week: float,
-                    air_cover: AirCover) -> float:
+                    air_cover: AirCover, costs: tuple[float, ...] = DEFAULT_LEVEL_COSTS) -> float:
     """Cost to the mediator of approving `level`: the rung's cost plus, above shelling, a cost of
     recent civilian deaths, both scaled by how much outside powers and its image make it care."""
-    base = LEVEL_COST[level]
+    base = costs[level]
     if level == Escalation.ASSAULT_WITH_AIR and air_cover == AirCover.GRANTED:
-        base = LEVEL_COST[Escalation.FULL_ASSAULT]
-    harm = civilian_harm_weight * civilian_deaths_week / 10.0 * (int(level) >= Escalation.GROUND_PROBES)
+        base = costs[Escalation.FULL_ASSAULT]
+    harm = civilian_harm_weight * civilian_deaths_week / PER_TEN_DEATHS * (int(level) >= Escalation.GROUND_PROBES)
     return (base + harm) * (external_constraint + image_weight)
 
 
 def escalation_ceiling(pressure: float, external_constraint: float, image_weight: float,
                        civilian_harm_weight: float, civilian_deaths_week: float,
-                       air_cover: AirCover, max_level: Escalation = Escalation.ASSAULT_WITH_AIR) -> Escalation:
+                       air_cover: AirCover, max_level: Escalation = Escalation.ASSAULT_WITH_AIR,
+                       costs: tuple[float, ...] = DEFAULT_LEVEL_COSTS) -> Escalation:
     """The highest rung whose cost the pressure covers, never above `max_level`; air is never
     approved when withheld, and is granted together with any full assault when the policy grants it."""
     ceiling = Escalation.NONE
@@ -39,31 +48,31 @@ def escalation_ceiling(pressure: float, external_constraint: float, image_weight
         if level > max_level or (level == Escalation.ASSAULT_WITH_AIR and air_cover == AirCover.WITHHELD):
             break
         cost = escalation_cost(level, external_constraint, image_weight, civilian_harm_weight,
-                               civilian_deaths_week, air_cover)
+                               civilian_deaths_week, air_cover, costs)
         if pressure < cost:
             break
         ceiling = level
     return ceiling
 
 
-HARDENING_THRESHOLD = 0.7  # assumption: demands harden once a takeover is more likely than not by a margin
-
-
-def power_expulsion(p_takeover: float, base: float, hardening: float) -> float:
+def power_expulsion(p_takeover: float, base: float, hardening: float,
+                    threshold: float = MediatorParams.hardening_threshold) -> float:
     """The demand the balance of power supports: the base demand, rising towards full evacuation
-    as the besieger's chance of taking the district by force climbs above HARDENING_THRESHOLD."""
-    return float(min(1.0, base + hardening * max(0.0, p_takeover - HARDENING_THRESHOLD) / (1.0 - HARDENING_THRESHOLD) * (1.0 - base)))
+    as the besieger's chance of taking the district by force climbs above `threshold`
+    (`mediator.hardening_threshold`)."""
+    return float(min(1.0, base + hardening * max(0.0, p_takeover - threshold) / (1.0 - threshold) * (1.0 - base)))
 
 
 def revise_expulsion(current: float, counter: float, p_takeover: float, base: float, floor: float,
-                     concession_step: float, hardening: float) -> float:
+                     concession_step: float, hardening: float,
+                     threshold: float = MediatorParams.hardening_threshold) -> float:
     """New expulsion demand after a rejection.
 
     The mediator concedes a share of the gap to the committee's counter, never below the floor;
     when the besieger could take the district by force, the demand hardens instead (power_expulsion).
     """
     conceded = current - concession_step * max(0.0, current - counter)
-    hardened = power_expulsion(p_takeover, base, hardening) if p_takeover > HARDENING_THRESHOLD else 0.0
+    hardened = power_expulsion(p_takeover, base, hardening, threshold) if p_takeover > threshold else 0.0
     return float(min(1.0, max(floor, conceded, hardened)))
 
 

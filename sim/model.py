@@ -1,5 +1,7 @@
-"""SiegeModel: wires fighters, civilians, district and decision-makers together and owns the
-daily schedule (written out once, in `step`)."""
+"""SiegeModel: wires fighters, civilians, district, besieger and decision-makers together and owns
+the daily schedule (written out once, in `step`). The rules live with what they act on: the fighter
+arrays, the district, the besieging force, the agents, the deal and the outcome functions; the model
+calls them in order, tallies the day and logs its events."""
 
 from __future__ import annotations
 
@@ -8,46 +10,17 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from sim import combat, harm
-from sim.agents import BesiegerCommand, BesiegerKind, Committee, FactionLeader, Mediator, Vote
-from sim.decisions import Terms, boarding_refusal_probability, defection_probability
+from sim import outcomes
+from sim.agents import Committee, FactionLeader, Mediator, Vote
+from sim.besieger import Besieger, Engagement
+from sim.deal import Deal
+from sim.decisions import Terms
 from sim.district import District
-from sim.beliefs import takeover_probability
-from sim.enums import AirCover, Escalation, EventKind, FighterStatus, HarmCause, Outcome, Phase
+from sim.enums import Escalation, EventKind, Outcome, Phase
 from sim.fighters import Fighters
 from sim.params import ModelParams
 from sim.records import Recorder
 from sim.rng import Streams
-
-WOUNDED_RECOVERY_RATE = 0.05   # assumption: about three weeks to return to the line
-CROSSFIRE_RATE = 0.002         # assumption: share of a cell's residents hurt in a ground assault on it
-TAKEOVER_CONTROL_SHARE = 0.1   # the district has fallen when the enclave is a tenth of the grid
-MIN_FIGHTING_SHARE = 0.05      # ... or when fewer than 5% of the fighters can still fight
-FULL_EVACUATION_SHARE = 0.6    # evacuated share of surviving fighters that counts as full evacuation
-PARTIAL_EVACUATION_SHARE = 0.05  # evacuated share of all fighters that counts as partial evacuation
-
-
-@dataclass
-class Deal:
-    """An accepted deal being implemented."""
-
-    day: int
-    terms: Terms
-    inside_at_deal: int
-    spoilers: list[int]
-    next_convoy_day: float
-    suspended_until: int = -1
-
-
-@dataclass
-class FactionStats:
-    """Arrays over factions: fighting members, their mean resolve, losses, listing propensity."""
-
-    weight: np.ndarray
-    resolve: np.ndarray
-    losses_share: np.ndarray
-    exile_scale: np.ndarray
-    hardline: np.ndarray
 
 
 @dataclass
@@ -61,7 +34,6 @@ class DayTally:
     probes_taken: int = 0
     probes_held: int = 0
     violations: int = 0
-    civilians_killed: int = 0
     attacks: int = 0
     air_strikes: bool = False
 
@@ -84,28 +56,22 @@ class SiegeModel(mesa.Model):
         self.hardship = 0.0
         self.deal: Deal | None = None
         self.tally = DayTally()
-        self._civilian_deaths_by_day: list[int] = []
-        self.civilians_killed_by = {cause: 0 for cause in HarmCause}
-        self.fighters_killed_by = {cause: 0 for cause in HarmCause}
 
         setup = self.streams.setup
         self.district = District.create(params.district, params.civilians, setup)
         frontier = self.district.frontier()
-        self.fighters = Fighters.create(params.fighters, np.flatnonzero(frontier),
+        self.fighters = Fighters.create(params.fighters, params.implementation, np.flatnonzero(frontier),
                                         np.flatnonzero(~frontier), setup)
         self.initial_fighters = self.fighters.size
-        self.initial_civilians = int(self.district.civilians.sum())
+        self.initial_civilians = self.district.initial_civilians
         tp = params.terms
         self.base_expulsion = (tp.expulsion_list / self.initial_fighters if tp.expulsion_list is not None
                                else tp.expulsion_fraction)
         self.terms = Terms(self.base_expulsion, tp.weapons_handover, tp.besieger_entry)
-        self._list_weight = (1.0 + 3.0 * self.fighters.hardliner) * (0.5 + self.fighters.resolve)
 
-        b = params.besieger
         self.mediator = Mediator(self)
-        self.army = BesiegerCommand(self, BesiegerKind.ARMY, b.army_strength, b.army_restraint)
-        self.militia = BesiegerCommand(self, BesiegerKind.MILITIA, b.militia_strength, b.militia_restraint)
-        self.loss_tolerance = max(1.0, b.loss_tolerance_share * (b.army_strength + b.militia_strength))
+        self.besieger = Besieger(self, params)
+        self.army, self.militia = self.besieger.army, self.besieger.militia
         self.leaders = [FactionLeader(self, f, params.beliefs.rebel_prior_alpha, params.beliefs.rebel_prior_beta)
                         for f in range(params.fighters.factions)]
         self.committee = Committee(self)
@@ -115,22 +81,23 @@ class SiegeModel(mesa.Model):
     # ------------------------------------------------------------------ the daily schedule
     def step(self) -> None:
         """One day, in this order (docs/ODD.md, section 3)."""
-        self.tally = DayTally()
+        self.tally = DayTally()                          # 0. morning: a new tally, contested cells revert
         self.district.end_day()
         ceiling = self.mediator.assess()                 # 1. mediator sets the escalation ceiling
-        self.besiege(ceiling)                            # 2-3. shelling, ground combat, harm
-        self.civilians_and_supplies()                    # 4. supplies, hardship, flight
-        self.update_beliefs()                            # 5. beliefs learn from combat
-        self.individual_choices()                        # fighters defect, recover, strike first
+        self.besiege(ceiling)                            # 2. shelling, ground attacks, harm
+        self.civilians_and_supplies()                    # 3. supplies, hardship, starvation, flight
+        self.update_beliefs()                            # 4. beliefs learn from today's probes
+        self.individual_choices()                        # 5. fighters recover, defect, strike first
         self.negotiate()                                 # 6. negotiation round
         self.implement()                                 # 7. convoys, settlement, breakdowns
         self.check_outcome()                             # 8. outcome check
-        self.recorder.record_day()                       # 8. data collection
+        self.committee.update_standing(self.terms, self.mediator.credibility)  # 9. positions at day's end
+        self.recorder.record_day()                       # 10. data collection
         self.day += 1
         if self.outcome is not None:
             self.running = False
 
-    def run(self) -> "SiegeModel":
+    def run(self) -> SiegeModel:
         """Step until an outcome is reached (the horizon always ends a run)."""
         while self.running:
             self.step()
@@ -138,171 +105,58 @@ class SiegeModel(mesa.Model):
 
     # ------------------------------------------------------------------ 2-3. combat and harm
     def besiege(self, ceiling: Escalation) -> None:
-        rng = self.streams.combat
-        levels = []
-        for command in (self.army, self.militia):
-            level, violated = command.level_today(ceiling, self.phase, rng)
-            levels.append(level)
-            if violated:
-                # only a breach of a deal's ceasefire counts against the deal (not a breach of the
-                # ceiling earlier on the day a deal is struck)
-                self.tally.violations += self.phase != Phase.SIEGE
-                self.log(EventKind.VIOLATION, actor=command.kind.value, level=level.name,
-                         detail="shelled during a ceasefire" if self.phase != Phase.SIEGE
-                         else "escalated above the ceiling")
-        level = max(levels)
+        """The commands choose their rung; the force shells the enclave and attacks its frontier."""
+        b, rng = self.besieger, self.streams.combat
+        level, violations = b.levels_today(ceiling, self.phase, rng)
+        for command, used in violations:
+            # only a breach of a deal's ceasefire counts against the deal (not a breach of the
+            # ceiling earlier on the day a deal is struck)
+            self.tally.violations += self.phase != Phase.SIEGE
+            self.log(EventKind.VIOLATION, actor=command.kind.value, level=used.name,
+                     detail="shelled during a ceasefire" if self.phase != Phase.SIEGE
+                     else "escalated above the ceiling")
         self.tally.level = level
         if self.phase == Phase.SIEGE:
-            # attacks from opposition towns outside the district raise the besieger's cost (second front)
-            self._besieger_losses(int(rng.poisson(self.params.besieger.second_front_losses)), rng)
+            b.second_front(rng)
         if level == Escalation.NONE:
             return
-        cp = self.params.combat
-        air = cp.air_multiplier if level == Escalation.ASSAULT_WITH_AIR else 1.0
-        intensity = self.params.besieger.shells_per_day * (1.5 if level >= Escalation.FULL_ASSAULT else 1.0)
-        if self.phase != Phase.SIEGE:
-            intensity *= 0.3  # a spoiler's shelling is a fraction of a campaign (assumption)
-        # Air cover joins the bombardment whenever it is approved: with every rung once the mediator
-        # grants it (East Aleppo, Eastern Ghouta), otherwise only with an approved assault with air.
-        granted = self.params.mediator.air_cover == AirCover.GRANTED and self.phase == Phase.SIEGE
-        self.tally.air_strikes = level == Escalation.ASSAULT_WITH_AIR or granted
-        if self.tally.air_strikes:
-            intensity *= cp.air_bombardment_multiplier
-        shells = float(rng.poisson(intensity))
-        self.tally.shells = shells
-        self.shell(shells)
-        attacks = {Escalation.GROUND_PROBES: self.params.besieger.probe_attacks_per_day,
-                   Escalation.FULL_ASSAULT: self.params.besieger.assault_attacks_per_day,
-                   Escalation.ASSAULT_WITH_AIR: self.params.besieger.assault_attacks_per_day}.get(level, 0)
-        for _ in range(attacks):
-            self.ground_attack(level, air)
+        self.tally.air_strikes = self.mediator.air_strikes(level)
+        self.tally.shells = b.shells_today(level, self.phase, self.tally.air_strikes, rng)
+        self.shell(self.tally.shells)
+        for _ in range(b.attacks_today(level)):
+            self.record_attack(level, b.ground_attack(level, self.district, self.fighters, rng, self.streams.harm))
 
     def shell(self, shells: float) -> None:
-        """Area fire over the enclave: civilian and fighter harm, and damage to buildings."""
-        d, cp, rng = self.district, self.params.combat, self.streams.harm
-        per_cell = combat.shells_by_cell(shells, d.rebel_held(), d.frontier())
-        shelter = harm.shelter(self.params.district.shelter, d.damage)
-        p_kill = combat.area_fire_hit_probability(per_cell, cp.shell_lethality, shelter)
-        killed = rng.binomial(d.civilians, p_kill)
-        injured = rng.binomial(d.civilians - killed, np.minimum(1.0, p_kill * self.params.civilians.injured_per_killed))
-        self._harm_civilians(killed, injured, HarmCause.SHELLING)
-        d.damage = harm.damage_after_shelling(d.damage, per_cell, self.params.district.damage_per_shell)
-        f = self.fighters
-        inside = np.flatnonzero(f.inside())
-        p_hit = combat.area_fire_hit_probability(per_cell[f.cell[inside]], cp.shell_lethality * cp.fighter_exposure,
-                                                 shelter[f.cell[inside]] * 0.5)
-        self._hurt_fighters(inside[rng.random(inside.size) < p_hit], HarmCause.SHELLING)
+        """Area fire over the enclave: civilian harm and damage to buildings, then hits on fighters."""
+        p, rng = self.params, self.streams.harm
+        per_cell, shelter = self.district.take_shelling(shells, p.combat, p.district, p.civilians.injured_per_killed,
+                                                        rng)
+        self.fighters.take_shelling(per_cell, shelter, p.combat, rng)
 
-    def ground_attack(self, level: Escalation, air: float) -> None:
-        """One attack on a frontier cell: 3:1 rule for success, square law for losses."""
-        d, f, rng = self.district, self.fighters, self.streams.combat
-        b, cp = self.params.besieger, self.params.combat
-        frontier = np.flatnonzero(d.frontier())
-        if frontier.size == 0:
+    def record_attack(self, level: Escalation, attack: Engagement | None) -> None:
+        """Tally a ground attack (probes taken and held are the signals beliefs learn from)."""
+        if attack is None:
             return
-        target = int(rng.choice(frontier))
-        share = b.probe_force_share if level == Escalation.GROUND_PROBES else b.assault_force_share
-        attackers = share * (self.army.strength + self.militia.strength) * air
-        fighting = f.fighting()
-        nb = d.neighbours[target]
-        nb = nb[(nb >= 0)]
-        in_cell = fighting & (f.cell == target)
-        support_cells = np.zeros(d.cells, dtype=bool)
-        support_cells[nb[d.rebel_held()[nb]]] = True
-        support = fighting & support_cells[f.cell]
-        defenders = float(in_cell.sum()) + 0.5 * float(support.sum())
-        p_win = combat.assault_success_probability(attackers, defenders, cp.urban_defence_multiplier,
-                                                   cp.required_force_ratio, cp.assault_steepness)
-        lost_att, lost_def = combat.ground_losses(attackers / air, defenders, cp.urban_defence_multiplier,
-                                                  cp.attacker_lethality * air, cp.defender_lethality)
-        self._besieger_losses(int(rng.poisson(lost_att)), rng)
-        pool = np.flatnonzero(in_cell | support)
-        n_def = min(pool.size, int(rng.poisson(lost_def * (1.0 + cp.wounded_per_killed))))
-        self._hurt_fighters(rng.choice(pool, size=n_def, replace=False) if n_def else pool[:0], HarmCause.GROUND)
-        crossfire = rng.binomial(d.civilians[target], min(1.0, CROSSFIRE_RATE * air))
-        killed = np.zeros(d.cells, dtype=np.int64)
-        killed[target] = rng.binomial(crossfire, 1.0 / (1.0 + self.params.civilians.injured_per_killed))
-        injured = np.zeros(d.cells, dtype=np.int64)
-        injured[target] = crossfire - killed[target]
-        self._harm_civilians(killed, injured, HarmCause.GROUND)
         self.tally.attacks += 1
-        if rng.random() < p_win:
-            d.fall(target)
+        probe = level == Escalation.GROUND_PROBES
+        if attack.taken:
             self.tally.cells_taken += 1
-            self.tally.probes_taken += level == Escalation.GROUND_PROBES
-            self._retreat_from(target)
-            self.log(EventKind.CELL_TAKEN, actor="besieger", cell=target, level=level.name,
-                     p_success=p_win, attackers=attackers, defenders=defenders)
+            self.tally.probes_taken += probe
+            self.log(EventKind.CELL_TAKEN, actor="besieger", cell=attack.cell, level=level.name,
+                     p_success=attack.p_success, attackers=attack.attackers, defenders=attack.defenders)
         else:
-            d.contest(target)
             self.tally.cells_held += 1
-            self.tally.probes_held += level == Escalation.GROUND_PROBES
-
-    def _retreat_from(self, cell: int) -> None:
-        """Fighters in a lost cell fall back to a random enclave cell next to it, or anywhere inside."""
-        f, d, rng = self.fighters, self.district, self.streams.combat
-        movers = np.flatnonzero((f.cell == cell) & f.inside())
-        if movers.size == 0:
-            return
-        nb = d.neighbours[cell]
-        nb = nb[(nb >= 0)]
-        options = nb[d.rebel_held()[nb]]
-        if options.size == 0:
-            options = np.flatnonzero(d.rebel_held())
-        if options.size:
-            f.cell[movers] = rng.choice(options, size=movers.size)
-
-    def _hurt_fighters(self, hit: np.ndarray, cause: HarmCause) -> None:
-        """Hit fighters are killed with 1/(1+w) chance, otherwise wounded; the wounded hit again die."""
-        if hit.size == 0:
-            return
-        f = self.fighters
-        dies = (self.streams.harm.random(hit.size) < 1.0 / (1.0 + self.params.combat.wounded_per_killed)) | (
-            f.status[hit] == FighterStatus.WOUNDED)
-        f.status[hit[dies]] = FighterStatus.KILLED
-        f.armed[hit[dies]] = False
-        self.fighters_killed_by[cause] += int(dies.sum())
-        f.status[hit[~dies]] = FighterStatus.WOUNDED
-
-    def _harm_civilians(self, killed: np.ndarray, injured: np.ndarray, cause: HarmCause) -> None:
-        d = self.district
-        d.civilians -= killed
-        d.civilians_killed += killed
-        d.civilians_injured += injured
-        self.tally.civilians_killed += int(killed.sum())
-        self.civilians_killed_by[cause] += int(killed.sum())
-
-    def _besieger_losses(self, losses: int, rng: np.random.Generator) -> None:
-        """Split whole losses between army and militia in proportion to their strength, drawing from
-        the caller's stream (combat, or negotiation for a pre-emptive strike)."""
-        total = self.army.strength + self.militia.strength
-        if losses <= 0 or total <= 0:
-            return
-        militia = int(rng.binomial(losses, self.militia.strength / total))
-        for command, lost in ((self.army, losses - militia), (self.militia, militia)):
-            lost = min(lost, int(command.strength))
-            command.strength -= lost
-            command.killed += lost
+            self.tally.probes_held += probe
 
     # ------------------------------------------------------------------ 4. civilians and supplies
     def civilians_and_supplies(self) -> None:
         d, cp, rng = self.district, self.params.civilians, self.streams.harm
-        need = float(d.civilians[d.rebel_held()].sum()) / max(self.initial_civilians, 1)
-        d.supply_days = harm.supply_after_day(d.supply_days, need, self.params.district.resupply_share)
-        self.hardship = harm.hardship(d.supply_days)
-        starving = rng.binomial(d.civilians, cp.starvation_mortality * self.hardship)
-        self._harm_civilians(starving, np.zeros_like(starving), HarmCause.STARVATION)
-        self._civilian_deaths_by_day.append(self.tally.civilians_killed)
-        if not cp.corridor_open:
-            return
-        shells_per_100 = combat.shells_by_cell(self.tally.shells, d.rebel_held(), d.frontier()) * 100.0 / np.maximum(
-            d.civilians, 1)
-        p_flee = harm.flight_probability(self.hardship, np.minimum(shells_per_100, 10.0), cp.journey_risk,
-                                         cp.flight_intercept, cp.flight_hardship, cp.flight_shelling,
-                                         cp.flight_journey_risk) * d.rebel_held()
-        leaving = rng.binomial(d.civilians, p_flee)
-        d.civilians -= leaving
-        d.civilians_displaced += leaving
+        self.hardship = d.consume_supplies(self.params.district.resupply_share,
+                                           self.params.district.hardship_buffer_days)
+        d.starve(cp.starvation_mortality, self.hardship, rng)
+        d.record_deaths()
+        if cp.corridor_open:
+            d.flee(self.hardship, self.tally.shells, cp, self.params.combat.frontier_weight, rng)
 
     # ------------------------------------------------------------------ 5. beliefs
     def update_beliefs(self) -> None:
@@ -312,77 +166,35 @@ class SiegeModel(mesa.Model):
         successes = bp.learning_rate * self.tally.probes_taken
         failures = bp.learning_rate * self.tally.probes_held
         self.mediator.learn(successes, failures)
-        resolve = self.faction_stats().resolve
+        resolve = self.fighters.faction_stats(len(self.leaders), self.params.negotiation.hardline_majority).resolve
         for leader in self.leaders:
-            leader.learn(successes, failures, bias=1.5 - float(resolve[leader.faction]))
+            leader.learn(successes, failures, float(resolve[leader.faction]))
         self.refresh_expectations()
 
     def refresh_expectations(self) -> None:
         """Rebels weigh the approved threat (and the next rung); the mediator weighs what it would
         approve if rejections went on, which sets how hard its demands can be."""
-        self._cells_to_take = float(self.district.rebel_held().sum()) - TAKEOVER_CONTROL_SHARE * self.district.cells
         for leader in self.leaders:
-            leader.p_takeover = self.takeover_chance(leader.theta)
-        self.mediator.p_takeover = self.takeover_chance(self.mediator.theta, self.mediator.credible_threat(),
-                                                        anticipation=0.0)
-
-    def attack_profile(self, level: Escalation) -> tuple[float, float]:
-        """(attacks per day, strength relative to a probe) that an escalation level brings."""
-        b = self.params.besieger
-        assault = b.assault_force_share / max(b.probe_force_share, 1e-9)
-        return {Escalation.GROUND_PROBES: (b.probe_attacks_per_day, 1.0),
-                Escalation.FULL_ASSAULT: (b.assault_attacks_per_day, assault),
-                Escalation.ASSAULT_WITH_AIR: (b.assault_attacks_per_day, assault * self.params.combat.air_multiplier),
-                }.get(level, (0.0, 0.0))
-
-    def takeover_chance(self, theta: float, threat: Escalation | None = None,
-                        anticipation: float | None = None) -> float:
-        """P(takeover within the planning horizon) under a threat (by default the approved one), with
-        some weight on the next rung being approved (never air cover when it is withheld)."""
-        bp = self.params.beliefs
-        threat = self.mediator.threat if threat is None else threat
-        weight = bp.anticipation if anticipation is None else anticipation
-        mp = self.params.mediator
-        top = min(Escalation.FULL_ASSAULT if mp.air_cover == AirCover.WITHHELD else Escalation.ASSAULT_WITH_AIR,
-                  mp.max_escalation)
-        nxt = Escalation(min(int(threat) + 1, int(top)))
-        cells_to_take = self._cells_to_take  # set once a day by refresh_expectations
-        chance = 0.0
-        for level, w in ((threat, 1.0 - weight), (nxt, weight)):
-            if w > 0:
-                attacks, strength = self.attack_profile(level)
-                chance += w * takeover_probability(theta, attacks, strength, self.params.combat.assault_steepness,
-                                                   bp.planning_horizon_days, cells_to_take)
-        return chance
+            leader.update_expectation()
+        self.mediator.update_expectation()
 
     # ------------------------------------------------------------------ individual choices
     def individual_choices(self) -> None:
-        f, rng = self.fighters, self.streams.negotiation
-        wounded = np.flatnonzero(f.status == FighterStatus.WOUNDED)
-        f.status[wounded[rng.random(wounded.size) < WOUNDED_RECOVERY_RATE]] = FighterStatus.ACTIVE
+        f, fp, rng = self.fighters, self.params.fighters, self.streams.negotiation
+        f.recover(fp.wounded_recovery_rate, rng)
         if self.phase != Phase.SIEGE:
             return
-        fighting = np.flatnonzero(f.fighting())
         belief = np.array([leader.p_takeover for leader in self.leaders])
-        pressure = self.hardship + belief[f.faction[fighting]]
-        p = defection_probability(f.resolve[fighting], pressure, self.params.fighters.defection_base_rate)
-        defectors = fighting[rng.random(fighting.size) < p]
-        f.status[defectors] = FighterStatus.SETTLED
-        f.armed[defectors] = False
+        f.defect(self.hardship, belief, fp.defection_base_rate, fp.defection_sensitivity, rng)
         self._maybe_strike_first(rng)
 
     def _maybe_strike_first(self, rng: np.random.Generator) -> None:
-        """A faction that expects an imminent takeover strikes first (the late-July 2021 attack)."""
-        threshold = self.params.negotiation.preemptive_threshold
+        """Leaders who expect an imminent takeover may strike first; the mediator reads a strike as defiance."""
         for leader in self.leaders:
-            if leader.p_takeover < threshold or rng.random() > 0.2:
+            inflicted = leader.strike_first(rng)
+            if inflicted is None:
                 continue
-            members = self.fighters.fighting() & (self.fighters.faction == leader.faction)
-            raiders = 0.3 * members.sum()
-            inflicted = int(rng.poisson(self.params.combat.defender_lethality * raiders
-                                        * self.params.combat.urban_defence_multiplier))
-            self._besieger_losses(inflicted, rng)
-            self.rejections += 1  # the mediator reads a strike as defiance
+            self.rejections += 1
             self.log(EventKind.PRE_EMPTIVE_STRIKE, actor=f"faction {leader.faction}", faction=leader.faction,
                      p_takeover=leader.p_takeover, besieger_killed=inflicted)
 
@@ -392,7 +204,7 @@ class SiegeModel(mesa.Model):
         if self.phase != Phase.SIEGE or self.outcome is not None:
             return
         scheduled = self.day % self.params.negotiation.round_interval_days == 0
-        if not scheduled and not self._ceiling_rose_today():
+        if not scheduled and not self.mediator.ceiling_rose():
             return
         if self.fighters.fighting().sum() == 0:
             return
@@ -405,10 +217,10 @@ class SiegeModel(mesa.Model):
         votes = self.committee.positions(terms, self.mediator.credibility)
         accepted, veto, counter = self.committee.decide(votes, rng)
         for v in votes:
-            self.log(EventKind.VOTE, actor=f"faction {v.faction}", faction=v.faction, vote="accept" if v.yes else "reject",
-                     u_accept=v.u_accept, u_fight=v.u_fight, p_accept=v.p_accept, p_takeover=v.p_takeover,
-                     exile_share=v.exile_share, counter=v.counter, weight=v.weight, reason=v.reason,
-                     round=self.rounds)
+            self.log(EventKind.VOTE, actor=f"faction {v.faction}", faction=v.faction,
+                     vote="accept" if v.yes else "reject", u_accept=v.u_accept, u_fight=v.u_fight,
+                     p_accept=v.p_accept, p_takeover=v.p_takeover, exile_share=v.exile_share, counter=v.counter,
+                     weight=v.weight, reason=v.reason, round=self.rounds)
         self.log(EventKind.DECISION, actor="committee", vote="accept" if accepted else "reject",
                  faction=veto, counter=counter, round=self.rounds,
                  reason=f"veto by hardline faction {veto}" if veto is not None else
@@ -419,36 +231,24 @@ class SiegeModel(mesa.Model):
             self.rejections += 1
             self.terms = self.mediator.revise(terms, counter)
 
-    def _ceiling_rose_today(self) -> bool:
-        log = self.recorder.daily
-        return bool(log) and int(self.mediator.ceiling) > log[-1]["escalation_ceiling"]
-
     def _start_implementation(self, votes: list[Vote]) -> None:
-        f, rng = self.fighters, self.streams.implementation
-        fighting = np.flatnonzero(f.fighting())
-        size = min(fighting.size, self.list_target(self.terms.expulsion_fraction))
-        if size:
-            w = self._list_weight[fighting]
-            f.listed[rng.choice(fighting, size=size, replace=False, p=w / w.sum())] = True
-        spoil = self.params.negotiation.spoil_threshold
-        spoilers = [v.faction for v in votes if not v.yes and v.u_accept - v.u_fight < -spoil]
-        self.deal = Deal(day=self.day, terms=self.terms, inside_at_deal=int(f.inside().sum()), spoilers=spoilers,
-                         next_convoy_day=self.day + 1 if self.params.implementation.convoys_per_week > 0
-                         else float("inf"))
+        self.deal, listed = Deal.strike(self.day, self.terms, votes, self.fighters,
+                                        self.params.negotiation.spoil_threshold,
+                                        self.params.implementation.convoys_per_week, self.streams.implementation)
         self.phase = Phase.IMPLEMENTATION
-        self.log(EventKind.DEAL, actor="committee", listed=size, spoilers=len(spoilers),
+        self.log(EventKind.DEAL, actor="committee", listed=listed, spoilers=len(self.deal.spoilers),
                  expulsion_fraction=self.terms.expulsion_fraction)
 
     # ------------------------------------------------------------------ 7. implementation
     def implement(self) -> None:
+        """A day of a deal: spoilers, credibility, breakdowns, suspension, the convoy, settling, completion."""
         if self.deal is None or self.phase == Phase.SIEGE or self.outcome is not None:
             return
         deal, ip, rng = self.deal, self.params.implementation, self.streams.implementation
-        for faction in deal.spoilers:
-            if self.fighters.fighting()[self.fighters.faction == faction].any() and rng.random() < ip.spoiler_hazard:
-                self.tally.violations += 1
-                self.log(EventKind.VIOLATION, actor=f"faction {faction}", faction=faction,
-                         detail="spoiler attack on the deal")
+        for faction in deal.spoiler_attacks(self.fighters, ip.spoiler_hazard, rng):
+            self.tally.violations += 1
+            self.log(EventKind.VIOLATION, actor=f"faction {faction}", faction=faction,
+                     detail="spoiler attack on the deal")
         self.mediator.on_day_of_deal(self.tally.violations)
         if self.tally.violations:
             self._breakdown(rng, "violation")
@@ -459,52 +259,26 @@ class SiegeModel(mesa.Model):
                 return
             self.phase = Phase.IMPLEMENTATION
             self.log(EventKind.RESUMPTION, actor="mediator")
-        if self.day >= deal.next_convoy_day:
-            deal.next_convoy_day += 7.0 / ip.convoys_per_week
+        if deal.convoy_due(self.day, ip.convoys_per_week):
             self._run_convoy(rng)
             if self.phase != Phase.IMPLEMENTATION:
                 return
-        f = self.fighters
-        stayers = np.flatnonzero(f.inside() & ~f.listed)
-        settling = stayers[rng.random(stayers.size) < ip.settle_rate]
-        f.status[settling] = FighterStatus.SETTLED
-        f.armed[settling] = False
-        self._check_completion()
+        deal.settle_day(self.fighters, ip.settle_rate, rng)
+        if deal.complete(self.fighters, ip.completion_settled_share):
+            self.phase = Phase.ENDED
+            self.outcome = outcomes.settlement_class(self.fighters.counts(), self.initial_fighters, self.params.outcome)
 
     def _run_convoy(self, rng: np.random.Generator) -> None:
-        f, ip = self.fighters, self.params.implementation
-        waiting = np.flatnonzero(f.listed & f.inside())
-        if waiting.size == 0 or ip.buses_per_convoy == 0:
+        ip = self.params.implementation
+        convoy = self.deal.run_convoy(self.fighters, self.district, self.mediator.credibility, ip, rng)
+        if convoy is None:
             return
-        seats = ip.buses_per_convoy * ip.seats_per_bus
-        fighter_seats = max(1, int(seats * (1.0 - ip.family_seat_share)))
-        queue = rng.permutation(waiting)[:fighter_seats]
-        refuse = rng.random(queue.size) < boarding_refusal_probability(f.resolve[queue], self.mediator.credibility,
-                                                                       ip.refusal_base)
-        boarded, refused = queue[~refuse], queue[refuse]
-        f.status[boarded] = FighterStatus.EVACUATED
-        f.listed[boarded] = False
-        f.armed[boarded] = False
-        family = self._evacuate_families(int(round(boarded.size * ip.family_seat_share / (1 - ip.family_seat_share))))
-        self.log(EventKind.CONVOY, actor="mediator", fighters=int(boarded.size), civilians=family,
-                 refused=int(refused.size), seats=seats)
-        if refused.size:
-            f.listed[refused] = False
-            self.log(EventKind.REFUSAL, actor="listed fighters", refused=int(refused.size))
+        self.log(EventKind.CONVOY, actor="mediator", fighters=convoy.fighters, civilians=convoy.civilians,
+                 refused=convoy.refused, seats=convoy.seats)
+        if convoy.refused:
+            self.log(EventKind.REFUSAL, actor="listed fighters", refused=convoy.refused)
             if rng.random() < ip.refusal_breakdown_probability:
-                self._breakdown(rng, f"{refused.size} listed fighters refused to board")
-
-    def _evacuate_families(self, n: int) -> int:
-        """Relatives take the convoy's family seats; they leave the enclave (displacement is harm)."""
-        d = self.district
-        pool = d.civilians * d.rebel_held()
-        n = int(min(n, pool.sum()))
-        if n <= 0:
-            return 0
-        leaving = self.streams.implementation.multivariate_hypergeometric(pool, n)
-        d.civilians -= leaving
-        d.civilians_displaced += leaving
-        return n
+                self._breakdown(rng, f"{convoy.refused} listed fighters refused to board")
 
     def _breakdown(self, rng: np.random.Generator, cause: str) -> None:
         """Implementation stalls; with some chance the deal collapses and the siege resumes."""
@@ -521,90 +295,20 @@ class SiegeModel(mesa.Model):
             self.phase = Phase.SUSPENDED
             self.deal.suspended_until = self.day + ip.suspension_days
 
-    def _check_completion(self) -> None:
-        f, deal = self.fighters, self.deal
-        listed_left = int((f.listed & f.inside()).sum())
-        unsettled = int((f.inside() & ~f.listed).sum())
-        allowed = (1.0 - self.params.implementation.completion_settled_share) * deal.inside_at_deal
-        if listed_left == 0 and unsettled <= allowed:
-            rest = np.flatnonzero(f.inside())
-            f.status[rest] = FighterStatus.SETTLED
-            f.armed[rest] = False
-            self.phase = Phase.ENDED
-            self.outcome = self.classify_settlement()
-
     # ------------------------------------------------------------------ 8. outcome
-    def classify_settlement(self) -> Outcome:
-        counts = self.fighters.counts()
-        evacuated = counts[FighterStatus.EVACUATED]
-        survivors = max(1, self.initial_fighters - counts[FighterStatus.KILLED])
-        if evacuated >= FULL_EVACUATION_SHARE * survivors:
-            return Outcome.FULL_EVACUATION
-        if evacuated >= PARTIAL_EVACUATION_SHARE * self.initial_fighters:
-            return Outcome.PARTIAL_EVACUATION
-        return Outcome.SETTLEMENT_LOCAL_STAY
-
     def check_outcome(self) -> None:
+        """A siege may end by force, exhaustion or the besieger's losses; any phase ends at the horizon."""
         if self.outcome is None and self.phase == Phase.SIEGE:
             f = self.fighters
-            fighting = int(f.fighting().sum())
-            counts = f.counts()
-            enclave = self.district.rebel_held().mean()
-            if enclave <= TAKEOVER_CONTROL_SHARE or (
-                    fighting <= MIN_FIGHTING_SHARE * self.initial_fighters
-                    and counts[FighterStatus.KILLED] + counts[FighterStatus.WOUNDED] >= counts[FighterStatus.SETTLED]):
-                self.outcome = Outcome.MILITARY_TAKEOVER
-            elif fighting <= MIN_FIGHTING_SHARE * self.initial_fighters:
-                self.outcome = self.classify_settlement()
-            elif self.army.killed + self.militia.killed >= self.loss_tolerance:
-                self.outcome = Outcome.SIEGE_BROKEN
+            self.outcome = outcomes.siege_outcome(self.district.rebel_held().mean(), int(f.fighting().sum()),
+                                                  f.counts(), self.initial_fighters, self.besieger.broken(),
+                                                  self.params.outcome)
         if self.outcome is None and self.day + 1 >= self.params.horizon_days:
             self.outcome = Outcome.STALEMATE
         if self.outcome is not None:
             self.phase = Phase.ENDED
             self.log(EventKind.OUTCOME, actor="model", detail=self.outcome.value)
 
-    # ------------------------------------------------------------------ helpers used by agents and records
-    def list_target(self, fraction: float) -> int:
-        """Fighters still to be expelled under `fraction`: the demand counts those already gone."""
-        evacuated = int((self.fighters.status == FighterStatus.EVACUATED).sum())
-        return max(0, int(round(fraction * self.initial_fighters)) - evacuated)
-
-    def list_scale(self) -> float:
-        """Converts an expulsion fraction of the initial force into a share of those still fighting."""
-        fighting = max(1, int(self.fighters.fighting().sum()))
-        return self.initial_fighters / fighting
-
-    def effective_expulsion(self, fraction: float) -> float:
-        """Share of the fighters still fighting that `fraction` would put on the list."""
-        fighting = max(1, int(self.fighters.fighting().sum()))
-        return min(1.0, self.list_target(fraction) / fighting)
-
-    def faction_stats(self) -> "FactionStats":
-        """Per-faction tallies of the fighters, in one vectorised pass."""
-        f = self.fighters
-        n = len(self.leaders)
-        fighting = f.fighting()
-        fac = f.faction[fighting]
-        weight = np.bincount(fac, minlength=n).astype(float)
-        safe = np.maximum(weight, 1.0)
-        resolve = np.where(weight > 0, np.bincount(fac, weights=f.resolve[fighting], minlength=n) / safe, 0.5)
-        hurt = (f.status == FighterStatus.KILLED) | (f.status == FighterStatus.WOUNDED)
-        members = np.maximum(np.bincount(f.faction, minlength=n), 1)
-        losses = np.bincount(f.faction[hurt], minlength=n) / members
-        list_weight = self._list_weight[fighting]
-        overall = list_weight.mean() if list_weight.size else 1.0
-        scale = np.where(weight > 0, np.bincount(fac, weights=list_weight, minlength=n) / safe / overall, 1.0)
-        hardliners = np.bincount(fac, weights=f.hardliner[fighting].astype(float), minlength=n)
-        hardline = np.where(weight > 0, hardliners / safe, 0.0) > 0.5
-        return FactionStats(weight=weight, resolve=resolve, losses_share=losses, exile_scale=scale, hardline=hardline)
-
-    def civilian_deaths_last_week(self) -> float:
-        return float(sum(self._civilian_deaths_by_day[-7:]))
-
-    def civilian_harm_total(self) -> float:
-        d = self.district
-        return float(d.civilians_killed.sum() + d.civilians_injured.sum())
-
+    # ------------------------------------------------------------------ events
     def log(self, kind: EventKind, **fields) -> None:
         self.recorder.event(kind, **fields)

@@ -1,19 +1,21 @@
-"""Typed model parameters with units, allowed ranges and provenance, and their validation.
+"""Typed model parameters with units, allowed ranges and typed sources, and their validation.
 
 The dataclasses are the one source of truth: Hydra registers them as the config schema
 (experiments/config.py), the model only ever receives a validated `ModelParams`.
-Defaults are behavioural and structural values from the literature or marked assumptions;
-case facts (fighters, civilians, deal terms of Daraa al-Balad) live in conf/cases/ and reach the
-parameters through sim/cases.py.
+Every default carries a `Source`: the article, the case file, the literature, or an assumption
+(the only kind that is calibrated or varied in a sensitivity analysis). Case facts (fighters,
+civilians, deal terms of Daraa al-Balad) live in conf/cases/ and reach the parameters through
+sim/cases.py.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Iterator, Optional
+from typing import Any
 
 from sim.enums import AirCover, Escalation, WeaponsHandover
 
@@ -21,11 +23,54 @@ ARTICLE = "article (shared/sources/daraa_al_balad_2021_article.txt)"
 CASES = "case file (shared/cases/syrian_sieges.yaml)"
 
 
-def param(default: Any, provenance: str, lo: float | None = None, hi: float | None = None,
+class SourceKind(Enum):
+    """Where a default comes from: only assumptions are calibrated and varied in sensitivity analyses."""
+
+    ARTICLE = "article"              # the Daraa al-Balad 2021 article (ARTICLE)
+    CASE_FILE = "case_file"          # the shared case file of Syrian sieges (CASES)
+    LITERATURE = "literature"        # a paper or a rule of MECHANISMS.md
+    ASSUMPTION = "assumption"        # the modellers' choice, even when it cites a source for the idea
+    SPECIFICATION = "specification"  # the study's own frame or an optional input, not a claim about a siege
+
+
+@dataclass(frozen=True)
+class Source:
+    """The provenance of a default: its kind and the human-readable citation (the provenance text)."""
+
+    kind: SourceKind
+    citation: str
+
+
+def assumption(text: str) -> Source:
+    """An assumption; the text says what is assumed and, where there is one, what it leans on."""
+    return Source(SourceKind.ASSUMPTION, f"assumption: {text}")
+
+
+def article(text: str) -> Source:
+    """A value read off the Daraa al-Balad 2021 article."""
+    return Source(SourceKind.ARTICLE, f"{ARTICLE}: {text}")
+
+
+def case_file(text: str) -> Source:
+    """A value read off the shared case file."""
+    return Source(SourceKind.CASE_FILE, f"{CASES}: {text}")
+
+
+def literature(text: str) -> Source:
+    """A value from a paper or a rule of MECHANISMS.md; the text starts with the citation."""
+    return Source(SourceKind.LITERATURE, text)
+
+
+def specification(text: str) -> Source:
+    """A frame set by the study itself (an issue, an optional input), not a claim about a siege."""
+    return Source(SourceKind.SPECIFICATION, text)
+
+
+def param(default: Any, source: Source, lo: float | None = None, hi: float | None = None,
           unit: str = "") -> Any:
-    """A dataclass field carrying its allowed range, unit and provenance."""
+    """A dataclass field carrying its allowed range, unit and source (and the source's text as provenance)."""
     return field(default=default, metadata={"lo": lo, "hi": hi, "unit": unit,
-                                            "provenance": provenance})
+                                            "provenance": source.citation, "source": source})
 
 
 class ParameterError(ValueError):
@@ -40,261 +85,451 @@ class ParameterError(ValueError):
 class FighterParams:
     """The rebels inside the enclave."""
 
-    count: int = param(400, f"{ARTICLE}: 'most of the 400 or so rebels in Daraa Al Balad'", 1, 100_000,
-                       "fighters")
-    factions: int = param(4, "assumption: Daraa al-Balad's rebels were a handful of local groups "
-                          "(the brief's 'a handful of local factions'); no count in the sources", 1, 20)
-    hardliner_share: float = param(0.25, "assumption: the ~100 'wanted' men the regime named "
-                                   f"({CASES}, daraa regime_demand) out of ~400 are the hard core", 0, 1)
-    resolve_mean: float = param(0.55, "assumption: mid-scale resolve, calibrated so that most rebels "
-                                f"reject the first offer for about a month ({ARTICLE})", 0, 1)
-    resolve_sd: float = param(0.15, "assumption: moderate spread of resolve within factions", 0, 0.5)
-    hardliner_resolve_shift: float = param(0.25, "assumption: hardliners hold more resolve "
-                                           "(Stedman 1997 on spoilers)", 0, 1)
-    frontline_share: float = param(0.6, "assumption: most fighters man the perimeter in urban defence",
-                                   0, 1)
-    defection_base_rate: float = param(0.002, "assumption: individual surrender ('settling status') "
-                                       "is rare before a deal; ~900 settled only after the deal "
-                                       f"({CASES}, daraa deal_terms)", 0, 1, "per fighter-day")
+    count: int = param(
+        400, article("'most of the 400 or so rebels in Daraa Al Balad'"), 1, 100_000, "fighters")
+    factions: int = param(
+        4, assumption("Daraa al-Balad's rebels were a handful of local groups (the brief's 'a handful of "
+                      "local factions'); no count in the sources"), 1, 20)
+    faction_size_concentration: float = param(
+        4.0, assumption("factions of uneven but comparable size: their shares of the fighters are "
+                        "Dirichlet(c, ..., c), c = 4"), 0.01, 1000)
+    hardliner_share: float = param(
+        0.25, assumption(f"the ~100 'wanted' men the regime named ({CASES}, daraa regime_demand) out of ~400 "
+                         "are the hard core"), 0, 1)
+    resolve_mean: float = param(
+        0.55, assumption("mid-scale resolve, calibrated so that most rebels reject the first offer for about "
+                         f"a month ({ARTICLE})"), 0, 1)
+    resolve_sd: float = param(0.15, assumption("moderate spread of resolve within factions"), 0, 0.5)
+    hardliner_concentration: float = param(
+        2.0, assumption("hardliners cluster in some factions: a faction's hardliner propensity is the share "
+                        "times B / E[B], B ~ Beta(c, c), c = 2 (a broad spread around the share)"), 0.01, 1000)
+    hardliner_resolve_shift: float = param(
+        0.25, assumption("hardliners hold more resolve (Stedman 1997 on spoilers)"), 0, 1)
+    frontline_share: float = param(
+        0.6, assumption("most fighters man the perimeter in urban defence"), 0, 1)
+    defection_base_rate: float = param(
+        0.002, assumption("individual surrender ('settling status') is rare before a deal; ~900 settled only "
+                          f"after the deal ({CASES}, daraa deal_terms)"), 0, 1, "per fighter-day")
+    defection_sensitivity: float = param(
+        3.0, assumption("the defection hazard grows e-fold for each third of a unit by which pressure "
+                        "(hardship plus the faction's takeover belief) exceeds a fighter's resolve "
+                        "(concession hazard, MECHANISMS A.6)"), 0, 100)
 
+    wounded_recovery_rate: float = param(
+        0.05, assumption("a wounded fighter returns to the line after about three weeks"), 0, 1, "per day")
 
 @dataclass
 class CivilianParams:
     """Civilians as counts on the district grid."""
 
-    count: int = param(10_000, "assumption: generic enclave of 'thousands of civilians' "
-                       f"({ARTICLE}); scenarios set their own figure", 0, 10_000_000, "people")
-    injured_per_killed: float = param(3.0, "assumption: a common 3:1 injured-to-killed ratio "
-                                      "for explosive weapons in towns", 0, 20)
-    corridor_open: bool = param(True, f"{CASES}: OCHA registered 38,600 displaced from Daraa al-Balad,"
-                                " so civilians could leave")
-    flight_intercept: float = param(-4.0, "case file: OCHA registered 38,600 displaced from ~40,000-"
-                                    "50,000 in 75 days, ~2% a day; the intercept gives ~1.5% on a quiet day", -20, 20)
-    flight_hardship: float = param(2.0, "assumption: hardship drives flight (MECHANISMS E.23)",
-                                   0, 20)
-    flight_shelling: float = param(1.5, "assumption: shelling risk drives flight (Davenport, Moore & "
-                                   "Poe 2003)", 0, 20, "per shell per 100 residents")
-    flight_journey_risk: float = param(1.0, "assumption: checkpoint detention deters flight "
-                                       "(MECHANISMS D.19, Todman 2017)", 0, 20)
-    journey_risk: float = param(0.3, "assumption: moderate risk at regime checkpoints", 0, 1)
-    starvation_mortality: float = param(2e-5, "assumption: small deaths from deprivation at full "
-                                        "hardship (MECHANISMS D.19)", 0, 0.01, "per person-day")
+    count: int = param(
+        10_000, assumption(f"generic enclave of 'thousands of civilians' ({ARTICLE}); scenarios set their own "
+                           "figure"), 0, 10_000_000, "people")
+    injured_per_killed: float = param(
+        3.0, assumption("a common 3:1 injured-to-killed ratio for explosive weapons in towns"), 0, 20)
+    corridor_open: bool = param(
+        True, case_file("OCHA registered 38,600 displaced from Daraa al-Balad, so civilians could leave"))
+    flight_intercept: float = param(
+        -4.0, Source(SourceKind.CASE_FILE, "case file: OCHA registered 38,600 displaced from ~40,000-50,000 in "
+                     "75 days, ~2% a day; the intercept gives ~1.5% on a quiet day"), -20, 20)
+    flight_hardship: float = param(2.0, assumption("hardship drives flight (MECHANISMS E.23)"), 0, 20)
+    flight_shelling: float = param(
+        1.5, assumption("shelling risk drives flight (Davenport, Moore & Poe 2003)"), 0, 20,
+        "per shell per 100 residents")
+    flight_journey_risk: float = param(
+        1.0, assumption("checkpoint detention deters flight (MECHANISMS D.19, Todman 2017)"), 0, 20)
+    flight_shelling_cap: float = param(
+        10.0, assumption("above ten shells a day per 100 residents more shelling drives no more flight "
+                         "(the logit saturates where people already run)"), 0, 1000, "shells per 100 residents")
+    journey_risk: float = param(0.3, assumption("moderate risk at regime checkpoints"), 0, 1)
+    starvation_mortality: float = param(
+        2e-5, assumption("small deaths from deprivation at full hardship (MECHANISMS D.19)"), 0, 0.01,
+        "per person-day")
 
 
 @dataclass
 class DistrictParams:
     """The district grid, its supplies and shelter."""
 
-    grid_width: int = param(10, "assumption: < 2 km2 besieged area (case file, CCSD) in ~130 m cells",
-                            2, 60, "cells")
-    grid_height: int = param(10, "assumption: see grid_width", 2, 60, "cells")
-    initial_supply_days: float = param(40.0, "assumption: stocks for about six weeks at the start of "
-                                       "a tight siege", 0, 1000, "days of need")
-    resupply_share: float = param(0.6, "assumption: smuggling and occasional aid cover most of daily "
-                                  "need; the Saraya crossing was only partly closed (case file)", 0, 2,
-                                  "share of daily need")
-    shelter: float = param(0.85, "assumption: undamaged masonry shelters most residents from "
-                           "area fire", 0, 1)
-    damage_per_shell: float = param(0.004, "assumption: a cell is badly damaged after a few hundred "
-                                    "shells", 0, 1, "per shell")
-    evacuation_point_row: int = param(0, "assumption: the crossing sits on the grid's north edge "
-                                      "(al-Saraya crossing, case file)", 0, 59)
+    grid_width: int = param(
+        10, assumption("< 2 km2 besieged area (case file, CCSD) in ~130 m cells"), 2, 60, "cells")
+    grid_height: int = param(10, assumption("see grid_width"), 2, 60, "cells")
+    housing_density_shape: float = param(
+        4.0, assumption("uneven housing: each cell's share of the civilians is proportional to a Gamma(k, 1) "
+                        "density, k = 4 (most cells between half and twice the mean)"), 0.01, 1000)
+    initial_supply_days: float = param(
+        40.0, assumption("stocks for about six weeks at the start of a tight siege"), 0, 1000, "days of need")
+    resupply_share: float = param(
+        0.6, assumption("smuggling and occasional aid cover most of daily need; the Saraya crossing was only "
+                        "partly closed (case file)"), 0, 2, "share of daily need")
+    hardship_buffer_days: float = param(
+        20.0, assumption("hardship starts when stocks fall below about three weeks of need and is total when "
+                         "they are gone (MECHANISMS D.19)"), 1, 1000, "days of need")
+    shelter: float = param(
+        0.85, assumption("undamaged masonry shelters most residents from area fire"), 0, 1)
+    damage_per_shell: float = param(
+        0.004, assumption("a cell is badly damaged after a few hundred shells"), 0, 1, "per shell")
+    evacuation_point_row: int = param(
+        0, assumption("the crossing sits on the grid's north edge (al-Saraya crossing, case file)"), 0, 59)
 
 
 @dataclass
 class BesiegerParams:
     """Army and Iran-backed militia around the perimeter."""
 
-    army_strength: int = param(1500, "assumption: several army battalions (4th and 9th Divisions, "
-                               f"{CASES}) committed to the perimeter", 0, 1_000_000, "troops")
-    militia_strength: int = param(500, f"assumption: Iran-backed militia alongside the army "
-                                  f"({ARTICLE}: 'Shiite militia supported by Iran')", 0, 1_000_000,
-                                  "troops")
-    army_restraint: float = param(0.85, "assumption: the army obeys the mediator's ceiling", 0, 1)
-    militia_restraint: float = param(0.5, "assumption: the militia is less restrained "
-                                     "(brief section 3; Stedman 1997)", 0, 1)
-    militia_violation_hazard: float = param(0.03, "assumption: a command at restraint 0.5 (the "
-                                            "militia's default) breaks a pause about once a month; case "
-                                            "file lists breached deals; scaled by (1 - restraint)/0.5 for "
-                                            "each command", 0, 1, "per day")
-    shells_per_day: float = param(60.0, f"assumption: sustained artillery and rocket fire ({ARTICLE}: "
-                                  "'three days of shelling')", 0, 100_000, "shells/day")
-    probe_attacks_per_day: int = param(2, "assumption: a couple of frontier pushes a day "
-                                       f"({ARTICLE}: 'trying to advance on the ground')", 0, 100)
-    assault_attacks_per_day: int = param(6, "assumption: a full assault presses many frontier "
-                                         "cells at once", 0, 1000)
-    probe_force_share: float = param(0.02, "assumption: a ground probe commits a platoon-sized share "
-                                     "of the besieger", 0, 1)
-    assault_force_share: float = param(0.08, "assumption: an assault attack commits a company-sized "
-                                       "share of the besieger", 0, 1)
-    loss_tolerance_share: float = param(0.075, "assumption: the besieger lifts the siege after losing "
-                                        "this share of its troops (150 of Daraa's 2,000; Daraa saw 26-32 "
-                                        "killed, case file, well below); a share so that large forces "
-                                        "tolerate proportionally more", 0.0001, 1, "share of troops")
-    second_front_losses: float = param(0.0, "assumption: no second front unless a scenario has one "
-                                       "(Daraa 2021 does: see its scenario file)", 0, 1000,
-                                       "besieger killed/day")
+    army_strength: int = param(
+        1500, assumption(f"several army battalions (4th and 9th Divisions, {CASES}) committed to the "
+                         "perimeter"), 0, 1_000_000, "troops")
+    militia_strength: int = param(
+        500, assumption(f"Iran-backed militia alongside the army ({ARTICLE}: 'Shiite militia supported by "
+                        "Iran')"), 0, 1_000_000, "troops")
+    army_restraint: float = param(0.85, assumption("the army obeys the mediator's ceiling"), 0, 1)
+    militia_restraint: float = param(
+        0.5, assumption("the militia is less restrained (brief section 3; Stedman 1997)"), 0, 1)
+    militia_violation_hazard: float = param(
+        0.03, assumption("a command at restraint 0.5 (the militia's default) breaks a pause about once a "
+                         "month; case file lists breached deals; scaled by (1 - restraint)/0.5 for each "
+                         "command"), 0, 1, "per day")
+    shells_per_day: float = param(
+        60.0, assumption(f"sustained artillery and rocket fire ({ARTICLE}: 'three days of shelling')"),
+        0, 100_000, "shells/day")
+    assault_shelling_multiplier: float = param(
+        1.5, assumption("a full assault brings half as many shells again as a shelling campaign"), 1, 20)
+    violation_shelling_share: float = param(
+        0.3, assumption("a command breaking a ceasefire fires a fraction of a campaign's shells"), 0, 1,
+        "share of shells_per_day")
+    probe_attacks_per_day: int = param(
+        2, assumption(f"a couple of frontier pushes a day ({ARTICLE}: 'trying to advance on the ground')"),
+        0, 100)
+    assault_attacks_per_day: int = param(
+        6, assumption("a full assault presses many frontier cells at once"), 0, 1000)
+    probe_force_share: float = param(
+        0.02, assumption("a ground probe commits a platoon-sized share of the besieger"), 0, 1)
+    assault_force_share: float = param(
+        0.08, assumption("an assault attack commits a company-sized share of the besieger"), 0, 1)
+    loss_tolerance_share: float = param(
+        0.075, assumption("the besieger lifts the siege after losing this share of its troops (150 of "
+                          "Daraa's 2,000; Daraa saw 26-32 killed, case file, well below); a share so that "
+                          "large forces tolerate proportionally more"), 0.0001, 1, "share of troops")
+    second_front_losses: float = param(
+        0.0, assumption("no second front unless a scenario has one (Daraa 2021 does: see its scenario "
+                        "file)"), 0, 1000, "besieger killed/day")
 
 
 @dataclass
 class CombatParams:
     """Attrition and assault rules (Lanchester 1916; Deitchman 1962; Mearsheimer 1989)."""
 
-    urban_defence_multiplier: float = param(1.6, "assumption: defenders in built-up areas fight "
-                                            "above their numbers (MECHANISMS C.14)", 1, 20)
-    required_force_ratio: float = param(3.0, "Mearsheimer 1989: attackers need about 3:1 locally",
-                                        1, 20)
-    assault_steepness: float = param(2.0, "assumption: logistic slope of the 3:1 rule", 0.1, 20)
-    attacker_lethality: float = param(0.008, "assumption: aimed-fire kill rate per attacker per "
-                                      "attack (Lanchester square law)", 0, 1)
-    defender_lethality: float = param(0.03, "assumption: aimed-fire kill rate per defender per "
-                                      "attack (Lanchester square law)", 0, 1)
-    shell_lethality: float = param(0.00009, "assumption: chance a shell landing in a cell kills a given "
-                                   "person in the open there (Deitchman area fire)", 0, 1, "per shell")
-    fighter_exposure: float = param(5.0, "assumption: fighters at their posts are five times more "
-                                    "exposed to shelling than sheltering civilians", 0, 100)
-    wounded_per_killed: float = param(2.0, "assumption: combat wounded-to-killed ratio", 0, 20)
-    air_multiplier: float = param(3.0, "assumption: air cover triples the strength of ground "
-                                  "attacks (East Aleppo, Eastern Ghouta in the case file)", 1, 50)
-    air_bombardment_multiplier: float = param(8.0, "case file: Eastern Ghouta 2018 lost >1,700 "
-                                              "civilians of ~400,000 in 55 days under air attack vs "
-                                              "Daraa 2021 16-25 of ~45,000 in 75 days without: ~8x "
-                                              "per head per day (derived)", 1, 100)
+    urban_defence_multiplier: float = param(
+        1.6, assumption("defenders in built-up areas fight above their numbers (MECHANISMS C.14)"), 1, 20)
+    required_force_ratio: float = param(
+        3.0, literature("Mearsheimer 1989: attackers need about 3:1 locally"), 1, 20)
+    assault_steepness: float = param(2.0, assumption("logistic slope of the 3:1 rule"), 0.1, 20)
+    attacker_lethality: float = param(
+        0.008, assumption("aimed-fire kill rate per attacker per attack (Lanchester square law)"), 0, 1)
+    defender_lethality: float = param(
+        0.03, assumption("aimed-fire kill rate per defender per attack (Lanchester square law)"), 0, 1)
+    shell_lethality: float = param(
+        0.00009, assumption("chance a shell landing in a cell kills a given person in the open there "
+                            "(Deitchman area fire)"), 0, 1, "per shell")
+    fighter_exposure: float = param(
+        5.0, assumption("fighters at their posts are five times more exposed to shelling than sheltering "
+                        "civilians"), 0, 100)
+    fighter_shelter_share: float = param(
+        0.5, assumption("fighters at their posts get half the shelter residents get"), 0, 1,
+        "share of district.shelter")
+    wounded_per_killed: float = param(2.0, assumption("combat wounded-to-killed ratio"), 0, 20)
+    frontier_weight: float = param(
+        3.0, assumption("a frontier cell draws three times the shells of an interior cell: the guns aim at "
+                        "the front line"), 1, 100)
+    support_weight: float = param(
+        0.5, assumption("fighters in enclave cells next to the attacked cell count half as defenders"), 0, 1)
+    crossfire_rate: float = param(
+        0.002, assumption("share of a cell's residents hurt in each ground attack on it (crossfire)"), 0, 1,
+        "per resident per attack")
+    air_multiplier: float = param(
+        3.0, assumption("air cover triples the strength of ground attacks (East Aleppo, Eastern Ghouta in "
+                        "the case file)"), 1, 50)
+    air_bombardment_multiplier: float = param(
+        8.0, Source(SourceKind.CASE_FILE, "case file: Eastern Ghouta 2018 lost >1,700 civilians of ~400,000 "
+                    "in 55 days under air attack vs Daraa 2021 16-25 of ~45,000 in 75 days without: ~8x per "
+                    "head per day (derived)"), 1, 100)
 
 
 @dataclass
 class MediatorParams:
     """The mediator (Russia): escalation ceiling, terms and guarantee (Kydd 2003; Schelling 1966)."""
 
-    air_cover: AirCover = param(AirCover.CONDITIONAL, "assumption: by default the mediator decides "
-                                "air cover by its own cost rule")
-    max_escalation: Escalation = param(Escalation.ASSAULT_WITH_AIR, "assumption: no cap beyond the "
-                                       "mediator's own cost rule; set lower for a mediator that never "
-                                       "approves more than a given rung")
-    external_constraint: float = param(0.3, "assumption: generic weak outside constraint; "
-                                       "scenarios set it", 0, 1)
-    image_weight: float = param(0.2, "assumption: weight on a peacemaker image", 0, 1)
-    civilian_harm_weight: float = param(0.5, "assumption: cost to the mediator of civilian deaths",
-                                        0, 10, "per 10 deaths/week")
-    impatience: float = param(0.04, "assumption: pressure to escalate added by each rejected offer",
-                              0, 5)
-    siege_weariness: float = param(0.1, "assumption: pressure to escalate added per 30 days of siege",
-                                   0, 5)
-    initial_credibility: float = param(0.5, "assumption: neutral trust in the guarantee", 0, 1)
-    credibility_loss: float = param(0.15, "assumption: share of credibility lost per violation "
-                                    "(Walter 1997)", 0, 1)
-    credibility_gain: float = param(0.01, "assumption: slow trust gain per compliant implementation "
-                                    "day", 0, 1)
-    concession_step: float = param(0.3, "assumption: share of the gap to the committee's counter "
-                                   "the mediator concedes after a rejection (Powell 2004 screening)",
-                                   0, 1)
-    hardening: float = param(1.0, "assumption: how strongly terms track the balance of power "
-                             "(Hinnebusch & Imady 2017)", 0, 5)
+    air_cover: AirCover = param(
+        AirCover.CONDITIONAL, assumption("by default the mediator decides air cover by its own cost rule"))
+    max_escalation: Escalation = param(
+        Escalation.ASSAULT_WITH_AIR, assumption("no cap beyond the mediator's own cost rule; set lower for a "
+                                                "mediator that never approves more than a given rung"))
+    external_constraint: float = param(
+        0.3, assumption("generic weak outside constraint; scenarios set it"), 0, 1)
+    image_weight: float = param(0.2, assumption("weight on a peacemaker image"), 0, 1)
+    civilian_harm_weight: float = param(
+        0.5, assumption("cost to the mediator of civilian deaths"), 0, 10, "per 10 deaths/week")
+    impatience: float = param(
+        0.04, assumption("pressure to escalate added by each rejected offer"), 0, 5)
+    siege_weariness: float = param(
+        0.1, assumption("pressure to escalate added per 30 days of siege"), 0, 5)
+    initial_credibility: float = param(0.5, assumption("neutral trust in the guarantee"), 0, 1)
+    credibility_loss: float = param(
+        0.15, assumption("share of credibility lost per violation (Walter 1997)"), 0, 1)
+    credibility_gain: float = param(
+        0.01, assumption("slow trust gain per compliant implementation day"), 0, 1)
+    concession_step: float = param(
+        0.3, assumption("share of the gap to the committee's counter the mediator concedes after a rejection "
+                        "(Powell 2004 screening)"), 0, 1)
+    hardening: float = param(
+        1.0, assumption("how strongly terms track the balance of power (Hinnebusch & Imady 2017)"), 0, 5)
+    hardening_threshold: float = param(
+        0.7, assumption("demands harden only once a takeover is more likely than not by a margin"), 0, 0.99,
+        "takeover probability")
+    base_pressure: float = param(
+        0.2, assumption("the pressure to compel on day 0, before any rejection: enough to approve shelling "
+                        "and, under a weak constraint, ground probes (Schelling 1966)"), 0, 10)
+    level_cost_shelling: float = param(
+        0.1, assumption("political cost of approving a shelling campaign, the cheapest rung"), 0, 10)
+    level_cost_ground_probes: float = param(
+        0.3, assumption("ground probes cost three times a shelling campaign"), 0, 10)
+    level_cost_full_assault: float = param(
+        1.0, assumption("a full assault costs the mediator ten times a shelling campaign"), 0, 10)
+    level_cost_assault_with_air: float = param(
+        1.6, assumption("air cover adds the most visible commitment of the mediator's own forces to an "
+                        "assault (unless air cover is granted anyway: then it costs a full assault)"), 0, 10)
 
 
 @dataclass
 class TermsParams:
     """The deal on the table at the start."""
 
-    expulsion_fraction: float = param(0.25, f"{ARTICLE}: 'accept expulsion of one-fourth of their "
-                                      "number'", 0, 1)
-    expulsion_list: Optional[int] = param(None, "optional absolute number of wanted men; overrides "
-                                          "expulsion_fraction when set", 0, 10_000_000, "fighters")
-    expulsion_floor_share: float = param(0.5, f"{CASES}: Daraa's besieger demanded ~100 wanted men and "
-                                         "settled for 53-61 bused out: it concedes at most about half of its "
-                                         "opening demand", 0, 1, "share of the opening demand")
-    weapons_handover: WeaponsHandover = param(WeaponsHandover.ALL, f"{ARTICLE}: 'the rest of the "
-                                              "rebels would have to hand over their weapons'")
-    besieger_entry: bool = param(True, f"{ARTICLE}: 'accept a resumption of regime control'")
+    expulsion_fraction: float = param(
+        0.25, article("'accept expulsion of one-fourth of their number'"), 0, 1)
+    expulsion_list: int | None = param(
+        None, specification("optional absolute number of wanted men; overrides expulsion_fraction when set"),
+        0, 10_000_000, "fighters")
+    expulsion_floor_share: float = param(
+        0.5, case_file("Daraa's besieger demanded ~100 wanted men and settled for 53-61 bused out: it concedes "
+                       "at most about half of its opening demand"), 0, 1, "share of the opening demand")
+    weapons_handover: WeaponsHandover = param(
+        WeaponsHandover.ALL, article("'the rest of the rebels would have to hand over their weapons'"))
+    besieger_entry: bool = param(True, article("'accept a resumption of regime control'"))
 
 
 @dataclass
 class NegotiationParams:
     """Factions' payoffs and the committee's rule (Fearon 1995; Powell 2006; Cunningham 2006)."""
 
-    round_interval_days: int = param(4, "assumption: talks met every few days (case file lists "
-                                     "deals on 24 Jul, mid-Aug, 31 Aug, 5 Sep)", 1, 365, "days")
-    value_hold: float = param(0.5, "assumption: holding out leaves the district besieged, not free; "
-                              "worth half of autonomy (autonomy = 1)", -10, 10)
-    value_fall: float = param(-0.6, "assumption: the cost of the district falling by force", -10, 10)
-    value_settle: float = param(0.7, "assumption: disarmed life under the besieger, honoured", -10, 10)
-    value_exile: float = param(-0.2, "assumption: exile to the north is worse than an honoured "
-                               "settlement at home (case file: listed men refused to leave)", -10, 10)
-    value_reneged: float = param(-0.3, "assumption: arrest or assassination after disarming "
-                                 "(Powell 2006; case file: 95 killed after the 2021 deal)", -10, 10)
-    handover_cost: float = param(0.03, "assumption: cost per step of the weapons-handover scale", 0, 5)
-    entry_cost: float = param(0.06, "assumption: cost of besieger checkpoints inside", 0, 5)
-    hardship_cost: float = param(0.5, "assumption: weight of supply hardship in fighting on", 0, 10)
-    casualty_cost: float = param(0.15, "assumption: weight of own losses per 10% of the faction "
-                                 "killed or wounded", 0, 10)
-    civilian_cost: float = param(0.1, "assumption: weight of civilians killed or injured, per 100",
-                                 0, 10)
-    weariness_cost: float = param(0.1, "assumption: holding cost per month of siege (war of "
-                                  "attrition; Zartman 2000 hurting stalemate)", 0, 10)
-    resolve_weight: float = param(0.6, "assumption: value of fighting on from resolve itself", 0, 10)
-    temperature: float = param(0.08, "assumption: noise in factions' choices (logit scale)", 0.001, 10)
-    majority: float = param(0.5, "assumption: the committee needs a majority of fighters' weight",
-                            0, 1)
-    veto_min_share: float = param(0.2, "assumption: a hardline faction this large can veto "
-                                  "(Cunningham 2006)", 0, 1)
-    spoil_threshold: float = param(0.35, "assumption: an outvoted faction this far below indifference"
-                                   " spoils implementation (Stedman 1997)", 0, 10)
-    preemptive_threshold: float = param(0.8, f"{ARTICLE}: rebels struck first 'to prevent an impending"
-                                        " takeover'; belief level an assumption", 0, 1)
+    round_interval_days: int = param(
+        4, assumption("talks met every few days (case file lists deals on 24 Jul, mid-Aug, 31 Aug, 5 Sep)"),
+        1, 365, "days")
+    value_hold: float = param(
+        0.5, assumption("holding out leaves the district besieged, not free; worth half of autonomy "
+                        "(autonomy = 1)"), -10, 10)
+    value_fall: float = param(-0.6, assumption("the cost of the district falling by force"), -10, 10)
+    value_settle: float = param(0.7, assumption("disarmed life under the besieger, honoured"), -10, 10)
+    value_exile: float = param(
+        -0.2, assumption("exile to the north is worse than an honoured settlement at home (case file: listed "
+                         "men refused to leave)"), -10, 10)
+    value_reneged: float = param(
+        -0.3, assumption("arrest or assassination after disarming (Powell 2006; case file: 95 killed after "
+                         "the 2021 deal)"), -10, 10)
+    handover_cost: float = param(0.03, assumption("cost per step of the weapons-handover scale"), 0, 5)
+    entry_cost: float = param(0.06, assumption("cost of besieger checkpoints inside"), 0, 5)
+    hardship_cost: float = param(0.5, assumption("weight of supply hardship in fighting on"), 0, 10)
+    casualty_cost: float = param(
+        0.15, assumption("weight of own losses per 10% of the faction killed or wounded"), 0, 10)
+    civilian_cost: float = param(
+        0.1, assumption("weight of civilians killed or injured, per 100"), 0, 10)
+    weariness_cost: float = param(
+        0.1, assumption("holding cost per month of siege (war of attrition; Zartman 2000 hurting "
+                        "stalemate)"), 0, 10)
+    resolve_weight: float = param(0.6, assumption("value of fighting on from resolve itself"), 0, 10)
+    temperature: float = param(
+        0.08, assumption("noise in factions' choices (logit scale)"), 0.001, 10)
+    majority: float = param(
+        0.5, assumption("the committee needs a majority of fighters' weight"), 0, 1)
+    veto_min_share: float = param(
+        0.2, assumption("a hardline faction this large can veto (Cunningham 2006)"), 0, 1)
+    hardline_majority: float = param(
+        0.5, assumption("a faction is hardline, and may veto, when more than half its fighting members are "
+                        "hardliners"), 0, 1, "share of its fighting members")
+    reason_takeover_belief: float = param(
+        0.5, assumption("a yes vote is put down to an expected fall when the takeover belief is at least "
+                        "even (a label in the event table; it decides no vote)"), 0, 1)
+    reason_guarantee_gap: float = param(
+        0.3, assumption("a no vote is put down to the guarantee when an honoured settlement beats reneging "
+                        "by this much times the doubt (1 - credibility) (a label; it decides no vote)"), 0, 20)
+    reason_exile_share: float = param(
+        0.3, assumption("a no vote is otherwise put down to the expulsion demand when the faction expects "
+                        "at least this share of it on the list (a label; it decides no vote)"), 0, 1)
+    spoil_threshold: float = param(
+        0.35, assumption("an outvoted faction this far below indifference spoils implementation "
+                         "(Stedman 1997)"), 0, 10)
+    preemptive_threshold: float = param(
+        0.8, article("rebels struck first 'to prevent an impending takeover'; belief level an assumption"),
+        0, 1)
+    strike_probability: float = param(
+        0.2, assumption("a faction expecting a takeover strikes first on about one day in five"), 0, 1, "per day")
+    raid_share: float = param(
+        0.3, assumption("a pre-emptive strike commits about a third of the faction's fighting members"), 0, 1,
+        "share of the faction")
 
 
 @dataclass
 class ImplementationParams:
     """Convoys, settlement and breakdowns (MECHANISMS E.22)."""
 
-    buses_per_convoy: int = param(2, f"{ARTICLE}: 'About 50 fighters and civilians left in green buses"
-                                  " last week'", 0, 1000, "buses")
-    seats_per_bus: int = param(50, "MECHANISMS E.22: a bus carries about 50", 1, 200, "seats")
-    convoys_per_week: float = param(2.0, "case file: two batches on 24-25 and 26 Aug 2021", 0, 50)
-    family_seat_share: float = param(0.15, "case file: 'some family members accompanied' (3 of 53 "
-                                     "with families, SOHR)", 0, 0.95)
-    settle_rate: float = param(0.2, "assumption: share of remaining fighters settling status per day "
-                               "once a deal holds (~900 within days, case file)", 0, 1, "per day")
-    refusal_base: float = param(0.05, "case file: 2 of 10 listed men refused to leave in Aug 2021",
-                                0, 1)
-    refusal_breakdown_probability: float = param(0.5, "assumption: half the convoys with refusers "
-                                                 "stall the deal (Daraa Aug 2021: 2 of 10 refused and the "
-                                                 "deal crumbled, case file)", 0, 1)
-    suspension_days: int = param(3, "case file: Aleppo convoys halted 16 Dec, resumed 18 Dec", 0, 365,
-                                 "days")
-    collapse_probability: float = param(0.4, "assumption: share of breakdowns that end the deal "
-                                        "(Daraa: 2 of 3 deals collapsed, case file)", 0, 1)
-    spoiler_hazard: float = param(0.05, "assumption: daily chance a spoiling faction attacks "
-                                  "(Stedman 1997)", 0, 1, "per day")
-    completion_settled_share: float = param(0.8, "assumption: the besieger enters once most "
-                                            "remaining fighters have settled", 0, 1)
+    buses_per_convoy: int = param(
+        2, article("'About 50 fighters and civilians left in green buses last week'"), 0, 1000, "buses")
+    seats_per_bus: int = param(
+        50, literature("MECHANISMS E.22: a bus carries about 50"), 1, 200, "seats")
+    convoys_per_week: float = param(
+        2.0, Source(SourceKind.CASE_FILE, "case file: two batches on 24-25 and 26 Aug 2021"), 0, 50)
+    family_seat_share: float = param(
+        0.15, Source(SourceKind.CASE_FILE, "case file: 'some family members accompanied' (3 of 53 with "
+                     "families, SOHR)"), 0, 0.95)
+    list_hardliner_weight: float = param(
+        3.0, assumption(f"a hardliner is four times as likely as a moderate of the same resolve to be named on "
+                        f"the list (weight 1 + 3), after the regime's list of 'wanted' men ({CASES})"), 0, 100)
+    list_resolve_offset: float = param(
+        0.5, assumption("the list weight grows with resolve as (offset + resolve): the most resolute are named "
+                        "three times as often as the least at offset 0.5"), 0, 10)
+    settle_rate: float = param(
+        0.2, assumption("share of remaining fighters settling status per day once a deal holds (~900 within "
+                        "days, case file)"), 0, 1, "per day")
+    refusal_base: float = param(
+        0.05, Source(SourceKind.CASE_FILE, "case file: 2 of 10 listed men refused to leave in Aug 2021"), 0, 1)
+    refusal_resolve_slope: float = param(
+        2.0, assumption("refusal to board rises with resolve as 1 + slope (resolve - 0.5): none at resolve 0, "
+                        "twice the base at full resolve"), 0, 100)
+    refusal_credibility_offset: float = param(
+        1.5, assumption("refusal scales with (offset - credibility): the base rate at credibility 0.5, half "
+                        "of it under a fully credible guarantee, 1.5 times it under none"), 1, 10)
+    refusal_breakdown_probability: float = param(
+        0.5, assumption("half the convoys with refusers stall the deal (Daraa Aug 2021: 2 of 10 refused and "
+                        "the deal crumbled, case file)"), 0, 1)
+    suspension_days: int = param(
+        3, Source(SourceKind.CASE_FILE, "case file: Aleppo convoys halted 16 Dec, resumed 18 Dec"), 0, 365,
+        "days")
+    collapse_probability: float = param(
+        0.4, assumption("share of breakdowns that end the deal (Daraa: 2 of 3 deals collapsed, case file)"),
+        0, 1)
+    spoiler_hazard: float = param(
+        0.05, assumption("daily chance a spoiling faction attacks (Stedman 1997)"), 0, 1, "per day")
+    completion_settled_share: float = param(
+        0.8, assumption("the besieger enters once most remaining fighters have settled"), 0, 1)
 
 
 @dataclass
 class BeliefParams:
     """Beta beliefs about the besieger's chance of taking the district by force (Smith & Stam 2004)."""
 
-    rebel_prior_alpha: float = param(1.0, "assumption: rebels start optimistic, expecting about one "
-                                     "probe in six to take a cell (mutual optimism, Smith & Stam 2004)",
-                                     0.01, 1000)
-    rebel_prior_beta: float = param(5.0, "assumption: see rebel_prior_alpha", 0.01, 1000)
-    besieger_prior_alpha: float = param(3.0, "assumption: the besieger and mediator expect about "
-                                        "three probes in eight to succeed", 0.01, 1000)
-    besieger_prior_beta: float = param(5.0, "assumption: see besieger_prior_alpha", 0.01, 1000)
-    learning_rate: float = param(1.0, "assumption: pseudo-observations per probe won or held", 0, 100)
-    planning_horizon_days: float = param(30.0, "assumption: sides weigh the coming month", 1, 3650,
-                                         "days")
-    anticipation: float = param(0.25, "assumption: weight sides give to the mediator approving the "
-                                "next rung within the horizon (Schelling 1966)", 0, 1)
-    forgetting: float = param(0.97, "assumption: daily discount on old evidence", 0.5, 1)
+    rebel_prior_alpha: float = param(
+        1.0, assumption("rebels start optimistic, expecting about one probe in six to take a cell (mutual "
+                        "optimism, Smith & Stam 2004)"), 0.01, 1000)
+    rebel_prior_beta: float = param(5.0, assumption("see rebel_prior_alpha"), 0.01, 1000)
+    besieger_prior_alpha: float = param(
+        3.0, assumption("the besieger and mediator expect about three probes in eight to succeed"), 0.01, 1000)
+    besieger_prior_beta: float = param(5.0, assumption("see besieger_prior_alpha"), 0.01, 1000)
+    learning_rate: float = param(
+        1.0, assumption("pseudo-observations per probe won or held"), 0, 100)
+    planning_horizon_days: float = param(
+        30.0, assumption("sides weigh the coming month"), 1, 3650, "days")
+    anticipation: float = param(
+        0.25, assumption("weight sides give to the mediator approving the next rung within the horizon "
+                         "(Schelling 1966)"), 0, 1)
+    signal_bias_offset: float = param(
+        1.5, assumption("a faction counts a cell taken as (offset - its mean resolve) signals: resolute "
+                        "factions discount bad news, and one at resolve offset - 1 (0.5) reads it as it is"),
+        1, 10)
+    forgetting: float = param(0.97, assumption("daily discount on old evidence"), 0.5, 1)
+
+@dataclass
+class OutcomeParams:
+    """When a run ends and how it is classed (docs/ODD.md, section 7.9)."""
+
+    takeover_control_share: float = param(
+        0.1, assumption("the district has fallen when the enclave is a tenth of the grid; the sides' "
+                        "takeover beliefs count the cells still to take down to it"), 0, 1, "share of cells")
+    min_fighting_share: float = param(
+        0.05, assumption("the fighters are exhausted when fewer than 5% of them can still fight"), 0, 1,
+        "share of the initial fighters")
+    full_evacuation_share: float = param(
+        0.6, assumption("a deal that buses out most of the surviving fighters (60%) is a full evacuation"),
+        0, 1, "share of surviving fighters")
+    partial_evacuation_share: float = param(
+        0.05, assumption("a deal that buses out at least 5% of the fighters is a partial evacuation (Daraa's "
+                         "53-61 of ~400, case file, are well above it)"), 0, 1, "share of the initial fighters")
+
+
+
+@dataclass
+class CaseMappingParams:
+    """How a case's facts become parameters (sim/cases.py; docs/ODD.md, section 6.3): one value per
+    level of each qualitative fact, and what is assumed where a case gives no figure. Chosen so that
+    the Daraa 2021 case gives the article's values."""
+
+    external_constraint_none: float = param(
+        0.0, assumption("no outside power, border or talks make escalation costly: no constraint"), 0, 1)
+    external_constraint_low: float = param(
+        0.3, assumption("a LOW outside constraint is the generic one (mediator.external_constraint)"), 0, 1)
+    external_constraint_medium: float = param(
+        0.6, assumption("a MEDIUM outside constraint is twice a LOW one"), 0, 1)
+    external_constraint_high: float = param(
+        0.9, assumption("a HIGH outside constraint, as at Daraa 2021 (Jordan and Israel next door, article), "
+                        "is near the top of the scale"), 0, 1)
+    image_weight_none: float = param(
+        0.0, assumption("a mediator with no concern for its image gives it no weight"), 0, 1)
+    image_weight_low: float = param(0.1, assumption("a LOW image concern is half the generic one"), 0, 1)
+    image_weight_medium: float = param(
+        0.2, assumption("a MEDIUM image concern is the generic one (mediator.image_weight)"), 0, 1)
+    image_weight_high: float = param(
+        0.4, assumption("a HIGH image concern, as at Daraa 2021 (a peacemaker image and reconstruction "
+                        "funds, article), is twice the generic one"), 0, 1)
+    credibility_none: float = param(
+        0.1, assumption("no trust in the guarantor still leaves a small chance its guarantee holds"), 0, 1)
+    credibility_low: float = param(
+        0.35, assumption("LOW trust, as at Daraa 2021 (the 2018 peace 'marred by numerous assassinations', "
+                         "article): well below even"), 0, 1)
+    credibility_medium: float = param(
+        0.5, assumption("MEDIUM trust is neutral (mediator.initial_credibility)"), 0, 1)
+    credibility_high: float = param(
+        0.7, assumption("HIGH trust: the guarantee is expected to hold more often than not"), 0, 1)
+    second_front_losses: float = param(
+        0.15, assumption("opposition towns outside joining the fight (Daraa 2021, article) cost the besieger "
+                         "about one soldier a week"), 0, 1000, "besieger killed/day")
+    troops_per_fighter: float = param(
+        5.0, assumption("when no besieger count is known, five troops per fighter (Daraa's 2,000 : 400)"),
+        0.01, 1000, "troops per fighter")
+    militia_share: float = param(
+        0.25, assumption("when a case gives no militia share, a quarter of the besieging force is militia "
+                         "(the share assumed for Daraa 2021)"), 0, 1, "share of troops")
+    bus_weeks_for_demand: float = param(
+        2.0, assumption("when no bus count is known, convoys are sized to move the demanded fighters in two "
+                        "weeks"), 0.1, 520, "weeks")
+    min_buses_per_convoy: int = param(
+        2, assumption("a convoy sized from the demand has at least Daraa 2021's two buses (article)"), 0, 1000,
+        "buses")
+    default_convoys_per_week: float = param(
+        2.0, assumption("the bus sizing of a case that gives no convoy rate assumes Daraa's two batches a "
+                        "week (case file)"), 0.01, 50, "convoys per week")
+    supply_days_at_siege_start: float = param(
+        40.0, assumption("stocks for about six weeks when a siege begins, as district.initial_supply_days"),
+        0, 1000, "days of need")
+    prior_drawdown_per_day: float = param(
+        0.4, assumption("stocks fall by 0.4 days of need a day during the siege before the model starts "
+                        "(1 - the default district.resupply_share)"), 0, 1, "days of need per day")
 
 
 @dataclass
 class ModelParams:
     """Everything one replicate needs."""
 
-    horizon_days: int = param(120, "issue 2: up to 120 days", 1, 3650, "days")
-    start_date: str = param("2021-06-24", f"{CASES}: daraa start_date (day 0)")
+    horizon_days: int = param(120, specification("issue 2: up to 120 days"), 1, 3650, "days")
+    start_date: str = param("2021-06-24", case_file("daraa start_date (day 0)"))
     fighters: FighterParams = field(default_factory=FighterParams)
     civilians: CivilianParams = field(default_factory=CivilianParams)
     district: DistrictParams = field(default_factory=DistrictParams)
@@ -305,6 +540,8 @@ class ModelParams:
     negotiation: NegotiationParams = field(default_factory=NegotiationParams)
     implementation: ImplementationParams = field(default_factory=ImplementationParams)
     beliefs: BeliefParams = field(default_factory=BeliefParams)
+    outcome: OutcomeParams = field(default_factory=OutcomeParams)
+    mapping: CaseMappingParams = field(default_factory=CaseMappingParams)
 
 
 def iter_leaves(obj: Any, prefix: str = "") -> Iterator[tuple[str, Any, dataclasses.Field]]:
@@ -316,6 +553,23 @@ def iter_leaves(obj: Any, prefix: str = "") -> Iterator[tuple[str, Any, dataclas
             yield from iter_leaves(value, path + ".")
         else:
             yield path, value, f
+
+
+def source_of(f: dataclasses.Field) -> Source:
+    """The typed source of a leaf parameter's default."""
+    return f.metadata["source"]
+
+
+def _is_numeric(value: Any) -> bool:
+    """A number a design or a fit can vary: not a flag, not an enum (IntEnums are ints), not unset."""
+    return isinstance(value, (int, float)) and not isinstance(value, (bool, Enum))
+
+
+def assumption_paths(params: ModelParams | None = None) -> list[str]:
+    """Dotted paths of the numeric leaves whose default is an assumption (of `ModelParams()` when
+    `params` is None): what calibration may fit and a sensitivity analysis should vary."""
+    return [path for path, value, f in iter_leaves(params if params is not None else ModelParams())
+            if _is_numeric(value) and source_of(f).kind == SourceKind.ASSUMPTION]
 
 
 def with_values(params: Any, values: dict[str, Any]) -> Any:
@@ -380,7 +634,7 @@ def _resolve_type(f: dataclasses.Field) -> Any:
 
 
 def provenance_table(params: ModelParams) -> list[dict[str, Any]]:
-    """One row per leaf parameter: path, value, unit, allowed range and provenance of the default."""
+    """One row per leaf parameter: path, value, unit, allowed range, provenance of the default and its kind."""
     rows = []
     for path, value, f in iter_leaves(params):
         rows.append({"parameter": path,
@@ -388,7 +642,8 @@ def provenance_table(params: ModelParams) -> list[dict[str, Any]]:
                      "default": _default_of(f),
                      "unit": f.metadata.get("unit", ""),
                      "range": _range_text(f),
-                     "provenance": f.metadata.get("provenance", "")})
+                     "provenance": f.metadata.get("provenance", ""),
+                     "source_kind": source_of(f).kind.name.lower()})
     return rows
 
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 class Recorder:
     """Collects rows as plain dicts; the runner turns them into DataFrames."""
 
-    def __init__(self, model: "SiegeModel", record_grid: bool):
+    def __init__(self, model: SiegeModel, record_grid: bool):
         self.model = model
         self.daily: list[dict[str, Any]] = []
         self.events: list[dict[str, Any]] = []
@@ -49,8 +49,8 @@ class Recorder:
             "civilians_killed": int(d.civilians_killed.sum()),
             "civilians_injured": int(d.civilians_injured.sum()),
             "civilians_displaced": int(d.civilians_displaced.sum()),
-            **{f"civilians_killed_{c.value}": n for c, n in m.civilians_killed_by.items()},
-            **{f"fighters_killed_{c.value}": n for c, n in m.fighters_killed_by.items() if c != HarmCause.STARVATION},
+            **{f"civilians_killed_{c.value}": n for c, n in d.killed_by.items()},
+            **{f"fighters_killed_{c.value}": n for c, n in f.killed_by.items() if c != HarmCause.STARVATION},
             "shells": m.tally.shells,
             "escalation_ceiling": int(m.mediator.ceiling),
             "escalation_used": int(m.tally.level),
@@ -73,7 +73,7 @@ class Recorder:
             "rejections": m.rejections,
             "rounds": m.rounds,
         }
-        for vote in m.committee.positions(m.terms, m.mediator.credibility):
+        for vote in m.committee.standing:
             row[f"acceptance_f{vote.faction}"] = vote.p_accept
         self.daily.append(row)
         if self.grid is not None:

@@ -35,7 +35,7 @@ class Streams:
     mesa: np.random.SeedSequence
 
     @classmethod
-    def for_replicate(cls, root_seed: int, replicate: int) -> "Streams":
+    def for_replicate(cls, root_seed: int, replicate: int) -> Streams:
         gens = {name: np.random.default_rng(seed_sequence(root_seed, replicate, name))
                 for name in STREAMS if name != "mesa"}
         return cls(mesa=seed_sequence(root_seed, replicate, "mesa"), **gens)

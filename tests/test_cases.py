@@ -10,8 +10,9 @@ import pytest
 from experiments.config.cases import CASES_DIR, Case, load_cases, register_cases
 from experiments.config.compose import compose, to_run_config
 from experiments.config.schema import ConfigError
-from sim.cases import CREDIBILITY, AirPower, Level, case_overrides
+from sim.cases import MAPPING_INPUTS, AirPower, Level, case_overrides
 from sim.enums import AirCover, Outcome
+from sim.params import ModelParams, iter_leaves, with_values
 from sim.runner import run_replicate
 
 CASE_IDS = [case.id for case in load_cases()]
@@ -75,10 +76,60 @@ def test_mapping_comparative_statics():
     facts = load_cases()[0].facts
     base = case_overrides(facts)
     trusted = case_overrides(dataclasses.replace(facts, trust_in_guarantee=Level.HIGH))
-    assert trusted["mediator.initial_credibility"] == CREDIBILITY[Level.HIGH] > base["mediator.initial_credibility"]
+    assert trusted["mediator.initial_credibility"] == ModelParams().mapping.credibility_high \
+        > base["mediator.initial_credibility"]
     no_air = case_overrides(dataclasses.replace(facts, air_power=AirPower.NONE, air_cover=AirCover.GRANTED))
     assert no_air["mediator.air_cover"] == AirCover.WITHHELD, "no air power, nothing to grant"
     alone = case_overrides(dataclasses.replace(facts, outside_support=False))
     assert alone["besieger.second_front_losses"] == 0 < base["besieger.second_front_losses"]
     counted = case_overrides(dataclasses.replace(facts, besieger_troops=1000, militia_share=0.5))
     assert (counted["besieger.army_strength"], counted["besieger.militia_strength"]) == (500, 500)
+
+
+def every_mapped_key() -> set[str]:
+    """Every key case_overrides writes, over facts that switch on each of its branches."""
+    facts = load_cases()[0].facts
+    variants = [facts, dataclasses.replace(facts, buses_per_convoy=3, convoys_per_week=1.0, besieger_troops=900)]
+    return {key for v in variants for key in case_overrides(v)}
+
+
+def test_the_mapping_inputs_are_never_mapped_keys():
+    """What the mapping reads outside `mapping` it never writes, so a resolver can feed it the composed config."""
+    keys = every_mapped_key()
+    assert "implementation.convoys_per_week" in keys and "district.initial_supply_days" in keys
+    leaves = {path for path, _, _ in iter_leaves(ModelParams())}
+    assert set(MAPPING_INPUTS) <= leaves
+    assert not set(MAPPING_INPUTS) & keys
+    assert not any(key.startswith("mapping.") for key in keys)
+
+
+def test_the_mapping_reads_only_its_section_and_its_inputs():
+    facts = load_cases()[0].facts
+    default = case_overrides(facts)
+    assert case_overrides(facts, ModelParams()) == default, "no base means the defaults"
+    others = {}
+    for path, value, _ in iter_leaves(ModelParams()):
+        if path.startswith("mapping.") or path in MAPPING_INPUTS:
+            continue
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            others[path] = value + 1
+        elif isinstance(value, str):
+            others[path] = value + "x"
+    assert case_overrides(facts, with_values(ModelParams(), others)) == default, "reads a leaf it should not"
+    for path, value in (("implementation.seats_per_bus", 5), ("implementation.family_seat_share", 0.9)):
+        changed = case_overrides(facts, with_values(ModelParams(), {path: value}))
+        assert changed["implementation.buses_per_convoy"] != default["implementation.buses_per_convoy"], path
+
+
+def test_the_mapping_constants_are_parameters():
+    facts = load_cases()[0].facts   # Daraa: trust LOW, constraint and image HIGH, outside support
+    base = with_values(ModelParams(), {"mapping.credibility_low": 0.2, "mapping.external_constraint_high": 0.8,
+                                       "mapping.second_front_losses": 0.3, "mapping.troops_per_fighter": 10.0,
+                                       "mapping.supply_days_at_siege_start": 30.0})
+    mapped = case_overrides(facts, base)
+    assert (mapped["mediator.initial_credibility"], mapped["mediator.external_constraint"]) == (0.2, 0.8)
+    assert mapped["besieger.second_front_losses"] == 0.3 and mapped["district.initial_supply_days"] == 30.0
+    assert mapped["besieger.army_strength"] + mapped["besieger.militia_strength"] == 4000
+    unknown_share = case_overrides(dataclasses.replace(facts, militia_share=None),
+                                   with_values(ModelParams(), {"mapping.militia_share": 0.5}))
+    assert unknown_share["besieger.militia_strength"] == 1000

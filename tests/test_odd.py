@@ -5,13 +5,16 @@ every call of SiegeModel.step in the order the code makes them."""
 from __future__ import annotations
 
 import ast
+import importlib
 import inspect
+import pkgutil
 import re
 import textwrap
 
 import pytest
 
-import sim.model
+import sim
+import sim.units
 from experiments.config.compose import compose, to_run_config
 from experiments.odd_table import ODD_PATH, parameter_markdown, split_document
 from sim.model import SiegeModel
@@ -76,12 +79,26 @@ def test_section_3_follows_the_order_of_step(odd):
                                    f"but SiegeModel.step calls them in the order {step_calls()}")
 
 
-def test_model_constants_are_in_the_odd(odd):
-    constants = [name for name, value in vars(sim.model).items()
+def test_unit_definitions_are_in_the_odd(odd):
+    constants = [name for name, value in vars(sim.units).items()
                  if name.isupper() and isinstance(value, (int, float))]
-    assert constants, "expected module constants in sim/model.py"
+    assert constants, "expected the definitions of sim/units.py"
     missing = [name for name in constants if not mentions(odd, name)]
-    assert not missing, f"module constants of sim/model.py missing from docs/ODD.md (section 7.9): {missing}"
+    assert not missing, f"definitions of sim/units.py missing from docs/ODD.md (section 9.16): {missing}"
+
+
+def test_numeric_constants_live_only_in_units():
+    """Every number a mechanism uses is a parameter; only sim/units.py keeps named definitions."""
+    found = []
+    for info in pkgutil.iter_modules(sim.__path__):
+        module = importlib.import_module(f"sim.{info.name}")
+        for name, value in vars(module).items():
+            numeric = isinstance(value, (int, float)) or (
+                isinstance(value, dict) and value and all(isinstance(v, (int, float)) for v in value.values()))
+            imported = vars(sim.units).get(name) is value
+            if name.isupper() and numeric and not isinstance(value, bool) and info.name != "units" and not imported:
+                found.append(f"sim.{info.name}.{name}")
+    assert not found, f"numeric constants outside sim/units.py (make them parameters in sim/params.py): {found}"
 
 
 def test_daraa_overrides_are_listed(odd):

@@ -24,7 +24,8 @@ from experiments.sensitivity.analyse import analyse_design
 from experiments.sensitivity.design import DesignSettings, Method, indices, ranking, sample, top_table
 from experiments.sensitivity.discovery import TreeSettings, discover, outcome_rows
 from experiments.sensitivity.files import design_runs
-from experiments.sensitivity.ranges import UncertainParameter, check_morris_grid, load_ranges
+from experiments.sensitivity.ranges import DEFAULT_RANGES, UncertainParameter, check_morris_grid, load_ranges
+from sim.params import assumption_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 # civilians.count over a sixteen-fold range against three parameters held within ±10%: civilians are
@@ -48,8 +49,8 @@ def morris(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("sensitivity")
     (root / "ranges.yaml").write_text(PLANTED)
     out = root / "morris"
-    proc = run("+experiment=morris", *TINY, "hydra.sweeper.trajectories=4", f"hydra.sweeper.ranges={root / 'ranges.yaml'}",
-               f"hydra.sweep.dir={out}")
+    proc = run("+experiment=morris", *TINY, "hydra.sweeper.trajectories=4",
+               f"hydra.sweeper.ranges={root / 'ranges.yaml'}", f"hydra.sweep.dir={out}")
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert f"Sensitivity report: {out / 'sensitivity_report.html'}" in proc.stdout
     assert "Most influential parameters per output:" in proc.stdout
@@ -134,6 +135,10 @@ def test_the_shipped_ranges_file_is_valid_and_covers_the_assumptions():
     assert len(params) > 50
     assert params["model.fighters.factions"].integer and not params["model.fighters.resolve_mean"].integer
     assert "model.district.grid_width" not in params and "model.fighters.count" not in params
+    header = DEFAULT_RANGES.read_text().split("\nparameters:")[0]
+    left_out = header[header.index("Left out"):]
+    missing = [path for path in assumption_paths() if f"model.{path}" not in params and path not in left_out]
+    assert not missing, f"assumptions neither varied nor left out with a reason in the ranges file: {missing}"
 
 
 def test_indices_match_ishigami_known_values():
