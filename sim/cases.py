@@ -2,7 +2,7 @@
 one mapping from those facts to model parameters. Behavioural parameters are never set here; they
 stay shared across cases. The mapping's own constants are parameters (section `mapping` of
 ModelParams), so they can be overridden, fitted and varied. Recorded outcomes are kept apart and
-never mapped (they are for scoring). Pure: the YAML files are read in experiments/cases.py.
+never mapped (they are for scoring). Pure: the YAML files are read in experiments/config/cases.py.
 """
 
 from __future__ import annotations
@@ -79,14 +79,14 @@ def level_value(mapping: CaseMappingParams, table: str, level: Level) -> float:
     return getattr(mapping, f"{table}_{level.value}")
 
 
-def case_overrides(facts: CaseFacts, base: ModelParams | None = None) -> dict[str, Any]:
+def case_overrides(facts: CaseFacts, base: ModelParams) -> dict[str, Any]:
     """Model parameters (dotted paths under `model`) that a case's facts determine.
 
-    The mapping's constants are `base.mapping` (the defaults when `base` is None); besides them it
-    reads only the leaves named in MAPPING_INPUTS, none of which it writes.
+    The mapping's constants are `base.mapping`; besides them it reads only the leaves named in
+    MAPPING_INPUTS, none of which it writes, so a composed config can map its own facts with its
+    own mapping section (experiments/config/cases.py resolves the mapped keys this way).
     """
-    params = base if base is not None else ModelParams()
-    mp, ip = params.mapping, params.implementation
+    mp, ip = base.mapping, base.implementation
     troops = facts.besieger_troops if facts.besieger_troops is not None else round(
         mp.troops_per_fighter * facts.fighters_inside)
     militia = round((facts.militia_share if facts.militia_share is not None else mp.militia_share) * troops)

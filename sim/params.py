@@ -369,7 +369,8 @@ class NegotiationParams:
         0.35, assumption("an outvoted faction this far below indifference spoils implementation "
                          "(Stedman 1997)"), 0, 10)
     preemptive_threshold: float = param(
-        0.8, article("rebels struck first 'to prevent an impending takeover'; belief level an assumption"),
+        0.8, assumption("the belief in a takeover at which a faction strikes first; the article reports "
+                        "rebels struck 'to prevent an impending takeover', not at what belief"),
         0, 1)
     strike_probability: float = param(
         0.2, assumption("a faction expecting a takeover strikes first on about one day in five"), 0, 1, "per day")
@@ -608,8 +609,9 @@ def _check_leaf(path: str, value: Any, f: dataclasses.Field, expected: Any) -> N
 
 
 def validate(params: ModelParams) -> ModelParams:
-    """Check ranges and cross-field consistency; raise ParameterError on the first problem."""
-    for path, value, f in iter_leaves(params):
+    """Check ranges and cross-field consistency; raise ParameterError on the first problem. The case
+    mapping's constants come first, so that a mapped value out of range is blamed on its cause."""
+    for path, value, f in sorted(iter_leaves(params), key=lambda leaf: not leaf[0].startswith("mapping.")):
         _check_leaf(path, value, f, f.type if not isinstance(f.type, str) else _resolve_type(f))
     fp, tp, dp = params.fighters, params.terms, params.district
     if tp.expulsion_list is not None and tp.expulsion_list > fp.count:

@@ -74,15 +74,15 @@ def test_a_bad_case_file_is_refused_with_its_name_and_key(tmp_path, edit, messag
 
 def test_mapping_comparative_statics():
     facts = load_cases()[0].facts
-    base = case_overrides(facts)
-    trusted = case_overrides(dataclasses.replace(facts, trust_in_guarantee=Level.HIGH))
+    base = case_overrides(facts, ModelParams())
+    trusted = case_overrides(dataclasses.replace(facts, trust_in_guarantee=Level.HIGH), ModelParams())
     assert trusted["mediator.initial_credibility"] == ModelParams().mapping.credibility_high \
         > base["mediator.initial_credibility"]
-    no_air = case_overrides(dataclasses.replace(facts, air_power=AirPower.NONE, air_cover=AirCover.GRANTED))
+    no_air = case_overrides(dataclasses.replace(facts, air_power=AirPower.NONE, air_cover=AirCover.GRANTED), ModelParams())
     assert no_air["mediator.air_cover"] == AirCover.WITHHELD, "no air power, nothing to grant"
-    alone = case_overrides(dataclasses.replace(facts, outside_support=False))
+    alone = case_overrides(dataclasses.replace(facts, outside_support=False), ModelParams())
     assert alone["besieger.second_front_losses"] == 0 < base["besieger.second_front_losses"]
-    counted = case_overrides(dataclasses.replace(facts, besieger_troops=1000, militia_share=0.5))
+    counted = case_overrides(dataclasses.replace(facts, besieger_troops=1000, militia_share=0.5), ModelParams())
     assert (counted["besieger.army_strength"], counted["besieger.militia_strength"]) == (500, 500)
 
 
@@ -90,7 +90,7 @@ def every_mapped_key() -> set[str]:
     """Every key case_overrides writes, over facts that switch on each of its branches."""
     facts = load_cases()[0].facts
     variants = [facts, dataclasses.replace(facts, buses_per_convoy=3, convoys_per_week=1.0, besieger_troops=900)]
-    return {key for v in variants for key in case_overrides(v)}
+    return {key for v in variants for key in case_overrides(v, ModelParams())}
 
 
 def test_the_mapping_inputs_are_never_mapped_keys():
@@ -105,8 +105,7 @@ def test_the_mapping_inputs_are_never_mapped_keys():
 
 def test_the_mapping_reads_only_its_section_and_its_inputs():
     facts = load_cases()[0].facts
-    default = case_overrides(facts)
-    assert case_overrides(facts, ModelParams()) == default, "no base means the defaults"
+    default = case_overrides(facts, ModelParams())
     others = {}
     for path, value, _ in iter_leaves(ModelParams()):
         if path.startswith("mapping.") or path in MAPPING_INPUTS:
@@ -133,3 +132,26 @@ def test_the_mapping_constants_are_parameters():
     unknown_share = case_overrides(dataclasses.replace(facts, militia_share=None),
                                    with_values(ModelParams(), {"mapping.militia_share": 0.5}))
     assert unknown_share["besieger.militia_strength"] == 1000
+
+
+def test_mapping_constants_reach_a_case_scenario_and_explicit_values_win():
+    """The mapped keys are computed from the composed config's own facts and mapping section."""
+    def params(*overrides: str) -> ModelParams:
+        return to_run_config(compose(list(overrides))).model
+
+    assert params().mediator.initial_credibility == 0.35, "Daraa's trust is LOW"
+    assert params("model.mapping.credibility_low=0.2").mediator.initial_credibility == 0.2
+    assert params("model.mapping.credibility_high=0.9").mediator.initial_credibility == 0.35, "another level"
+    assert params("model.mapping.credibility_low=0.2",
+                  "model.mediator.initial_credibility=0.6").mediator.initial_credibility == 0.6
+    assert params("model.mapping.troops_per_fighter=10").besieger.army_strength == 3000
+    aleppo = params("scenario=east_aleppo_2016", "model.mapping.external_constraint_low=0.1")
+    assert aleppo.mediator.external_constraint == 0.1
+
+
+def test_a_fact_can_be_overridden_and_a_misspelt_fact_is_named():
+    run = to_run_config(compose(["case.trust_in_guarantee=HIGH", "case.fighters_inside=500"]))
+    assert run.model.mediator.initial_credibility == 0.7 and run.model.fighters.count == 500
+    assert run.case.fighters_inside == 500
+    with pytest.raises(ConfigError, match="did you mean case.fighters_inside"):
+        compose(["case.fighters_insid=3"])

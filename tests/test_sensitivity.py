@@ -24,8 +24,9 @@ from experiments.sensitivity.analyse import analyse_design
 from experiments.sensitivity.design import DesignSettings, Method, indices, ranking, sample, top_table
 from experiments.sensitivity.discovery import TreeSettings, discover, outcome_rows
 from experiments.sensitivity.files import design_runs
-from experiments.sensitivity.ranges import DEFAULT_RANGES, UncertainParameter, check_morris_grid, load_ranges
-from sim.params import assumption_paths
+from experiments.sensitivity.ranges import (DEFAULT_RANGES, UncertainParameter, check_morris_grid, left_out,
+                                            load_ranges)
+from sim.params import ModelParams, SourceKind, assumption_paths, iter_leaves, source_of
 
 ROOT = Path(__file__).resolve().parent.parent
 # civilians.count over a sixteen-fold range against three parameters held within ±10%: civilians are
@@ -121,7 +122,7 @@ def test_bad_ranges_file_stops_before_any_output(tmp_path, ranges, extra, messag
     ("model.fighters.resolve_mean: {lo: 0.5, hi: 1.5}", "leaves the allowed range [0, 1]"),
     ("model.fighters.factions: {lo: 2.5, hi: 6}", "whole-number bounds"),
     ("model.civilians.corridor_open: {lo: 0, hi: 1}", "not a numeric parameter"),
-    ("model.terms.expulsion_fraction: {lo: 0.1, hi: 0.1}", "must be below"),
+    ("model.mediator.impatience: {lo: 0.1, hi: 0.1}", "must be below"),
 ])
 def test_ranges_are_checked_against_the_parameter_schema(tmp_path, entry, message):
     path = tmp_path / "ranges.yaml"
@@ -135,10 +136,26 @@ def test_the_shipped_ranges_file_is_valid_and_covers_the_assumptions():
     assert len(params) > 50
     assert params["model.fighters.factions"].integer and not params["model.fighters.resolve_mean"].integer
     assert "model.district.grid_width" not in params and "model.fighters.count" not in params
-    header = DEFAULT_RANGES.read_text().split("\nparameters:")[0]
-    left_out = header[header.index("Left out"):]
-    missing = [path for path in assumption_paths() if f"model.{path}" not in params and path not in left_out]
+    excluded = left_out(DEFAULT_RANGES)
+    missing = [path for path in assumption_paths() if f"model.{path}" not in params | excluded]
     assert not missing, f"assumptions neither varied nor left out with a reason in the ranges file: {missing}"
+    assert all(source_of(_field(key)).kind == SourceKind.ASSUMPTION for key in params), "only assumptions vary"
+
+
+def _field(key: str):
+    return next(f for path, _, f in iter_leaves(ModelParams()) if f"model.{path}" == key)
+
+
+def test_a_ranges_file_refuses_a_sourced_value_and_a_key_both_varied_and_left_out(tmp_path):
+    sourced = tmp_path / "sourced.yaml"
+    sourced.write_text("parameters:\n  model.combat.required_force_ratio: {lo: 2, hi: 4, reason: x}\n")
+    with pytest.raises(ConfigError, match="sourced \\(literature\\), not an assumption"):
+        load_ranges(sourced)
+    both = tmp_path / "both.yaml"
+    both.write_text("parameters:\n  model.fighters.resolve_sd: {lo: 0.1, hi: 0.2, reason: x}\n"
+                    "left_out:\n  model.fighters.resolve_sd: why\n")
+    with pytest.raises(ConfigError, match="varied or left out, not both"):
+        load_ranges(both)
 
 
 def test_indices_match_ishigami_known_values():

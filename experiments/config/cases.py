@@ -1,20 +1,35 @@
 """Read case files (facts only, conf/cases/*.yaml or a folder of the user's) and make each a
 scenario: `scenario=<case id>` runs it, with any override on top. The mapping from facts to
-parameters is sim.cases.case_overrides; this module does the file handling and validation."""
+parameters is sim.cases.case_overrides; this module does the file handling and validation, and
+wires the mapping into the composed config.
+
+A case scenario's node holds the facts (`case.*`) and, for each parameter the facts determine, an
+interpolation `${siege_case:<path>}` that a resolver computes from the config's own `case` and
+`model.mapping` sections. So the precedence is the defaults, then the case mapped with the run's
+mapping constants, then explicit overrides: `model.mapping.credibility_low=0.2` reaches the mapped
+`model.mediator.initial_credibility` of every case whose trust is LOW, while an override of
+`model.mediator.initial_credibility` itself replaces the interpolation."""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import json
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
 import yaml
 from hydra.core.config_store import ConfigStore
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from experiments.config.schema import CONF_DIR, ConfigError
 from experiments.keys import nest
-from sim.cases import CaseFacts, RecordedOutcome, case_overrides
+from sim.cases import MAPPING_INPUTS, CaseFacts, RecordedOutcome, case_overrides
+from sim.params import CaseMappingParams, ModelParams, with_values
+
+RESOLVER = "siege_case"
 
 CASES_DIR = CONF_DIR / "cases"
 
@@ -42,15 +57,50 @@ class Case:
             raise ConfigError(f"{self.path}: every fact needs a source; missing for {', '.join(missing)}")
 
     def scenario(self) -> dict[str, Any]:
-        """The scenario node: the mapped parameters and, for each, the source of the fact behind it."""
+        """The scenario node: the facts, the mapped parameters (as interpolations the resolver computes
+        from the composed config) and, for each, the source of the fact behind it."""
         model: dict[str, Any] = {}
         provenance = {}
-        for path, value in case_overrides(self.facts).items():
-            nest(model, path, value.name if hasattr(value, "name") else value)
+        for path in case_overrides(self.facts, ModelParams()):
+            nest(model, path, f"${{{RESOLVER}:{path}}}")
             provenance[f"model.{path}"] = f"case {self.id} (mapped by sim.cases): " + "; ".join(
                 f"{fact}: {self.sources[fact]}" if fact in self.sources
                 else f"{fact} not given, the mapping's assumption (ODD 6.3)" for fact in _facts_behind(path))
-        return {"scenario_name": self.id, "model": model, "provenance": provenance}
+        return {"scenario_name": self.id, "case": _plain(dataclasses.asdict(self.facts)), "model": model,
+                "provenance": provenance}
+
+
+def _plain(value: Any) -> Any:
+    """Enums as their names, recursively, so a node holds only what a YAML file could."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value.name if isinstance(value, Enum) else value
+
+
+@functools.lru_cache(maxsize=256)
+def _mapped(facts_json: str, mapping_json: str, inputs_json: str) -> dict[str, Any]:
+    """The mapped parameters of one set of facts under one mapping (enums as names); cached, as each
+    mapped key of a composed config asks for the same mapping."""
+    facts = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(CaseFacts), json.loads(facts_json)))
+    mapping = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(CaseMappingParams), json.loads(mapping_json)))
+    base = with_values(dataclasses.replace(ModelParams(), mapping=mapping), json.loads(inputs_json))
+    return _plain(case_overrides(facts, base))
+
+
+def mapped_value(path: str, *, _root_: DictConfig) -> Any:
+    """The resolver behind `${siege_case:<path>}`: the value the case mapping gives `path`, from the
+    config's own facts (`case`), mapping constants (`model.mapping`) and MAPPING_INPUTS."""
+    def as_json(node: Any) -> str:
+        return json.dumps(_plain(OmegaConf.to_container(node, resolve=True)), sort_keys=True)
+
+    inputs = {p: OmegaConf.select(_root_, f"model.{p}") for p in MAPPING_INPUTS}
+    return _mapped(as_json(_root_.case), as_json(_root_.model.mapping), json.dumps(inputs, sort_keys=True))[path]
+
+
+def register_resolver() -> None:
+    """Make `${siege_case:...}` resolvable in this process (idempotent)."""
+    if not OmegaConf.has_resolver(RESOLVER):
+        OmegaConf.register_new_resolver(RESOLVER, mapped_value)
 
 
 def _facts_behind(path: str) -> list[str]:
@@ -93,6 +143,7 @@ _REGISTERED: dict[str, Case] = {}
 def register_cases(folder: Path = CASES_DIR, user_dir: Path | None = None) -> list[str]:
     """Make every case in `folder`, and in a user's folder, a scenario option (`scenario=<id>`);
     returns their ids. A user's case may not reuse a built-in id (which one would run is unclear)."""
+    register_resolver()
     store = ConfigStore.instance()
     cases = load_cases(folder)
     if user_dir is not None:

@@ -23,6 +23,7 @@ from omegaconf.errors import OmegaConfBaseException
 from experiments.config.cases import register_cases, registered_case_ids
 from experiments.config.schema import CONF_DIR, ConfigError, RunConfig
 from experiments.keys import flatten
+from sim.cases import CaseFacts
 from sim.params import ParameterError, iter_leaves, validate
 
 
@@ -57,7 +58,10 @@ def _schema_paths(obj: Any, prefix: str = "") -> dict[str, Any]:
     return paths
 
 
-SCHEMA_PATHS = _schema_paths(RunConfig())
+# `case` is unset by default; its keys are those of the facts a case scenario sets
+SCHEMA_PATHS = {**_schema_paths(RunConfig()),
+                **{f"case.{f.name}": f.default if f.default is not dataclasses.MISSING else None
+                   for f in dataclasses.fields(CaseFacts)}}
 
 
 def check_key(key: str) -> None:
@@ -81,7 +85,7 @@ def to_run_config(cfg: DictConfig) -> RunConfig:
         raw.pop("hydra", None)  # Hydra's own node, with interpolations only a running job can resolve
     plain = OmegaConf.to_container(OmegaConf.create(raw), resolve=True)
     if isinstance(plain, dict):
-        for key in flatten(plain, keep=("provenance", "reference")):
+        for key in flatten(plain, keep=("provenance", "reference", "case")):
             if not key.startswith(("provenance", "reference")):
                 check_key(key)
     try:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from sim.cases import CaseFacts
 from sim.params import ModelParams
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
@@ -64,6 +65,7 @@ class RunConfig:
     seed: int = 20210624        # root seed; replicate r uses SeedSequence(seed, spawn_key=(r, stream))
     report: bool | None = None  # default: a report for a single run, none for each point of a sweep
     progress: bool = True
+    case: CaseFacts | None = None  # a case scenario's facts; its mapped model keys are computed from them
     model: ModelParams = field(default_factory=ModelParams)
     provenance: dict[str, str] = field(default_factory=dict)
     experiment: str = ""        # set by conf/experiment/*.yaml

@@ -33,7 +33,7 @@ from experiments.evaluation.scoring import brier_score, case_loss
 from experiments.io import run_metadata, write_job_files, write_parquet, write_text
 from experiments.keys import nest
 from experiments.reports.calibration import write_calibration_report
-from sim.params import ModelParams, iter_leaves, value_at, with_values
+from sim.params import ModelParams, SourceKind, iter_leaves, source_of, value_at, with_values
 
 CALIBRATION_DIR = CONF_DIR / "calibration"
 MIN_TOP_TRIALS = 3
@@ -52,9 +52,10 @@ def check_parameters(run: RunConfig) -> list[FitParameter]:
         value, f = leaves[p.path]
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"calibration.parameters: {p.path} is not numeric")
-        if "assumption" not in f.metadata.get("provenance", ""):
-            raise ConfigError(f"calibration.parameters: {p.path} is sourced, not an assumption; only "
-                              "assumptions are fitted")
+        kind = source_of(f).kind
+        if kind != SourceKind.ASSUMPTION:
+            raise ConfigError(f"calibration.parameters: {p.path} is sourced ({kind.value}), not an assumption; "
+                              "only assumptions are fitted")
         lo, hi = f.metadata.get("lo"), f.metadata.get("hi")
         if not p.low < p.high or (lo is not None and p.low < lo) or (hi is not None and p.high > hi):
             raise ConfigError(f"calibration.parameters: {p.path} bounds [{p.low}, {p.high}] are not allowed: "

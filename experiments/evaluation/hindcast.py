@@ -35,9 +35,9 @@ from sim.params import ModelParams, ParameterError, validate, with_values
 
 def case_params(base: ModelParams, case: Case, horizon_days: int) -> ModelParams:
     """A case's parameters: the shared (behavioural) values of `base` with the case's facts mapped on
-    top, and the hindcast horizon."""
+    top (with the mapping constants of `base`), and the hindcast horizon."""
     try:
-        return validate(with_values(base, {**case_overrides(case.facts), "horizon_days": horizon_days}))
+        return validate(with_values(base, {**case_overrides(case.facts, base), "horizon_days": horizon_days}))
     except ParameterError as exc:
         raise ConfigError(f"{case.path}: maps to model.{exc.key}={exc.value!r}, which is not allowed: "
                           f"{exc.allowed}") from None

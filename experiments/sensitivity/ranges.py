@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from experiments.config.schema import CONF_DIR, ConfigError
-from sim.params import ModelParams, iter_leaves
+from sim.params import ModelParams, SourceKind, iter_leaves, source_of
 
 DEFAULT_RANGES = CONF_DIR / "sensitivity" / "ranges.yaml"
 PROJECT_ROOT = CONF_DIR.parent
@@ -68,6 +68,7 @@ def load_ranges(path: str | Path = DEFAULT_RANGES, only: list[str] | None = None
         raise ConfigError(f"{file}: needs a 'parameters:' mapping of model.<path>: {{lo, hi, reason}}")
     fields = _model_fields()
     params = [_check(key, spec, fields, file) for key, spec in entries.items()]
+    _check_left_out(raw.get("left_out") or {}, set(entries), fields, file)
     if only:
         known = {p.key for p in params}
         for key in only:
@@ -75,6 +76,27 @@ def load_ranges(path: str | Path = DEFAULT_RANGES, only: list[str] | None = None
                 raise ConfigError(f"hydra.sweeper.parameters: {key} is not in the ranges file {file}")
         params = [p for p in params if p.key in only]
     return params
+
+
+def left_out(path: str | Path = DEFAULT_RANGES) -> dict[str, str]:
+    """The assumptions a ranges file deliberately does not vary, each with its reason."""
+    raw = yaml.safe_load(resolve_path(path).read_text())
+    return {str(k): str(v) for k, v in ((raw or {}).get("left_out") or {}).items()}
+
+
+def _check_left_out(entries: object, varied: set[str], fields: dict[str, tuple[object, dataclasses.Field]],
+                    file: Path) -> None:
+    """`left_out` maps model keys to reasons; a key is either varied or left out, never both."""
+    if not isinstance(entries, dict):
+        raise ConfigError(f"{file}: left_out needs a mapping of model.<path>: reason")
+    for key, reason in entries.items():
+        where = f"{file.name}: left_out.{key}"
+        if key not in fields:
+            raise ConfigError(f"{where}: unknown parameter (keys are model.<section>.<name>, see sim/params.py)")
+        if key in varied:
+            raise ConfigError(f"{where}: also listed under parameters; a parameter is varied or left out, not both")
+        if not str(reason or "").strip():
+            raise ConfigError(f"{where}: needs a reason")
 
 
 def _check(key: str, spec: object, fields: dict[str, tuple[object, dataclasses.Field]],
@@ -85,6 +107,10 @@ def _check(key: str, spec: object, fields: dict[str, tuple[object, dataclasses.F
     default, f = fields[key]
     if isinstance(default, (bool, Enum)) or not isinstance(default, (int, float)):
         raise ConfigError(f"{where}: not a numeric parameter, cannot be varied over a range")
+    kind = source_of(f).kind
+    if kind != SourceKind.ASSUMPTION:
+        raise ConfigError(f"{where}: its value is sourced ({kind.value}), not an assumption; the ranges vary "
+                          "assumptions only")
     if not isinstance(spec, dict) or not {"lo", "hi"} <= set(spec):
         raise ConfigError(f"{where}: needs {{lo: ..., hi: ..., reason: ...}}")
     lo, hi = spec["lo"], spec["hi"]
