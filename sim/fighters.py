@@ -89,13 +89,14 @@ class Fighters:
 
     # ------------------------------------------------------------------ harm and recovery
     def hurt(self, hit: np.ndarray, cause: HarmCause, wounded_per_killed: float, rng: np.random.Generator) -> None:
-        """Hit fighters are killed (and disarmed) with 1/(1+w) chance, otherwise wounded; the wounded
-        hit again die."""
+        """Hit fighters are killed (disarmed, and off any expulsion list) with 1/(1+w) chance,
+        otherwise wounded; the wounded hit again die."""
         if hit.size == 0:
             return
         dies = (rng.random(hit.size) < 1.0 / (1.0 + wounded_per_killed)) | (self.status[hit] == FighterStatus.WOUNDED)
         self.status[hit[dies]] = FighterStatus.KILLED
         self.armed[hit[dies]] = False
+        self.listed[hit[dies]] = False
         self.killed_by[cause] += int(dies.sum())
         self.status[hit[~dies]] = FighterStatus.WOUNDED
 
