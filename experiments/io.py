@@ -20,7 +20,7 @@ from omegaconf import OmegaConf
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("mesa", "numpy", "pandas", "plotly", "hydra-core", "omegaconf", "pyarrow", "networkx")
-SEED_RULE = "numpy SeedSequence(root_seed, spawn_key=(replicate, stream))"
+SEED_RULE = "numpy SeedSequence(root_seed, spawn_key=(replicate, sha256(stream name)[:8] as a little-endian int))"
 CONFIG_FILE = "config_resolved.yaml"
 METADATA_FILE = "metadata.json"
 

@@ -20,3 +20,7 @@ REFERENCE_RESTRAINT = 0.5  # besieger.militia_violation_hazard is the hazard of 
 
 # numerical guards
 EPSILON = 1e-9             # keeps logits away from 0 and 1 and divisions by a share away from zero
+
+# Seeding: a stream's spawn key is this many bytes of the SHA-256 of its name (sim/rng.py), a 64-bit
+# key, so that collisions between a handful of stream names are out of reach.
+STREAM_KEY_BYTES = 8

@@ -7,11 +7,10 @@ import numpy as np
 import pandas as pd
 from pandas.testing import assert_frame_equal
 
-from sim.model import SiegeModel
-from sim.rng import seed_sequence
-from sim.runner import run_replicate
-
 from helpers.scenarios import scenario_params, simulate
+from sim.model import SiegeModel
+from sim.rng import STREAMS, seed_sequence, stream_key
+from sim.runner import run_replicate
 
 
 def test_same_seed_gives_identical_tables(daraa):
@@ -43,6 +42,14 @@ def test_streams_are_independent_and_named():
     states = {(r, s): tuple(seed_sequence(1, r, s).generate_state(4))
               for r in range(3) for s in ("setup", "combat", "harm", "negotiation", "implementation")}
     assert len(set(states.values())) == len(states)
+
+
+def test_a_stream_seed_depends_on_its_name_not_its_place():
+    """Adding or reordering streams changes no existing stream's seed (a hash of the name, as Starsim)."""
+    keys = {s: stream_key(s) for s in STREAMS}
+    assert keys["combat"] == stream_key("combat") and len(set(keys.values())) == len(keys)
+    assert tuple(seed_sequence(1, 0, "combat").spawn_key) == (0, stream_key("combat"))
+    assert stream_key("a_new_mechanism") not in keys.values()
 
 
 def test_switching_off_shelling_leaves_the_setup_untouched():

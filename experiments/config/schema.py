@@ -62,7 +62,7 @@ class RunConfig:
     scenario_name: str = "generic"
     replicates: int = 200
     workers: int = 0            # 0 = all cores
-    seed: int = 20210624        # root seed; replicate r uses SeedSequence(seed, spawn_key=(r, stream))
+    seed: int = 20210624        # root seed: replicate r uses SeedSequence(seed, spawn_key=(r, hash(stream)))
     report: bool | None = None  # default: a report for a single run, none for each point of a sweep
     progress: bool = True
     case: CaseFacts | None = None  # a case scenario's facts; its mapped model keys are computed from them
