@@ -129,7 +129,8 @@ def test_calibration_recovers_a_planted_target(tmp_path):
     p = PLANTED
     proc = subprocess.run([sys.executable, "-m", "experiments.run", "+experiment=calibration", f"cases_dir={cases}",
                            "calibration.cases=[planted_case]", "calibration.trials=10",
-                           "calibration.leave_one_out_trials=0", "replicates=12", "workers=2", "hindcast.horizon_days=120",
+                           "calibration.leave_one_out_trials=0", "replicates=12", "workers=2",
+                           "hindcast.horizon_days=120",
                            f"calibration.parameters=[{{path:{p['path']},low:{p['low']},high:{p['high']}}}]",
                            f"hydra.run.dir={out}"], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]

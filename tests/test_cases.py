@@ -78,7 +78,8 @@ def test_mapping_comparative_statics():
     trusted = case_overrides(dataclasses.replace(facts, trust_in_guarantee=Level.HIGH), ModelParams())
     assert trusted["mediator.initial_credibility"] == ModelParams().mapping.credibility_high \
         > base["mediator.initial_credibility"]
-    no_air = case_overrides(dataclasses.replace(facts, air_power=AirPower.NONE, air_cover=AirCover.GRANTED), ModelParams())
+    no_air = case_overrides(dataclasses.replace(facts, air_power=AirPower.NONE, air_cover=AirCover.GRANTED),
+                            ModelParams())
     assert no_air["mediator.air_cover"] == AirCover.WITHHELD, "no air power, nothing to grant"
     alone = case_overrides(dataclasses.replace(facts, outside_support=False), ModelParams())
     assert alone["besieger.second_front_losses"] == 0 < base["besieger.second_front_losses"]
@@ -153,5 +154,5 @@ def test_a_fact_can_be_overridden_and_a_misspelt_fact_is_named():
     run = to_run_config(compose(["case.trust_in_guarantee=HIGH", "case.fighters_inside=500"]))
     assert run.model.mediator.initial_credibility == 0.7 and run.model.fighters.count == 500
     assert run.case.fighters_inside == 500
-    with pytest.raises(ConfigError, match="did you mean case.fighters_inside"):
+    with pytest.raises(ConfigError, match=r"did you mean case\.fighters_inside"):
         compose(["case.fighters_insid=3"])

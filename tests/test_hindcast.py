@@ -22,7 +22,8 @@ from sim.cases import RecordedOutcome
 from sim.enums import Outcome
 
 ROOT = Path(__file__).resolve().parent.parent
-FULL, PARTIAL, TAKEOVER = Outcome.FULL_EVACUATION.value, Outcome.PARTIAL_EVACUATION.value, Outcome.MILITARY_TAKEOVER.value
+FULL, PARTIAL = Outcome.FULL_EVACUATION.value, Outcome.PARTIAL_EVACUATION.value
+TAKEOVER = Outcome.MILITARY_TAKEOVER.value
 
 
 def made_runs(outcomes: list[str], end_days: list[int] | None = None, evacuated: int = 0,

@@ -8,11 +8,10 @@ import numpy as np
 import pytest
 
 from experiments.stats import wilson_interval
+from helpers.scenarios import scenario_params, simulate
 from sim.enums import Control, FighterStatus, Outcome
 from sim.model import SiegeModel
 from sim.params import ModelParams
-
-from helpers.scenarios import scenario_params, simulate
 
 VARIANTS = {
     "daraa": (),
@@ -100,7 +99,7 @@ def test_daily_table_is_consistent_with_the_run_row(daraa):
 
 def test_no_shelling_gives_no_shelling_harm():
     params = scenario_params("model.besieger.shells_per_day=0")
-    runs, daily, _ = simulate(params, 40)
+    _, daily, _ = simulate(params, 40)
     assert (daily["shells"] == 0).all()
     assert (daily["civilians_killed_shelling"] == 0).all()
     assert (daily["fighters_killed_shelling"] == 0).all()

@@ -10,10 +10,9 @@ import pandas as pd
 import pytest
 
 from experiments.stats import wilson_interval
-from sim.enums import Outcome
-
 from helpers.intervals import bootstrap_ci
 from helpers.scenarios import scenario_params, simulate
+from sim.enums import Outcome
 
 N = 300
 SEED = 20210624
@@ -55,7 +54,7 @@ def test_partial_evacuation_moves_dozens_to_a_hundred_and_most_stay(arms):
     runs = arms["base"][0]
     partial = runs[runs["outcome"] == Outcome.PARTIAL_EVACUATION.value]
     lo, hi = bootstrap_ci(partial["fighters_evacuated"].to_numpy(), stat=np.median)
-    assert 24 <= lo and hi <= 130, f"median evacuated fighters CI ({lo}, {hi})"
+    assert lo >= 24 and hi <= 130, f"median evacuated fighters CI ({lo}, {hi})"
     settled_share = partial["fighters_settled"] / partial["fighters_initial"]
     lo, _ = bootstrap_ci(settled_share.to_numpy(), stat=np.median)
     assert lo > 0.5, "most fighters disarm and stay"
@@ -64,7 +63,7 @@ def test_partial_evacuation_moves_dozens_to_a_hundred_and_most_stay(arms):
 def test_siege_resolves_in_one_to_three_months(arms):
     runs = arms["base"][0]
     lo, hi = bootstrap_ci(runs["end_day"].to_numpy(), stat=np.median)
-    assert 30 <= lo and hi <= 90, f"median days to resolution CI ({lo}, {hi})"
+    assert lo >= 30 and hi <= 90, f"median days to resolution CI ({lo}, {hi})"
     resolved = (runs["outcome"] != Outcome.STALEMATE.value) & runs["end_day"].between(20, 100)
     assert share(resolved)[0] > 0.8
 

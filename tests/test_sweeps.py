@@ -15,18 +15,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hydra.types import RunMode
 from pandas.testing import assert_frame_equal
 
-from hydra.types import RunMode
-
-from experiments.sweeps.aggregate import analyse
 from experiments.config.compose import compose, to_run_config
 from experiments.config.schema import CONF_DIR
-from experiments.sweeps.point import run_point
 from experiments.stats import wilson_interval
+from experiments.sweeps.aggregate import analyse
 from experiments.sweeps.check import sweep_axes
 from experiments.sweeps.check import sweeper_params as _params
 from experiments.sweeps.folder import STATUS_FILE
+from experiments.sweeps.point import run_point
 
 ROOT = Path(__file__).resolve().parent.parent
 # sensitivity designs (hydra/sweeper=salib) have no axes nor reference: tests/test_sensitivity.py runs them;
@@ -81,7 +80,8 @@ def _fake_point(root: Path, name: str, overrides: list[str], outcomes: list[str]
     job.mkdir(parents=True)
     (job / "point.json").write_text(json.dumps({"overrides": overrides, "hash": "h", "replicates": len(outcomes),
                                                 "seed": 1, "scenario": "x", "reference": {"a": "1"}}))
-    (job / STATUS_FILE).write_text(json.dumps({"status": status, "hash": "h", "error": "boom" if status == "failed" else ""}))
+    error = "boom" if status == "failed" else ""
+    (job / STATUS_FILE).write_text(json.dumps({"status": status, "hash": "h", "error": error}))
     if status == "done":
         n = len(outcomes)
         runs = pd.DataFrame({"replicate": range(n), "outcome": outcomes, "end_day": end_days,
@@ -163,7 +163,7 @@ def test_failed_point_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
     assert list(result.failed["point"]) == ["1"]
     assert "point 1 failed: RuntimeError: simulated failure" in result.message
     # re-running retries the failed point and skips the finished ones
-    run = to_run_config(compose(base + ["model.mediator.initial_credibility=0.2"]))
+    run = to_run_config(compose([*base, "model.mediator.initial_credibility=0.2"]))
     assert run_point(run, tmp_path / "0", ["model.mediator.initial_credibility=0.2"], 0) == "skipped"
 
 
