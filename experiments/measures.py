@@ -86,11 +86,6 @@ SETTLEMENT = (Outcome.SETTLEMENT_LOCAL_STAY.value, Outcome.PARTIAL_EVACUATION.va
 FORCED = (Outcome.MILITARY_TAKEOVER.value, Outcome.FULL_EVACUATION.value)
 
 
-def label(column: str) -> str:
-    """The label of a registered measure (KeyError names an unregistered column)."""
-    return MEASURES[column].label
-
-
 def outcome_label(outcome: str) -> str:
     """'negotiated partial evacuation' for 'negotiated_partial_evacuation'."""
     return outcome.replace("_", " ")
