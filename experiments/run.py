@@ -13,12 +13,14 @@ from pathlib import Path
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
+from experiments import callbacks
 from experiments.config.compose import cases_dir_argument, compose, register, to_run_config
 from experiments.config.schema import CONF_DIR, ConfigError, RunConfig, Task
 from experiments.evaluation.calibration import calibration_cases, check_parameters, run_calibration
 from experiments.evaluation.hindcast import case_params, hindcast_cases, run_hindcast
+from experiments.locks import FolderLocked, acquire, held_by, release
 from experiments.scenario import run_scenario
 from experiments.sensitivity.sweeper import check_design, is_salib
 from experiments.sweeps.check import check_sweep, plain_overrides
@@ -48,7 +50,15 @@ def hydra_job(cfg: DictConfig) -> None:
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO under Hydra's logging
     if not multirun:
         run.report = True if run.report is None else run.report
-        TASKS[run.task](run, out_dir)
+        try:
+            acquire(out_dir)
+        except FolderLocked as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            sys.exit(2)
+        try:
+            TASKS[run.task](run, out_dir)
+        finally:
+            release(out_dir)
         return
     in_process = "BasicLauncher" in str(hydra_cfg.launcher.get("_target_", "BasicLauncher"))
     run_point(prepare_point(run, in_process), out_dir, overrides, hydra_cfg.job.num)
@@ -64,7 +74,12 @@ def precheck(argv: list[str]) -> None:
     overrides = [a for a in argv if not a.startswith("-")]
     plain = plain_overrides(overrides)
     cfg = compose(plain, with_hydra=True)
-    if flags or cfg.hydra.get("mode") == RunMode.MULTIRUN or len(plain) != len(overrides):
+    multirun = bool(flags) or cfg.hydra.get("mode") == RunMode.MULTIRUN or len(plain) != len(overrides)
+    folder = Path(OmegaConf.select(cfg, "hydra.sweep.dir" if multirun else "hydra.run.dir"))
+    holder = held_by(folder)
+    if holder is not None:
+        raise ConfigError(f"{folder} is in use by {holder}; wait for it to finish or stop it")
+    if multirun:
         if to_run_config(compose(plain)).task != Task.SCENARIO:
             raise ConfigError("task: a hindcast or calibration is one job; run it without -m or sweep values")
         if is_salib(cfg.hydra.sweeper):
@@ -95,7 +110,19 @@ def main() -> None:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
-    hydra_job()
+    try:
+        hydra_job()
+    except KeyboardInterrupt:
+        print("interrupted: the run folder has no manifest.json, so it reads as incomplete; run the same command "
+              "again to redo it (a sweep resumes from its finished points)", file=sys.stderr)
+        sys.exit(130)
+    outcome = callbacks.OUTCOME
+    if not outcome.ok:
+        failed = ", ".join(outcome.failed_points[:20]) + (", ..." if len(outcome.failed_points) > 20 else "")
+        print(f"error: {outcome.error or f'{len(outcome.failed_points)} of {outcome.points} points failed, are '
+                                         f'damaged or did not finish ({failed}); the summary marks them; run the same '
+                                         'command again to retry them'}", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,12 @@
 """The scenario job: simulate a scenario's replicates and write its outputs (Parquet tables, the
-parameter table with provenance, the job's record and, unless disabled, the report). Every file is
-written to a temporary name and renamed, so a killed job leaves no half-written file."""
+parameter table with provenance, the job's record and, unless disabled, the report), then the
+manifest, last. Every file is written to a temporary name and renamed, so a killed job leaves no
+half-written file; a folder without a manifest is an incomplete run; a run into a folder first
+clears the files an earlier run left there."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -11,8 +14,10 @@ import pandas as pd
 from experiments.analysis.fans import fan_quantiles, with_held_control
 from experiments.analysis.showcase import choose_showcase
 from experiments.analysis.summary import format_summary, outcome_table
+from experiments.config.identity import run_identity
 from experiments.config.schema import RunConfig
-from experiments.io import run_metadata, write_job_files, write_parquet, write_text
+from experiments.io import CONFIG_FILE, METADATA_FILE, run_metadata, write_job_files, write_parquet, write_text
+from experiments.manifest import clear_run_files, write_manifest
 from experiments.replicates import run_replicates
 from experiments.reports.scenario import FAN_COLUMNS, STEP_SERIES, Showcase, write_report
 from sim.district import evacuation_cell
@@ -20,7 +25,21 @@ from sim.params import provenance_table
 from sim.runner import run_replicate
 
 TABLES = ("runs", "daily", "events")
+PARAMETERS_FILE = "parameters.csv"
 REPORT_FILE = "report.html"
+
+
+def start_run(out_dir: Path) -> None:
+    """Make `out_dir` ready for a new run: the files an earlier run left there are removed (its
+    manifest first, so the folder reads as incomplete until this run's manifest is written), saying which."""
+    removed = clear_run_files(out_dir)
+    if removed:
+        print(f"note: {out_dir} held an earlier run's files; removed {', '.join(removed)}", file=sys.stderr)
+
+
+def finish_run(out_dir: Path, run: RunConfig, names: list[str]) -> None:
+    """The manifest of the files `names` a run wrote into `out_dir`, written last."""
+    write_manifest(out_dir, names, **run_identity(run))
 
 
 def parameter_table(run: RunConfig) -> pd.DataFrame:
@@ -39,12 +58,17 @@ def write_outputs(out_dir: Path, run: RunConfig, runs: pd.DataFrame, daily: pd.D
     for name, table in zip(TABLES, (runs, daily, events)):
         write_parquet(out_dir / f"{name}.parquet", table)
     params = parameter_table(run)
-    write_text(out_dir / "parameters.csv", params.to_csv(index=False))
+    write_text(out_dir / PARAMETERS_FILE, params.to_csv(index=False))
     write_job_files(out_dir, run, meta)
+    written = [f"{name}.parquet" for name in TABLES] + [PARAMETERS_FILE, CONFIG_FILE, METADATA_FILE]
     if not run.report:
+        finish_run(out_dir, run, written)
         return None
     fans = fan_quantiles(with_held_control(daily), FAN_COLUMNS, steps=STEP_SERIES)
-    return write_report(out_dir / REPORT_FILE, outcome_table(runs), fans, showcase(run, runs), params, meta, len(runs))
+    report = write_report(out_dir / REPORT_FILE, outcome_table(runs), fans, showcase(run, runs), params, meta,
+                          len(runs))
+    finish_run(out_dir, run, [*written, REPORT_FILE])
+    return report
 
 
 def showcase(run: RunConfig, runs: pd.DataFrame) -> Showcase:
@@ -60,6 +84,7 @@ def showcase(run: RunConfig, runs: pd.DataFrame) -> Showcase:
 
 def run_scenario(run: RunConfig, out_dir: Path) -> Path | None:
     """Simulate, write every output into `out_dir`, print the summary; return the report path."""
+    start_run(out_dir)
     tables = run_replicates(run.model, run.seed, run.replicates, run.workers, progress=run.progress)
     report = write_outputs(out_dir, run, tables.runs, tables.daily, tables.events)
     print(format_summary(tables.runs, run.scenario_name))

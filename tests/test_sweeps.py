@@ -20,6 +20,7 @@ from pandas.testing import assert_frame_equal
 
 from experiments.config.compose import compose, to_run_config
 from experiments.config.schema import CONF_DIR
+from experiments.manifest import write_manifest
 from experiments.stats import wilson_interval
 from experiments.sweeps.aggregate import analyse
 from experiments.sweeps.check import sweep_axes
@@ -35,10 +36,10 @@ EXPERIMENTS = sorted(p.stem for p in (CONF_DIR / "experiment").glob("*.yaml")
 TINY = ["replicates=3", "model.horizon_days=40", "progress=false", "workers=1"]
 
 
-def sweep(sweep_dir: Path, *overrides: str, timeout: int = 600) -> subprocess.CompletedProcess:
+def sweep(sweep_dir: Path, *overrides: str, timeout: int = 600, returncode: int = 0) -> subprocess.CompletedProcess:
     proc = subprocess.run([sys.executable, "-m", "experiments.run", *overrides, f"hydra.sweep.dir={sweep_dir}"],
                           cwd=ROOT, capture_output=True, text=True, timeout=timeout)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.returncode == returncode, proc.stderr[-3000:]
     return proc
 
 
@@ -89,6 +90,7 @@ def _fake_point(root: Path, name: str, overrides: list[str], outcomes: list[str]
                                 for c in ["civilians_killed", "civilians_injured", "civilians_displaced",
                                           "fighters_killed", "fighters_evacuated", "besieger_killed", "breakdowns"]}})
         runs.to_parquet(job / "runs.parquet")
+        write_manifest(job, ["runs.parquet"], identity="h")
 
 
 def test_aggregation_gives_known_probabilities_intervals_and_paired_differences(tmp_path):
@@ -266,13 +268,15 @@ def test_harsher_expulsion_lowers_acceptance_and_lengthens_sieges(tmp_path):
 def test_invalid_combination_fails_its_point_and_the_sweep_goes_on(tmp_path):
     """Each value is valid alone, but 50 fighters cannot have 100 on the expulsion list."""
     proc = sweep(tmp_path, "-m", "model.fighters.count=400,50", "model.terms.expulsion_list=40,100",
-                 "replicates=2", "model.horizon_days=20", "progress=false")
+                 "replicates=2", "model.horizon_days=20", "progress=false", returncode=1)
     summary = pd.read_csv(tmp_path / "sweep_summary.csv")
     assert len(summary) == 4
     bad = summary[summary["status"] == "failed"]
     assert len(bad) == 1 and "expulsion_list" in bad["error"].iloc[0]
     assert (summary["status"] == "done").sum() == 3
     assert "1 failed or unfinished" in proc.stdout
+    assert proc.stderr.strip().splitlines()[-1].startswith("error: 1 of 4 points failed"), "the exit says which"
+    assert "(3)" in proc.stderr.strip().splitlines()[-1]
 
 
 def test_analysis_ignores_folders_of_an_earlier_larger_sweep(tmp_path):

@@ -30,9 +30,10 @@ from experiments.config.cases import Case, chosen_cases
 from experiments.config.schema import CONF_DIR, ConfigError, FitParameter, RunConfig
 from experiments.evaluation.hindcast import case_runs
 from experiments.evaluation.scoring import brier_score, case_loss
-from experiments.io import run_metadata, write_job_files, write_parquet, write_text
+from experiments.io import CONFIG_FILE, METADATA_FILE, run_metadata, write_job_files, write_parquet, write_text
 from experiments.keys import nest
 from experiments.reports.calibration import write_calibration_report
+from experiments.scenario import finish_run, start_run
 from sim.params import ModelParams, SourceKind, iter_leaves, source_of, value_at, with_values
 
 CALIBRATION_DIR = CONF_DIR / "calibration"
@@ -197,6 +198,7 @@ def run_calibration(run: RunConfig, out_dir: Path) -> Path | None:
     params = check_parameters(run)
     cases = calibration_cases(run)
     settings = run.calibration
+    start_run(out_dir)
     full = fit(run, cases, settings.trials, "fit on all cases")
     check_seed = run.seed + 1  # the fit never saw this seed
     before = evaluate(run, cases, {}, check_seed)
@@ -230,9 +232,13 @@ def run_calibration(run: RunConfig, out_dir: Path) -> Path | None:
     print(format_calibration(fit_table, case_table, before.loss, after.loss))
     print(f"\nTables: {out_dir}\nCalibrated config: {out_dir / 'calibrated.yaml'}"
           + (f" (installed: +calibration={name})" if settings.install_as else ""))
+    written = ["calibration_trials.parquet", "calibration_fit.parquet", "calibration_cases.parquet", "calibrated.yaml",
+               CONFIG_FILE, METADATA_FILE]
     if not run.report:
+        finish_run(out_dir, run, written)
         return None
     report = write_calibration_report(out_dir / "calibration_report.html", fit_table, case_table, trials, meta)
+    finish_run(out_dir, run, [*written, "calibration_report.html"])
     print(f"Interactive report: {report}")
     return report
 

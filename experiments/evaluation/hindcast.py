@@ -26,9 +26,10 @@ from experiments.evaluation.scoring import (
     log_loss,
     modal_class,
 )
-from experiments.io import run_metadata, write_job_files, write_parquet
+from experiments.io import CONFIG_FILE, METADATA_FILE, run_metadata, write_job_files, write_parquet
 from experiments.replicates import run_replicates
 from experiments.reports.hindcast import write_hindcast_report
+from experiments.scenario import finish_run, start_run
 from sim.cases import case_overrides
 from sim.params import ModelParams, ParameterError, validate, with_values
 
@@ -192,6 +193,7 @@ def format_hindcast(results: list[CaseResult], scores: dict[str, float]) -> str:
 def run_hindcast(run: RunConfig, out_dir: Path) -> Path | None:
     """The hindcast job: simulate, write tables, config, metadata and the report; print a summary."""
     cases = hindcast_cases(run)
+    start_run(out_dir)
     results = simulate_cases(run, cases)
     scores = overall_scores(results)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -204,12 +206,15 @@ def run_hindcast(run: RunConfig, out_dir: Path) -> Path | None:
     write_parquet(out_dir / "hindcast_figures.parquet", figures)
     write_parquet(out_dir / "runs.parquet", runs)
     write_job_files(out_dir, run, meta)
+    written = ["hindcast.parquet", "hindcast_figures.parquet", "runs.parquet", CONFIG_FILE, METADATA_FILE]
     print(format_hindcast(results, scores))
     print(f"\nTables: {out_dir}")
     if not run.report:
+        finish_run(out_dir, run, written)
         return None
     misses = [m for r in results for m in r.misses]
     report = write_hindcast_report(out_dir / "hindcast_report.html", case_rows(results), table, figures, misses,
                                    scores, meta)
+    finish_run(out_dir, run, [*written, "hindcast_report.html"])
     print(f"Interactive report: {report}")
     return report

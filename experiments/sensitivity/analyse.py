@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +36,8 @@ class SensitivityResult:
     boxes: pd.DataFrame
     report: Path | None
     message: str
+    points: int = 0
+    failed_points: list[str] = field(default_factory=list)  # design points failed, damaged or unfinished
 
 
 def point_outputs(runs: pd.DataFrame) -> pd.DataFrame:
@@ -93,7 +95,8 @@ def analyse_design(sweep_dir: Path, report: bool = True) -> SensitivityResult:
         path = write_sensitivity_report(sweep_dir / REPORT_FILE, table, boxes, outputs, ranges_table(params), OUTPUTS,
                                         report_design(settings, len(design)), sweep_dir.name)
         lines.append(f"Sensitivity report: {path}")
-    return SensitivityResult(indices=table, outputs=outputs, boxes=boxes, report=path, message="\n".join(lines))
+    return SensitivityResult(indices=table, outputs=outputs, boxes=boxes, report=path, message="\n".join(lines),
+                             points=len(design), failed_points=[str(p) for p in missing])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,6 +31,15 @@ class Analysis:
     report: Path | None
     message: str
 
+    @property
+    def points(self) -> int:
+        return len(self.summary)
+
+    @property
+    def failed_points(self) -> list[str]:
+        """Points that failed, are damaged or did not finish."""
+        return [str(p) for p in self.failed["point"]]
+
 
 def analyse(sweep_dir: Path, reference: dict[str, str] | None = None, report: bool = True) -> Analysis:
     """Aggregate a sweep folder into tables (and the sweep report) at its root."""
@@ -79,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(result.message)
+    if result.failed_points:
+        print(f"error: {len(result.failed_points)} of {result.points} points failed, are damaged or did not finish "
+              f"({', '.join(result.failed_points)}); the summary marks them", file=sys.stderr)
+        return 1
     return 0
 
 

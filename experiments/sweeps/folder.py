@@ -1,12 +1,13 @@
 """A sweep folder on disk, the one reader and writer of its files: the sweep's axes (sweep.json), and
-per job folder which point it is (point.json), whether it finished (status.json, written last) and
-its tables. A point's identity hashes every model parameter, the replicates, the root seed and the
-model's source, so a resumed sweep redoes exactly the points whose results would differ."""
+per job folder which point it is (point.json), its outputs with their manifest, and whether it
+finished (status.json, written last). A point counts as done only when its status says so for its
+own identity (experiments/config/identity.py: every model parameter, the replicates, the root seed,
+the model's source) and its manifest verifies: every table there, intact, written by this point. So
+a resumed sweep redoes exactly the points whose results would differ or whose files were damaged,
+and the aggregation reads only verified points."""
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import json
 import math
 import traceback
@@ -15,39 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from omegaconf import OmegaConf
 
 from experiments.config.schema import RunConfig
 from experiments.io import write_json
 from experiments.keys import parse_overrides, same_value
+from experiments.manifest import problems
 
 STATUS_FILE = "status.json"
 POINT_FILE = "point.json"
 SWEEP_FILE = "sweep.json"
 RUNS_FILE = "runs.parquet"
-# Fields that change how a job runs, not what it computes: they stay out of a point's identity.
-NOT_IDENTITY = ("workers", "progress", "report", "reference", "experiment", "provenance", "scenario_name")
-SIM_DIR = Path(__file__).resolve().parents[2] / "sim"
 UNFINISHED = "unfinished"
-
-
-@functools.lru_cache(maxsize=1)
-def model_fingerprint() -> str:
-    """Hash of the model's source (sim/*.py): results computed by other model code are redone."""
-    digest = hashlib.sha256()
-    for path in sorted(SIM_DIR.glob("*.py")):
-        digest.update(path.name.encode() + path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def point_hash(run: RunConfig) -> str:
-    """Identity of a point's results: every model parameter, the replicate count, the root seed and
-    the model's source; not how the job runs nor how the sweep is analysed."""
-    tree = OmegaConf.to_container(OmegaConf.structured(run), enum_to_str=True)
-    for key in NOT_IDENTITY:
-        tree.pop(key, None)
-    tree["model_source"] = model_fingerprint()
-    return hashlib.sha256(json.dumps(tree, sort_keys=True, default=str).encode()).hexdigest()[:16]
+DAMAGED = "damaged"
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -59,10 +39,18 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return payload if isinstance(payload, dict) else None
 
 
-def finished(out_dir: Path, identity: str) -> bool:
-    """True when this job folder already holds the complete results of exactly this point."""
+def damage(out_dir: Path, identity: str) -> list[str]:
+    """What keeps a job folder from holding the complete, intact results of the point `identity`
+    (empty when nothing does): no 'done' status for it, or a manifest that does not verify."""
     status = _read_json(Path(out_dir) / STATUS_FILE) or {}
-    return status.get("status") == "done" and status.get("hash") == identity
+    if status.get("status") != "done" or status.get("hash") != identity:
+        return ["not finished for these parameters"]
+    return problems(out_dir, identity=identity)
+
+
+def finished(out_dir: Path, identity: str) -> bool:
+    """True when this job folder already holds the complete, intact results of exactly this point."""
+    return not damage(out_dir, identity)
 
 
 def write_point(out_dir: Path, run: RunConfig, overrides: list[str], identity: str) -> None:
@@ -157,10 +145,14 @@ def read_points(sweep_dir: Path) -> list[PointRecord]:
         if point is None:
             continue
         status = _read_json(point_file.parent / STATUS_FILE) or {"status": UNFINISHED}
-        if status.get("hash") not in (None, point.get("hash")):
+        if status.get("hash") != point.get("hash"):
             status = {"status": UNFINISHED}
         error = status.get("error", "") or ("no status recorded: interrupted, or still running"
                                              if status["status"] == UNFINISHED else "")
+        if status["status"] == "done":
+            found = problems(point_file.parent, identity=point.get("hash"))
+            if found:
+                status, error = {"status": DAMAGED}, "files damaged: " + "; ".join(found) + " (a re-run redoes it)"
         records.append(PointRecord(job=point_file.parent, overrides=parse_overrides(point.get("overrides", [])),
                                    replicates=int(point.get("replicates") or 0), reference=point.get("reference") or {},
                                    status=status["status"], error=error))

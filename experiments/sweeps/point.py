@@ -1,6 +1,7 @@
 """The point job: one Hydra job of a sweep runs one parameter point's replicates. A point already
-finished is skipped (resume), a point that fails (or whose values are invalid together) is recorded
-and the sweep goes on, and its status is written last."""
+finished, with intact files, is skipped (resume); one whose files are damaged is redone, and says so;
+a point that fails (or whose values are invalid together) is recorded and the sweep goes on; its
+status is written last."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ import sys
 import time
 from pathlib import Path
 
+from experiments.config.identity import run_hash
 from experiments.config.schema import RunConfig
 from experiments.replicates import run_replicates
-from experiments.scenario import write_outputs
+from experiments.scenario import start_run, write_outputs
 from experiments.sweeps.folder import (
+    STATUS_FILE,
+    damage,
     describe_failure,
-    finished,
-    point_hash,
     write_invalid_point,
     write_point,
     write_status,
@@ -42,12 +44,16 @@ def prepare_point(run: RunConfig, in_launcher_process: bool) -> RunConfig:
 def run_point(run: RunConfig, out_dir: Path, overrides: list[str], job_num: int) -> str:
     """One point of a sweep: skipped if already finished (resume), its failure recorded rather than
     raised (the sweep goes on), its status written last. Returns 'skipped', 'done' or 'failed'."""
-    identity = point_hash(run)
-    if finished(out_dir, identity):
+    identity = run_hash(run)
+    found = damage(out_dir, identity)
+    if not found:
         print(f"[point {job_num}] already finished, skipped: {' '.join(overrides)}")
         SweepProgress.update(run.replicates)
         return "skipped"
+    if (out_dir / STATUS_FILE).exists() and found != ["not finished for these parameters"]:
+        print(f"[point {job_num}] files damaged ({'; '.join(found)}), redone: {' '.join(overrides)}", file=sys.stderr)
     start = time.perf_counter()
+    start_run(out_dir)
     write_point(out_dir, run, overrides, identity)
     try:
         tables = run_replicates(run.model, run.seed, run.replicates, run.workers,
