@@ -28,6 +28,7 @@ SWEEP_FILE = "sweep.json"
 RUNS_FILE = "runs.parquet"
 UNFINISHED = "unfinished"
 DAMAGED = "damaged"
+NOT_FINISHED = "not finished for these parameters"
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -44,7 +45,7 @@ def damage(out_dir: Path, identity: str) -> list[str]:
     (empty when nothing does): no 'done' status for it, or a manifest that does not verify."""
     status = _read_json(Path(out_dir) / STATUS_FILE) or {}
     if status.get("status") != "done" or status.get("hash") != identity:
-        return ["not finished for these parameters"]
+        return [NOT_FINISHED]
     return problems(out_dir, identity=identity)
 
 

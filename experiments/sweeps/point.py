@@ -14,7 +14,7 @@ from experiments.config.schema import RunConfig
 from experiments.replicates import run_replicates
 from experiments.scenario import start_run, write_outputs
 from experiments.sweeps.folder import (
-    STATUS_FILE,
+    NOT_FINISHED,
     damage,
     describe_failure,
     write_invalid_point,
@@ -50,7 +50,7 @@ def run_point(run: RunConfig, out_dir: Path, overrides: list[str], job_num: int)
         print(f"[point {job_num}] already finished, skipped: {' '.join(overrides)}")
         SweepProgress.update(run.replicates)
         return "skipped"
-    if (out_dir / STATUS_FILE).exists() and found != ["not finished for these parameters"]:
+    if found != [NOT_FINISHED]:
         print(f"[point {job_num}] files damaged ({'; '.join(found)}), redone: {' '.join(overrides)}", file=sys.stderr)
     start = time.perf_counter()
     start_run(out_dir)
