@@ -106,6 +106,20 @@ def test_no_shelling_gives_no_shelling_harm():
     assert (daily["mean_damage"] == 0).all()
 
 
+def test_no_shelling_and_no_ground_attacks_give_no_injuries():
+    """Limiting case: only shells and the crossfire of ground attacks injure civilians, so without
+    either no one is injured on any day (starvation kills, flight displaces, neither injures). The
+    same replicates with the default shelling do injure, so the columns are not empty by design."""
+    quiet = scenario_params("model.besieger.shells_per_day=0", "model.besieger.probe_attacks_per_day=0",
+                            "model.besieger.assault_attacks_per_day=0")
+    _, daily, _ = simulate(quiet, 40)
+    assert (daily["shells"] == 0).all() and (daily["ground_attacks"] == 0).all()
+    injury_columns = [c for c in daily if "injur" in c]
+    assert injury_columns and (daily[injury_columns] == 0).all().all()
+    runs, _, _ = simulate(scenario_params(), 40)
+    assert (runs["civilians_injured"] > 0).mean() > 0.9
+
+
 def test_no_escalation_and_no_ground_combat_gives_no_takeover():
     params = scenario_params("model.mediator.max_escalation=SHELLING", "model.besieger.probe_attacks_per_day=0",
                              "model.besieger.assault_attacks_per_day=0")
