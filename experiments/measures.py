@@ -48,6 +48,8 @@ MEASURES: dict[str, Measure] = {m.column: m for m in (
     Measure("fighters_settled", "fighters settled", "fighters"),
     Measure("civilians_killed", "civilians killed", "people", Better.LOWER),
     Measure("civilians_injured", "civilians injured", "people", Better.LOWER),
+    Measure("civilian_injury_events", "civilian injury events (a person hit again counts again)",
+            "count", Better.LOWER),
     Measure("civilians_displaced", "civilians displaced", "people", Better.LOWER),
     Measure("besieger_killed", "besieger troops killed", "troops", Better.LOWER),
     Measure("breakdowns", "implementation breakdowns", "count", Better.LOWER),

@@ -3,7 +3,10 @@ held as flat arrays), a perimeter held by the besieger outside the grid, and an 
 
 The district owns what happens to its civilians and stocks: harm by cause and the record of daily
 deaths, shelling and damage, crossfire, supplies and hardship, starvation, flight and the families
-who leave on convoys (MECHANISMS C.13, D.18, D.19, E.23)."""
+who leave on convoys (MECHANISMS C.13, D.18, D.19, E.23). Injuries count people: a person is injured
+once, the injured stay present (and can be hit again, or killed, or leave) and only the uninjured
+become newly injured; the `injury` stream decides which of the people harmed or leaving were injured.
+"""
 
 from __future__ import annotations
 
@@ -42,13 +45,16 @@ class District:
     neighbours: np.ndarray
     control: np.ndarray              # int8 Control
     damage: np.ndarray               # float in [0, 1]
-    civilians: np.ndarray            # int64 present in the cell
+    civilians: np.ndarray            # int64 present in the cell, the injured among them
     civilians_killed: np.ndarray     # int64
-    civilians_injured: np.ndarray    # int64 (injured are still present)
+    civilians_injured: np.ndarray    # int64 people injured so far, each once, still counted once gone
+    civilians_injured_present: np.ndarray  # int64 the injured still present (part of `civilians`)
+    civilian_injury_events: np.ndarray     # int64 injuries inflicted, a hit on someone already injured included
     civilians_displaced: np.ndarray  # int64 left the enclave from this cell
     evacuation_cell: int
     supply_days: float
     initial_civilians: int
+    injury_rng: np.random.Generator = field(repr=False, compare=False)  # the `injury` stream
     killed_by: dict[HarmCause, int] = field(default_factory=lambda: {cause: 0 for cause in HarmCause})
     deaths_today: int = 0
     death_record: list[int] = field(default_factory=list)  # civilians killed on each day so far
@@ -56,7 +62,9 @@ class District:
     _frontier: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
-    def create(cls, d: DistrictParams, c: CivilianParams, rng: np.random.Generator) -> District:
+    def create(cls, d: DistrictParams, c: CivilianParams, rng: np.random.Generator,
+               injury_rng: np.random.Generator) -> District:
+        """Civilians placed on the grid from `rng` (setup); `injury_rng` is kept for the injury bookkeeping."""
         n = d.grid_width * d.grid_height
         # uneven housing density; the scale of the Gamma is irrelevant, only relative densities count
         density = rng.standard_gamma(d.housing_density_shape, size=n)
@@ -66,9 +74,11 @@ class District:
                    neighbours=neighbour_table(d.grid_width, d.grid_height),
                    control=np.full(n, Control.REBEL, dtype=np.int8),
                    damage=np.zeros(n), civilians=civilians, civilians_killed=zeros.copy(),
-                   civilians_injured=zeros.copy(), civilians_displaced=zeros.copy(),
+                   civilians_injured=zeros.copy(), civilians_injured_present=zeros.copy(),
+                   civilian_injury_events=zeros.copy(), civilians_displaced=zeros.copy(),
                    evacuation_cell=evacuation_cell(d),
-                   supply_days=d.initial_supply_days, initial_civilians=int(civilians.sum()))
+                   supply_days=d.initial_supply_days, initial_civilians=int(civilians.sum()),
+                   injury_rng=injury_rng)
 
     @property
     def cells(self) -> int:
@@ -118,13 +128,49 @@ class District:
         return float(self.rebel_held().sum()) - takeover_share * self.cells
 
     # ------------------------------------------------------------------ civilian harm
-    def harm(self, killed: np.ndarray, injured: np.ndarray, cause: HarmCause) -> None:
-        """Book civilians killed and injured per cell, with their cause (Athena CIVCAS accounting)."""
-        self.civilians -= killed
+    def harm(self, killed: np.ndarray, hits: np.ndarray, cause: HarmCause) -> None:
+        """Book civilians killed per cell, with their cause (Athena CIVCAS accounting), then the
+        injuring hits on the survivors (`hits` <= present - killed): the killed are drawn from everyone
+        present, injured or not, and a hit injures a new person only if it lands on someone uninjured."""
+        self._leave(killed)
+        self._injure(hits)
         self.civilians_killed += killed
-        self.civilians_injured += injured
         self.deaths_today += int(killed.sum())
         self.killed_by[cause] += int(killed.sum())
+
+    def _injured_among(self, leaving: np.ndarray) -> np.ndarray:
+        """How many of the people leaving each cell (killed, fled or bused out) were injured: the
+        leavers are a uniform draw without replacement from everyone present (assumption: the injured
+        die, flee and board as often as the others)."""
+        injured, among = self.civilians_injured_present, np.zeros_like(leaving)
+        drawn = np.flatnonzero((injured > 0) & (leaving > 0))  # elsewhere none of the leavers was injured
+        if drawn.size:
+            among[drawn] = self.injury_rng.hypergeometric(injured[drawn], self.civilians[drawn] - injured[drawn],
+                                                          leaving[drawn])
+        return among
+
+    def _leave(self, leaving: np.ndarray) -> None:
+        """People leave each cell's present; the injured among them leave the injured present but stay
+        in the cumulative count of people injured."""
+        if self.civilians_injured_present.any() and leaving.any():
+            self.civilians_injured_present -= self._injured_among(leaving)
+        self.civilians -= leaving
+
+    def _injure(self, hits: np.ndarray) -> None:
+        """Injuring hits land on the people present uniformly without replacement: a hit on an
+        uninjured person makes a new injured person, a hit on someone already injured is one more
+        injury event but no one new. With the hits drawn as Bin(present, p), the new injured are then
+        exactly Bin(uninjured, p): only the uninjured present can become injured."""
+        if not hits.any():
+            return
+        self.civilian_injury_events += hits
+        injured, new = self.civilians_injured_present, hits.copy()
+        drawn = np.flatnonzero((injured > 0) & (hits > 0))  # elsewhere every hit lands on someone uninjured
+        if drawn.size:
+            new[drawn] = self.injury_rng.hypergeometric(self.civilians[drawn] - injured[drawn], injured[drawn],
+                                                        hits[drawn])
+        self.civilians_injured_present += new
+        self.civilians_injured += new
 
     def record_deaths(self) -> None:
         """Close the day's death count into the record the mediator reads."""
@@ -135,7 +181,8 @@ class District:
         return float(sum(self.death_record[-DAYS_PER_WEEK:]))
 
     def harm_total(self) -> float:
-        """Civilians killed plus injury events so far."""
+        """Civilians killed plus civilians injured so far, both in people (a person injured and later
+        killed is in both counts, as casualty reports count the killed and the injured)."""
         return float(self.civilians_killed.sum() + self.civilians_injured.sum())
 
     def take_shelling(self, shells: float, cp: CombatParams, dp: DistrictParams, injured_per_killed: float,
@@ -146,20 +193,21 @@ class District:
         shelter = harm.shelter(dp.shelter, self.damage)
         p_kill = combat.area_fire_hit_probability(per_cell, cp.shell_lethality, shelter)
         killed = rng.binomial(self.civilians, p_kill)
-        injured = rng.binomial(self.civilians - killed, np.minimum(1.0, p_kill * injured_per_killed))
-        self.harm(killed, injured, HarmCause.SHELLING)
+        hits = rng.binomial(self.civilians - killed, np.minimum(1.0, p_kill * injured_per_killed))
+        self.harm(killed, hits, HarmCause.SHELLING)
         self.damage = harm.damage_after_shelling(self.damage, per_cell, dp.damage_per_shell)
         return per_cell, shelter
 
     def crossfire(self, cell: int, rate: float, air: float, injured_per_killed: float,
                   rng: np.random.Generator) -> None:
-        """Residents of an attacked cell caught in the crossfire: a share hurt, of whom 1/(1+q) die."""
+        """Residents of an attacked cell caught in the crossfire: a share hurt, of whom 1/(1+q) die and
+        the rest are hit (injured, unless they already were)."""
         hurt = rng.binomial(self.civilians[cell], min(1.0, rate * air))
         killed = np.zeros(self.cells, dtype=np.int64)
         killed[cell] = rng.binomial(hurt, 1.0 / (1.0 + injured_per_killed))
-        injured = np.zeros(self.cells, dtype=np.int64)
-        injured[cell] = hurt - killed[cell]
-        self.harm(killed, injured, HarmCause.GROUND)
+        hits = np.zeros(self.cells, dtype=np.int64)
+        hits[cell] = hurt - killed[cell]
+        self.harm(killed, hits, HarmCause.GROUND)
 
     # ------------------------------------------------------------------ supplies, starvation, flight
     def consume_supplies(self, resupply_share: float, buffer_days: float) -> float:
@@ -183,7 +231,7 @@ class District:
                                          cp.journey_risk, cp.flight_intercept, cp.flight_hardship,
                                          cp.flight_shelling, cp.flight_journey_risk) * self.rebel_held()
         leaving = rng.binomial(self.civilians, p_flee)
-        self.civilians -= leaving
+        self._leave(leaving)
         self.civilians_displaced += leaving
 
     def evacuate_families(self, n: int, rng: np.random.Generator) -> int:
@@ -193,7 +241,7 @@ class District:
         if n <= 0:
             return 0
         leaving = rng.multivariate_hypergeometric(pool, n)
-        self.civilians -= leaving
+        self._leave(leaving)
         self.civilians_displaced += leaving
         return n
 

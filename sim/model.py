@@ -58,7 +58,7 @@ class SiegeModel(mesa.Model):
         self.tally = DayTally()
 
         setup = self.streams.setup
-        self.district = District.create(params.district, params.civilians, setup)
+        self.district = District.create(params.district, params.civilians, setup, self.streams.injury)
         frontier = self.district.frontier()
         self.fighters = Fighters.create(params.fighters, params.implementation, np.flatnonzero(frontier),
                                         np.flatnonzero(~frontier), setup)

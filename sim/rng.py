@@ -15,7 +15,7 @@ import numpy as np
 
 from sim.units import STREAM_KEY_BYTES
 
-STREAMS = ("setup", "combat", "harm", "negotiation", "implementation", "mesa")
+STREAMS = ("setup", "combat", "harm", "negotiation", "implementation", "injury", "mesa")
 
 
 def stream_key(stream: str) -> int:
@@ -45,6 +45,7 @@ class Streams:
     harm: np.random.Generator
     negotiation: np.random.Generator
     implementation: np.random.Generator
+    injury: np.random.Generator  # which of the civilians harmed or leaving a cell were already injured
     mesa: np.random.SeedSequence
 
     @classmethod

@@ -40,7 +40,7 @@ def test_one_and_two_workers_give_identical_results(daraa):
 def test_streams_are_independent_and_named():
     """Each named stream of each replicate has its own seed; streams never coincide."""
     states = {(r, s): tuple(seed_sequence(1, r, s).generate_state(4))
-              for r in range(3) for s in ("setup", "combat", "harm", "negotiation", "implementation")}
+              for r in range(3) for s in ("setup", "combat", "harm", "negotiation", "implementation", "injury")}
     assert len(set(states.values())) == len(states)
 
 
@@ -59,3 +59,19 @@ def test_switching_off_shelling_leaves_the_setup_untouched():
     m1, m2 = SiegeModel(base, 1, 0), SiegeModel(quiet, 1, 0)
     assert np.array_equal(m1.fighters.resolve, m2.fighters.resolve)
     assert np.array_equal(m1.district.civilians, m2.district.civilians)
+
+
+def test_who_among_the_harmed_was_injured_moves_only_the_injury_columns():
+    """The injury stream decides only which of the civilians harmed or leaving were already injured.
+    Reseeding it, with the leaders' civilian cost (the one reader of injuries) switched off, leaves
+    every other daily column unchanged, day by day; the people injured move, the injury events do not."""
+    params = scenario_params("model.negotiation.civilian_cost=0", "model.besieger.shells_per_day=3000",
+                             "model.civilians.corridor_open=false", "model.civilians.injured_per_killed=20")
+    a = SiegeModel(params, root_seed=2, replicate=0)
+    b = SiegeModel(params, root_seed=2, replicate=0)
+    b.district.injury_rng = np.random.default_rng(12345)
+    a.run(), b.run()
+    da, db = pd.DataFrame(a.recorder.daily), pd.DataFrame(b.recorder.daily)
+    moved = ["civilians_injured", "civilians_injured_present"]
+    assert_frame_equal(da.drop(columns=moved), db.drop(columns=moved))
+    assert not da[moved].equals(db[moved]), "the reseeded stream did change who was injured"
