@@ -28,7 +28,7 @@ def summarise(runs: pd.DataFrame, daily: pd.DataFrame, events: pd.DataFrame) -> 
     """Outcome counts, the sum of every numeric run column, daily row count and sums of the
     harm and control columns, and the number of events of each kind."""
     numeric_runs = runs.select_dtypes("number").drop(columns=["replicate", "seed", "root_seed"])
-    daily_columns = ["control_rebel", "fighters_active", "fighters_killed", "civilians_killed",
+    daily_columns = ["control_rebel", "fighters_active", "fighters_killed", "civilians_killed", "civilians_injured",
                      "civilians_displaced", "shells", "hardship", "credibility", "expulsion_fraction"]
     return {
         "replicates": len(runs),
@@ -40,10 +40,20 @@ def summarise(runs: pd.DataFrame, daily: pd.DataFrame, events: pd.DataFrame) -> 
     }
 
 
+# A second arm under heavy fire (shells twenty-odd times as lethal): there the same people are hit
+# again (4,098 injuring hits on 4,065 people at the time of writing), so counting injuries as events
+# instead of people, and the like, moves its figures; at Daraa's defaults repeat hits are too rare.
+HEAVY_FIRE = ("model.combat.shell_lethality=0.002",)
+HEAVY_FIRE_REPLICATES = 10
+
+
 def compute() -> dict[str, Any]:
-    """The summary of the default scenario, REPLICATES replicates from SEED, in this process."""
+    """The summary of the default scenario (REPLICATES replicates from SEED) and of the heavy-fire arm,
+    in this process."""
     runs, daily, events = simulate(scenario_params(), REPLICATES, seed=SEED, workers=1)
-    return {"scenario": "default (daraa_2021)", "seed": SEED, **summarise(runs, daily, events)}
+    heavy = simulate(scenario_params(*HEAVY_FIRE), HEAVY_FIRE_REPLICATES, seed=SEED, workers=1)
+    return {"scenario": "default (daraa_2021)", "seed": SEED, **summarise(runs, daily, events),
+            "heavy_fire": {"overrides": list(HEAVY_FIRE), **summarise(*heavy)}}
 
 
 def load() -> dict[str, Any]:
