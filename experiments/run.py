@@ -15,7 +15,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from experiments.config.compose import cases_dir_argument, compose, register, to_run_config
+from experiments.config.compose import cases_dir_argument, compose, parse_overrides, register, to_run_config
 from experiments.config.schema import CONF_DIR, ConfigError, RunConfig, Task
 from experiments.evaluation.calibration import calibration_cases, check_parameters, run_calibration
 from experiments.evaluation.hindcast import case_params, hindcast_cases, run_hindcast
@@ -62,6 +62,7 @@ def precheck(argv: list[str]) -> None:
     if any(f not in ("-m", "--multirun") for f in flags):
         return
     overrides = [a for a in argv if not a.startswith("-")]
+    parse_overrides(overrides)  # a malformed override (`a=0.1,,0.3`) in one line, before anything parses it
     plain = plain_overrides(overrides)
     cfg = compose(plain, with_hydra=True)
     if flags or cfg.hydra.get("mode") == RunMode.MULTIRUN or len(plain) != len(overrides):
