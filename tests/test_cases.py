@@ -51,6 +51,7 @@ def test_a_new_case_file_runs_without_code_changes(tmp_path):
     text = (CASES_DIR / "homs_old_city_2014.yaml").read_text()
     text = text.replace("id: homs_old_city_2014", "id: user_case_x").replace("fighters_inside: 1500",
                                                                            "fighters_inside: 250")
+    text = text.replace("fighters_evacuated: [900, 1800]", "fighters_evacuated: [150, 250]")  # of the 250
     (tmp_path / "user_case_x.yaml").write_text(text)
     assert register_cases(tmp_path) == ["user_case_x"]
     run = to_run_config(compose(["scenario=user_case_x", "model.horizon_days=10"]))
