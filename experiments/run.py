@@ -6,17 +6,22 @@ or, under `-m`, one point of a sweep (experiments/sweeps/point.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from experiments import callbacks
-from experiments.config.compose import cases_dir_argument, compose, register, to_run_config
+from experiments.config.compose import cases_dir_argument, compose, parse_overrides, register, to_run_config
 from experiments.config.schema import CONF_DIR, ConfigError, RunConfig, Task
 from experiments.evaluation.calibration import calibration_cases, check_parameters, run_calibration
 from experiments.evaluation.hindcast import case_params, hindcast_cases, run_hindcast
@@ -72,13 +77,10 @@ def precheck(argv: list[str]) -> None:
     if any(f not in ("-m", "--multirun") for f in flags):
         return
     overrides = [a for a in argv if not a.startswith("-")]
+    parse_overrides(overrides)  # a malformed override (`a=0.1,,0.3`) in one line, before anything parses it
     plain = plain_overrides(overrides)
     cfg = compose(plain, with_hydra=True)
     multirun = bool(flags) or cfg.hydra.get("mode") == RunMode.MULTIRUN or len(plain) != len(overrides)
-    folder = Path(OmegaConf.select(cfg, "hydra.sweep.dir" if multirun else "hydra.run.dir"))
-    holder = held_by(folder)
-    if holder is not None:
-        raise ConfigError(f"{folder} is in use by {holder}; wait for it to finish or stop it")
     if multirun:
         if to_run_config(compose(plain)).task != Task.SCENARIO:
             raise ConfigError("task: a hindcast or calibration is one job; run it without -m or sweep values")
@@ -88,6 +90,50 @@ def precheck(argv: list[str]) -> None:
             check_sweep(overrides)
     else:
         check_task(to_run_config(compose(overrides)))
+    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+    try:
+        folder = OmegaConf.select(cfg, key, throw_on_resolution_failure=True)
+    except OmegaConfBaseException as exc:
+        raise ConfigError(f"{key}: cannot be resolved ({str(exc).splitlines()[0]})") from None
+    check_output_folder(key, str(folder))
+    holder = held_by(Path(folder))
+    if holder is not None:
+        raise ConfigError(f"{folder} is in use by {holder}; wait for it to finish or stop it")
+
+
+MIN_FREE_BYTES = 16 * 1024**2   # a run's report is about 5 MB, its tables less
+
+
+def check_output_folder(key: str, folder: str) -> None:
+    """Refuse an output folder this run could not write, before Hydra creates it: make the folder
+    (and its missing parents), write and remove a probe file, check the free space, then remove
+    whatever was made, so Hydra creates the folder itself and a refused run leaves nothing behind."""
+    path = Path(folder).expanduser().absolute()
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    free = 0
+    try:
+        for made in reversed(missing):
+            made.mkdir()
+        fd, probe = tempfile.mkstemp(dir=path, prefix=".write-probe.")
+        try:
+            os.write(fd, bytes(4096))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            os.remove(probe)
+        free = shutil.disk_usage(path).free
+    except OSError as exc:
+        where = f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc.strerror or exc)
+        raise ConfigError(f"{key}={folder!r} is not allowed: a folder this run can create and write "
+                          f"({where})") from None
+    finally:
+        for made in missing:  # deepest first; rmdir leaves a folder alone once anything is in it
+            with contextlib.suppress(OSError):
+                made.rmdir()
+    if free < MIN_FREE_BYTES:
+        raise ConfigError(f"{key}={folder!r} is not allowed: a folder on a disk with at least "
+                          f"{MIN_FREE_BYTES // 1024**2} MB free (a run writes a report of about 5 MB and its tables; "
+                          f"{free / 1024**2:.1f} MB free)")
 
 
 def check_task(run: RunConfig) -> None:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from enum import Enum
 from typing import Any
 
@@ -608,11 +610,32 @@ def _check_leaf(path: str, value: Any, f: dataclasses.Field, expected: Any) -> N
         raise ParameterError(path, value, f"a value in [{lo}, {hi}]")
 
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def iso_date(key: str, value: Any, horizon_days: int = 0) -> date:
+    """The calendar date a `YYYY-MM-DD` string names; raise ParameterError naming `key` otherwise, or
+    when the date `horizon_days` later is past the calendar's end (the daily table dates every day).
+    Only this one form: Python's own parser also takes `20210624` and `2021-W25-4`."""
+    allowed = "an ISO date YYYY-MM-DD that exists in the calendar, such as 2021-06-24"
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+        raise ParameterError(key, value, allowed)
+    try:
+        day = date.fromisoformat(value)
+    except ValueError as exc:
+        raise ParameterError(key, value, f"{allowed} ({exc})") from None
+    if (date.max - day).days < horizon_days:
+        raise ParameterError(key, value, f"a date at least horizon_days ({horizon_days}) before {date.max}, "
+                                         "the last date the daily table can hold")
+    return day
+
+
 def validate(params: ModelParams) -> ModelParams:
     """Check ranges and cross-field consistency; raise ParameterError on the first problem. The case
     mapping's constants come first, so that a mapped value out of range is blamed on its cause."""
     for path, value, f in sorted(iter_leaves(params), key=lambda leaf: not leaf[0].startswith("mapping.")):
         _check_leaf(path, value, f, f.type if not isinstance(f.type, str) else _resolve_type(f))
+    iso_date("start_date", params.start_date, params.horizon_days)
     fp, tp, dp = params.fighters, params.terms, params.district
     if tp.expulsion_list is not None and tp.expulsion_list > fp.count:
         raise ParameterError("terms.expulsion_list", tp.expulsion_list,

@@ -1,6 +1,7 @@
 """Sensitivity analysis and scenario discovery: Morris then Sobol run end to end through the sweep
 machinery and recover a planted effect; the index wrapper gives Ishigami's known indices; discovery
-recovers a planted box with its exact coverage and density; bad ranges stop the run early."""
+recovers a planted box with its exact coverage and density (bad ranges files and designs stop the run
+early: tests/test_bad_inputs.py)."""
 
 from __future__ import annotations
 
@@ -99,37 +100,6 @@ def test_sobol_on_the_top_of_the_morris_result(morris):
     assert deaths["value"].idxmax() == "model.civilians.count"
 
 
-@pytest.mark.parametrize("ranges, extra, message", [
-    ("parameters:\n  model.fighters.nonsense: {lo: 0, hi: 1}\n", [], "model.fighters.nonsense: unknown parameter"),
-    ("parameters:\n  model.fighters.resolve_mean: {lo: 0.8, hi: 0.2}\n", [], "model.fighters.resolve_mean: lo=0.8"),
-    # 4 levels: a width of 4 puts the grid on 2, 3.33, 4.67, 6, which rounding would bias
-    ("parameters:\n  model.fighters.factions: {lo: 2, hi: 6}\n", [], "the nearest that does is [2, 5]"),
-    ("parameters:\n  model.fighters.resolve_mean: {lo: 0.2, hi: 0.8}\n", ["hydra.sweeper.max_batch_size=-1"],
-     "hydra.sweeper.max_batch_size=-1 is not allowed"),
-])
-def test_bad_ranges_file_stops_before_any_output(tmp_path, ranges, extra, message):
-    (tmp_path / "ranges.yaml").write_text(ranges)
-    out = tmp_path / "never"
-    proc = run("+experiment=morris", f"hydra.sweeper.ranges={tmp_path / 'ranges.yaml'}", f"hydra.sweep.dir={out}",
-               *extra)
-    assert proc.returncode == 2
-    assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
-    assert not out.exists()
-
-
-@pytest.mark.parametrize("entry, message", [
-    ("model.fighters.resolve_mean: {lo: 0.5, hi: 1.5}", "leaves the allowed range [0, 1]"),
-    ("model.fighters.factions: {lo: 2.5, hi: 6}", "whole-number bounds"),
-    ("model.civilians.corridor_open: {lo: 0, hi: 1}", "not a numeric parameter"),
-    ("model.mediator.impatience: {lo: 0.1, hi: 0.1}", "must be below"),
-])
-def test_ranges_are_checked_against_the_parameter_schema(tmp_path, entry, message):
-    path = tmp_path / "ranges.yaml"
-    path.write_text(f"parameters:\n  {entry}\n")
-    with pytest.raises(ConfigError, match=re.escape(message)):
-        load_ranges(path)
-
-
 def test_the_shipped_ranges_file_is_valid_and_covers_the_assumptions():
     params = {p.key: p for p in load_ranges()}
     assert len(params) > 50
@@ -143,18 +113,6 @@ def test_the_shipped_ranges_file_is_valid_and_covers_the_assumptions():
 
 def _field(key: str):
     return next(f for path, _, f in iter_leaves(ModelParams()) if f"model.{path}" == key)
-
-
-def test_a_ranges_file_refuses_a_sourced_value_and_a_key_both_varied_and_left_out(tmp_path):
-    sourced = tmp_path / "sourced.yaml"
-    sourced.write_text("parameters:\n  model.combat.required_force_ratio: {lo: 2, hi: 4, reason: x}\n")
-    with pytest.raises(ConfigError, match="sourced \\(literature\\), not an assumption"):
-        load_ranges(sourced)
-    both = tmp_path / "both.yaml"
-    both.write_text("parameters:\n  model.fighters.resolve_sd: {lo: 0.1, hi: 0.2, reason: x}\n"
-                    "left_out:\n  model.fighters.resolve_sd: why\n")
-    with pytest.raises(ConfigError, match="varied or left out, not both"):
-        load_ranges(both)
 
 
 def test_indices_match_ishigami_known_values():

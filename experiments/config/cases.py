@@ -13,25 +13,30 @@ mapping constants, then explicit overrides: `model.mapping.credibility_low=0.2` 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import functools
 import json
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
-import yaml
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException
+from omegaconf.errors import MissingMandatoryValue, OmegaConfBaseException
 
-from experiments.config.schema import CONF_DIR, ConfigError
+from experiments.config.schema import CONF_DIR, ConfigError, check_name
+from experiments.config.userfiles import read_yaml, shown
 from experiments.keys import nest
 from sim.cases import MAPPING_INPUTS, CaseFacts, RecordedOutcome, case_overrides
-from sim.params import CaseMappingParams, ModelParams, with_values
+from sim.enums import Outcome
+from sim.params import CaseMappingParams, ModelParams, ParameterError, iso_date, with_values
 
 RESOLVER = "siege_case"
 
 CASES_DIR = CONF_DIR / "cases"
+CASE_KEYS = ("id", "name", "facts", "recorded", "sources")
+MAX_CASE_BYTES = 64 * 1024
+CASE_CAP_REASON = "a case is a few dozen facts with their sources; the shipped ones are about 2 kB"
 
 
 class Case:
@@ -39,29 +44,47 @@ class Case:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        try:
-            data = yaml.safe_load(self.path.read_text()) or {}
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{self.path}: not valid YAML ({str(exc).splitlines()[0]})") from None
-        unknown = set(data) - {"id", "name", "facts", "recorded", "sources"}
-        if unknown or "id" not in data or "facts" not in data:
-            raise ConfigError(f"{self.path}: a case file has id, name, facts, recorded and sources"
-                              f"{'; unknown: ' + ', '.join(sorted(unknown)) if unknown else ''}")
-        self.id: str = str(data["id"])
-        self.name: str = str(data.get("name", self.id))
+        data = read_yaml(self.path, "case file", MAX_CASE_BYTES, CASE_CAP_REASON)
+        if not isinstance(data, dict):
+            raise ConfigError(f"{self.path} is not allowed: a case file is a mapping of {', '.join(CASE_KEYS)}; "
+                              f"this one holds {_kind(data)}")
+        unknown = [str(k) for k in data if k not in CASE_KEYS]
+        if unknown:
+            raise ConfigError(f"{self.path}: {unknown[0]} is not allowed: a case file has {', '.join(CASE_KEYS)}")
+        missing = [k for k in ("id", "facts") if k not in data]
+        if missing:
+            raise ConfigError(f"{self.path}: {missing[0]} is not allowed to be missing: every case file has an id "
+                              "and facts")
+        self.id: str = check_name(f"{self.path}: id", data["id"], "the id is the scenario's name and its output "
+                                  "folder, outputs/<id>/")
+        name = data.get("name")
+        if name is not None and not isinstance(name, str):
+            raise ConfigError(f"{self.path}: name={name!r} is not allowed: text (the siege's name for the reports)")
+        self.name: str = name or self.id
         self.facts: CaseFacts = _typed(CaseFacts, data["facts"], self.path, "facts")
+        _check_date(self.facts.start_date, self.path)
         self.recorded: RecordedOutcome = _typed(RecordedOutcome, data.get("recorded") or {}, self.path, "recorded")
-        self.sources: dict[str, str] = {str(k): str(v) for k, v in (data.get("sources") or {}).items()}
+        _check_recorded(self.recorded, self.facts, self.path)
+        sources = data.get("sources") or {}
+        if not isinstance(sources, dict):
+            raise ConfigError(f"{self.path}: sources={shown(sources)} is not allowed: a mapping of fact: source")
+        self.sources: dict[str, str] = {str(k): str(v) for k, v in sources.items()}
         missing = [k for k in data["facts"] if k not in self.sources]
         if missing:
-            raise ConfigError(f"{self.path}: every fact needs a source; missing for {', '.join(missing)}")
+            raise ConfigError(f"{self.path}: sources.{missing[0]} is not allowed to be missing: every fact needs a "
+                              "source")
+        try:
+            self.mapped_keys = list(case_overrides(self.facts, ModelParams()))
+        except (ArithmeticError, ValueError) as exc:  # e.g. an expulsion fraction of 1e308: no bus count
+            raise ConfigError(f"{self.path}: facts are not allowed: values the mapping (sim/cases.py) can compute "
+                              f"with ({exc})") from None
 
     def scenario(self) -> dict[str, Any]:
         """The scenario node: the facts, the mapped parameters (as interpolations the resolver computes
         from the composed config) and, for each, the source of the fact behind it."""
         model: dict[str, Any] = {}
         provenance = {}
-        for path in case_overrides(self.facts, ModelParams()):
+        for path in self.mapped_keys:
             nest(model, path, f"${{{RESOLVER}:{path}}}")
             provenance[f"model.{path}"] = f"case {self.id} (mapped by sim.cases): " + "; ".join(
                 f"{fact}: {self.sources[fact]}" if fact in self.sources
@@ -122,14 +145,72 @@ def _facts_behind(path: str) -> list[str]:
     return table.get(path, [])
 
 
-def _typed(schema: type, data: dict, path: Path, section: str) -> Any:
+def _typed(schema: type, data: Any, path: Path, section: str) -> Any:
     """Validate a section against its dataclass (unknown keys, types, enum values) via OmegaConf."""
+    names = [f.name for f in dataclasses.fields(schema)]
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: {section}={shown(data)} is not allowed: a mapping of {', '.join(names)}")
+    unknown = [str(k) for k in data if k not in names]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], names, n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
+        raise ConfigError(f"{path}: {section}.{unknown[0]} is not allowed: {hint}the keys of {section} are "
+                          f"{', '.join(names)}")
     try:
         return OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(schema), data))
     except OmegaConfBaseException as exc:
         key = getattr(exc, "full_key", "") or "?"
         reason = str(getattr(exc, "msg", exc)).splitlines()[0]
-        raise ConfigError(f"{path}: {section}.{key}: {reason}") from None
+        if isinstance(exc, MissingMandatoryValue):
+            raise ConfigError(f"{path}: {section}.{key} is not allowed to be missing: every case gives it") from None
+        value = data.get(key.split(".")[0].split("[")[0], getattr(exc, "value", None))
+        raise ConfigError(f"{path}: {section}.{key}={value!r} is not allowed: {reason}") from None
+
+
+def _kind(value: Any) -> str:
+    """What a YAML value is, in words, for a message about a file of the wrong shape."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    return f"the {type(value).__name__} {value!r}"[:80]
+
+
+def _check_date(start_date: str, path: Path) -> None:
+    try:
+        iso_date("start_date", start_date)
+    except ParameterError as exc:
+        raise ConfigError(f"{path}: facts.start_date={exc.value!r} is not allowed: {exc.allowed}") from None
+
+
+OUTCOME_CLASSES = [o.value for o in Outcome]
+
+
+def _check_recorded(recorded: RecordedOutcome, facts: CaseFacts, path: Path) -> None:
+    """What happened must be something the model can end in and numbers it could produce: a known
+    outcome class, figures that are not negative, ranges as [low, high] with low <= high, and no
+    more fighters evacuated than were inside (at the range's low end). Checked when the file is
+    read, not after a hindcast has simulated."""
+    where = f"{path}: recorded"
+    if recorded.outcome_class is not None and recorded.outcome_class not in OUTCOME_CLASSES:
+        raise ConfigError(f"{where}.outcome_class={recorded.outcome_class!r} is not allowed: one of "
+                          f"{', '.join(OUTCOME_CLASSES)} (the classes the model ends in), or none")
+    for key in ("siege_length_days", "decisive_phase_days"):
+        value = getattr(recorded, key)
+        if value is not None and value < 0:
+            raise ConfigError(f"{where}.{key}={value!r} is not allowed: a number of days >= 0")
+    for key in ("fighters_evacuated", "civilian_deaths"):
+        pair = getattr(recorded, key)
+        given = [v for v in pair if v is not None]
+        if len(pair) > 2 or any(v < 0 for v in given) or (len(given) == 2 and given[0] > given[1]):
+            raise ConfigError(f"{where}.{key}={pair!r} is not allowed: [low, high] with 0 <= low <= high "
+                              "(either may be null)")
+    # a range is consistent when part of it is possible (Homs records up to 1,800 of a midpoint of 1,500)
+    given = [v for v in recorded.fighters_evacuated if v is not None]
+    if given and min(given) > facts.fighters_inside:
+        raise ConfigError(f"{where}.fighters_evacuated={recorded.fighters_evacuated!r} is not allowed: a low end of "
+                          f"at most facts.fighters_inside ({facts.fighters_inside}): no more fighters leave than were "
+                          "inside")
 
 
 def load_cases(folder: Path = CASES_DIR) -> list[Case]:
@@ -150,14 +231,15 @@ def register_cases(folder: Path = CASES_DIR, user_dir: Path | None = None) -> li
         own = {case.id: case.path for case in cases}
         for case in load_cases(user_dir):
             if case.id in own:
-                raise ConfigError(f"{case.path}: case id {case.id!r} is already used by {own[case.id]}; "
-                                  "give the case a new id")
+                raise ConfigError(f"{case.path}: id={case.id!r} is not allowed: an id no other case has (already "
+                                  f"used by {own[case.id]}; which one would run is unclear)")
             own[case.id] = case.path
             cases.append(case)
     ids = []
     for case in cases:
         if ids.count(case.id):
-            raise ConfigError(f"{case.path}: case id {case.id!r} appears twice in {case.path.parent}")
+            raise ConfigError(f"{case.path}: id={case.id!r} is not allowed: an id no other case has (it appears "
+                              f"twice in {case.path.parent})")
         store.store(group="scenario", name=case.id, node=case.scenario(), package="_global_")
         _REGISTERED[case.id] = case
         ids.append(case.id)
@@ -174,5 +256,6 @@ def chosen_cases(ids: list[str], setting: str) -> list[Case]:
     known = registered_case_ids()
     unknown = [c for c in ids if c not in known]
     if unknown:
-        raise ConfigError(f"{setting}: unknown case {', '.join(unknown)}; known: {', '.join(known)}")
+        raise ConfigError(f"{setting}={ids!r} is not allowed: case ids among {', '.join(known)} (unknown: "
+                          f"{', '.join(unknown)})")
     return [_REGISTERED[c] for c in (ids or known)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
+import typing
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -16,15 +17,27 @@ from hydra import initialize_config_dir
 from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.errors import HydraException
+from hydra.core.override_parser.types import Override
+from hydra.errors import HydraException, OverrideParseException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from experiments.config.cases import register_cases, registered_case_ids
-from experiments.config.schema import CONF_DIR, ConfigError, RunConfig
+from experiments.config.schema import (
+    CONF_DIR,
+    MAX_REPLICATES,
+    MAX_SEED,
+    MAX_WORKERS,
+    REPLICATES_CAP_REASON,
+    SEED_CAP_REASON,
+    WORKERS_CAP_REASON,
+    ConfigError,
+    RunConfig,
+    check_name,
+)
 from experiments.keys import flatten
 from sim.cases import CaseFacts
-from sim.params import ParameterError, iter_leaves, validate
+from sim.params import ModelParams, ParameterError, iter_leaves, validate
 
 
 def register(cases_dir: str | Path | None = None) -> None:
@@ -43,7 +56,8 @@ def cases_dir_argument(overrides: list[str]) -> str | None:
     if not folder.is_dir():
         raise ConfigError(f"cases_dir={values[-1]!r} is not allowed: a folder of case files (*.yaml)")
     if not any(folder.glob("*.yaml")):
-        raise ConfigError(f"cases_dir={values[-1]!r}: the folder holds no case file (*.yaml)")
+        raise ConfigError(f"cases_dir={values[-1]!r} is not allowed: a folder holding case files (*.yaml); this "
+                          "one holds none")
     return str(folder)
 
 
@@ -64,7 +78,7 @@ SCHEMA_PATHS = {**_schema_paths(RunConfig()),
                    for f in dataclasses.fields(CaseFacts)}}
 
 
-def check_key(key: str) -> None:
+def check_key(key: str, value: Any = None) -> None:
     """Raise ConfigError for an override key the schema does not know, suggesting the closest."""
     if key in SCHEMA_PATHS or key.startswith(("provenance.", "reference.", "hydra")):
         return
@@ -74,7 +88,9 @@ def check_key(key: str) -> None:
     close = difflib.get_close_matches(key, list(SCHEMA_PATHS), n=1)
     hint = f"did you mean {close[0]}? " if close else ""
     allowed = ", ".join(s.rsplit(".", 1)[-1] for s in siblings) if siblings else "see conf/ and sim/params.py"
-    raise ConfigError(f"{key}: unknown parameter; {hint}allowed under '{parent or 'top level'}': {allowed}")
+    shown = key if value is None else f"{key}={value!r}"
+    raise ConfigError(f"{shown} is not allowed: no such parameter; {hint}allowed under '{parent or 'top level'}': "
+                      f"{allowed}")
 
 
 def to_run_config(cfg: DictConfig) -> RunConfig:
@@ -94,27 +110,89 @@ def to_run_config(cfg: DictConfig) -> RunConfig:
     except OmegaConfBaseException as exc:
         raise ConfigError(_omegaconf_message(exc)) from None
     assert isinstance(run, RunConfig)
-    if run.replicates < 1:
-        raise ConfigError(f"replicates={run.replicates!r} is not allowed: a whole number >= 1")
-    if run.workers < 0:
-        raise ConfigError(f"workers={run.workers!r} is not allowed: 0 (all cores) or a whole number >= 1")
-    if run.seed < 0:
-        raise ConfigError(f"seed={run.seed!r} is not allowed: a whole number >= 0")
-    if run.hindcast.horizon_days < 1:
-        raise ConfigError(f"hindcast.horizon_days={run.hindcast.horizon_days!r} is not allowed: a whole number >= 1")
+    check_run(run)
     try:
         validate(run.model)
     except ParameterError as exc:
         raise ConfigError(f"model.{exc.key}={exc.value!r} is not allowed: {exc.allowed}") from None
-    for key in run.provenance:
-        if key.removeprefix("model.") not in {p for p, _, _ in iter_leaves(run.model)}:
-            raise ConfigError(f"provenance.{key}: names no model parameter")
+    leaves = [p for p, _, _ in iter_leaves(run.model)]
+    for key, text in run.provenance.items():
+        if key.removeprefix("model.") not in leaves or not key.startswith("model."):
+            close = difflib.get_close_matches(key.removeprefix("model."), leaves, n=1)
+            hint = f"; did you mean model.{close[0]}?" if close else ""
+            raise ConfigError(f"provenance.{key}={text!r} is not allowed: a key naming a model parameter, "
+                              f"model.<section>.<name>{hint}")
     return run
+
+
+def check_run(run: RunConfig) -> None:
+    """The run's own settings: counts within their caps (schema.py says why each), and the names that
+    become folders (outputs/<scenario_name>/, multirun/<experiment>) plain names."""
+    if not 1 <= run.replicates <= MAX_REPLICATES:
+        raise ConfigError(f"replicates={run.replicates!r} is not allowed: a whole number in [1, {MAX_REPLICATES}] "
+                          f"({REPLICATES_CAP_REASON})")
+    if not 0 <= run.workers <= MAX_WORKERS:
+        raise ConfigError(f"workers={run.workers!r} is not allowed: 0 (all cores) or a whole number in "
+                          f"[1, {MAX_WORKERS}] ({WORKERS_CAP_REASON})")
+    if not 0 <= run.seed <= MAX_SEED:
+        raise ConfigError(f"seed={run.seed!r} is not allowed: a whole number in [0, 2**63 - 1 = {MAX_SEED}] "
+                          f"({SEED_CAP_REASON})")
+    horizon = next(f for f in dataclasses.fields(ModelParams) if f.name == "horizon_days").metadata
+    if not horizon["lo"] <= run.hindcast.horizon_days <= horizon["hi"]:
+        raise ConfigError(f"hindcast.horizon_days={run.hindcast.horizon_days!r} is not allowed: a whole number in "
+                          f"[{horizon['lo']}, {horizon['hi']}] (the range of model.horizon_days)")
+    check_name("scenario_name", run.scenario_name, "it names the output folder, outputs/<scenario_name>/")
+    if run.experiment:
+        check_name("experiment", run.experiment, "it names the sweep folder, multirun/<experiment>")
+
+
+def _list_sections(schema: type, prefix: str = "") -> dict[str, type]:
+    """The schema's lists of dataclasses (calibration.parameters) by dotted key, with their item type."""
+    sections: dict[str, type] = {}
+    hints = typing.get_type_hints(schema)
+    for f in dataclasses.fields(schema):
+        hint = hints[f.name]
+        if dataclasses.is_dataclass(hint) and f.name != "model":
+            sections.update(_list_sections(hint, f"{prefix}{f.name}."))
+        elif typing.get_origin(hint) is list and dataclasses.is_dataclass(typing.get_args(hint)[0]):
+            sections[prefix + f.name] = typing.get_args(hint)[0]
+    return sections
+
+
+LIST_SECTIONS = _list_sections(RunConfig)
+
+
+def check_items(key: str, items: Any) -> None:
+    """Each item of a list of dataclasses (`calibration.parameters`), named by its place
+    (`calibration.parameters[0].lo`), which OmegaConf's own errors leave out."""
+    item_type = LIST_SECTIONS[key]
+    if not isinstance(items, list):
+        return  # not a list: the schema's merge names the type
+    names = [f.name for f in dataclasses.fields(item_type)]
+    defaults = item_type()
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ConfigError(f"{key}[{i}]={item!r} is not allowed: a mapping of {', '.join(names)}")
+        for name, value in item.items():
+            if name not in names:
+                close = difflib.get_close_matches(str(name), names, n=1)
+                hint = f"did you mean {close[0]}? " if close else ""
+                raise ConfigError(f"{key}[{i}].{name}={value!r} is not allowed: {hint}an item has "
+                                  f"{', '.join(names)}")
+            try:
+                OmegaConf.merge(OmegaConf.structured(item_type), {name: value})
+            except OmegaConfBaseException:
+                raise ConfigError(f"{key}[{i}].{name}={value!r} is not allowed: "
+                                  f"{_expected_of(getattr(defaults, name))}") from None
 
 
 def _expected(key: str) -> str:
     """What the schema allows at `key`, in words."""
-    default = SCHEMA_PATHS.get(key)
+    return _expected_of(SCHEMA_PATHS.get(key))
+
+
+def _expected_of(default: Any) -> str:
+    """What a field with this default allows, in words."""
     if isinstance(default, Enum):
         return "one of " + ", ".join(type(default).__members__)
     if isinstance(default, bool):
@@ -125,6 +203,10 @@ def _expected(key: str) -> str:
         return "a number"
     if isinstance(default, str):
         return "a string"
+    if isinstance(default, list):
+        return "a list"
+    if isinstance(default, dict):
+        return "a mapping"
     return "a value of the schema's type"
 
 
@@ -143,14 +225,39 @@ def group_options(group: str) -> list[str]:
     return sorted(names)
 
 
+def parse_overrides(overrides: list[str]) -> list[Override]:
+    """Hydra's parse of command-line overrides; a ConfigError naming the first that does not parse
+    (an empty sweep value `a=0.1,,0.3`, an unclosed bracket or quote)."""
+    parser = OverridesParser.create()
+    try:
+        return parser.parse_overrides(overrides)
+    except OverrideParseException:
+        for text in overrides:
+            try:
+                parser.parse_overrides([text])
+            except OverrideParseException as exc:
+                problem = str(exc).split("\n")[1 if str(exc).startswith("Error parsing") else 0]
+                problem = problem.split(" expecting ")[0]
+                raise ConfigError(f"{text} is not allowed: key=value, or key=a,b,c to sweep, in Hydra's override "
+                                  f"grammar: no value of a sweep left empty, every bracket and quote closed "
+                                  f"(Hydra: {problem})") from None
+        raise
+
+
 def compose(overrides: list[str], with_hydra: bool = False) -> DictConfig:
     """Compose the run config as Hydra would, without starting a Hydra run (used for early checks)."""
     register(cases_dir_argument(overrides))
-    for ov in OverridesParser.create().parse_overrides(overrides):
+    for ov in parse_overrides(overrides):
         key = ov.key_or_group
         if ov.is_delete() or key.startswith("hydra") or key == "scenario" or ov.package or (CONF_DIR / key).is_dir():
             continue
-        check_key(key)
+        check_key(key, None if ov.is_sweep_override() else ov.value())
+        if key.startswith(("provenance.", "reference.")) and key.count(".") > 1:
+            section = key.split(".", 1)[0]
+            raise ConfigError(f"{key}={ov.value()!r} is not allowed: {section} is set in config files, keyed by "
+                              "a parameter's dotted path, which a command line cannot give (Hydra nests it)")
+        if key in LIST_SECTIONS and not ov.is_sweep_override():
+            check_items(key, ov.value())
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None):
@@ -160,7 +267,7 @@ def compose(overrides: list[str], with_hydra: bool = False) -> DictConfig:
         if cause is not None:
             raise ConfigError(_omegaconf_message(cause)) from None
         message = str(exc).splitlines()[0]
-        missing = re.search(r"Could not find '([\w/]+)/([^/']+)'", message)
+        missing = re.search(r"Could not find '(\w+)/([^']+)'", message)
         if missing and group_options(missing.group(1)):
             group, bad = missing.groups()
             message = f"{group}={bad!r} is not allowed: one of {', '.join(group_options(group))}"

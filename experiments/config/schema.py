@@ -3,9 +3,11 @@ error every bad input becomes. Imports nothing else from `experiments`, so every
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 from sim.cases import CaseFacts
 from sim.params import ModelParams
@@ -72,5 +74,31 @@ class RunConfig:
     reference: dict[str, str] = field(default_factory=dict)  # a sweep's point of comparison (paired differences)
 
 
+# Caps on the run's own settings, each with its reason (the messages quote them).
+MAX_SEED = 2**63 - 1
+SEED_CAP_REASON = ("the run tables store the root seed as a 64-bit integer; NumPy's SeedSequence itself takes "
+                   "any size, so larger seeds would buy nothing")
+MAX_REPLICATES = 10_000
+REPLICATES_CAP_REASON = ("a run holds every replicate's daily rows in memory until its tables are written, about "
+                         "50 kB a replicate at Daraa and 1 kB more for every day a siege lasts; 10,000 replicates "
+                         "already give outcome probabilities within about 1 percentage point")
+MAX_WORKERS = 256
+WORKERS_CAP_REASON = ("one process per core, each about 120 MB; more workers than cores only add memory and "
+                      "no speed")
+
+
 class ConfigError(ValueError):
     """A bad input, reported in one line before any simulation starts."""
+
+
+# A case id, scenario name or experiment name becomes a folder (outputs/<scenario_name>/...,
+# multirun/<experiment>) and a command-line value (scenario=<id>): no separators, dots, '=' or spaces.
+NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
+NAME_RULE = "lowercase letters, digits and underscores, starting with a letter, at most 64 characters"
+
+
+def check_name(key: str, value: Any, names: str) -> str:
+    """`value` if it is a NAME; else a ConfigError naming `key` (`names`: what the name names)."""
+    if not isinstance(value, str) or not NAME.fullmatch(value):
+        raise ConfigError(f"{key}={value!r} is not allowed: {NAME_RULE} ({names})")
+    return value

@@ -45,31 +45,40 @@ def check_parameters(run: RunConfig) -> list[FitParameter]:
     inside the parameter's allowed range. Facts and sourced values are never fitted."""
     fit = run.calibration.parameters
     if not fit:
-        raise ConfigError("calibration.parameters: name at least one parameter to fit (path, low, high)")
+        raise ConfigError("calibration.parameters=[] is not allowed: at least one parameter to fit, "
+                          "[{path: ..., low: ..., high: ...}]")
     leaves = {path: (value, f) for path, value, f in iter_leaves(ModelParams())}
-    for p in fit:
+    for i, p in enumerate(fit):
+        where = f"calibration.parameters[{i}]"
         if p.path not in leaves:
-            raise ConfigError(f"calibration.parameters: {p.path!r} is not a model parameter")
+            raise ConfigError(f"{where}.path={p.path!r} is not allowed: a dotted path under model, such as "
+                              "negotiation.resolve_weight (this is not a model parameter)")
         value, f = leaves[p.path]
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"calibration.parameters: {p.path} is not numeric")
+            raise ConfigError(f"{where}.path={p.path!r} is not allowed: a numeric parameter ({p.path} is not numeric)")
         kind = source_of(f).kind
         if kind != SourceKind.ASSUMPTION:
-            raise ConfigError(f"calibration.parameters: {p.path} is sourced ({kind.value}), not an assumption; "
-                              "only assumptions are fitted")
+            raise ConfigError(f"{where}.path={p.path!r} is not allowed: {p.path} is sourced ({kind.value}), not an "
+                              "assumption; only assumptions are fitted")
         lo, hi = f.metadata.get("lo"), f.metadata.get("hi")
         if not p.low < p.high or (lo is not None and p.low < lo) or (hi is not None and p.high > hi):
-            raise ConfigError(f"calibration.parameters: {p.path} bounds [{p.low}, {p.high}] are not allowed: "
-                              f"low < high within [{lo}, {hi}]")
+            raise ConfigError(f"{where}: {p.path} bounds [{p.low}, {p.high}] are not allowed: low < high within "
+                              f"[{lo}, {hi}], the parameter's range")
         if isinstance(value, int) and not (float(p.low).is_integer() and float(p.high).is_integer()):
-            raise ConfigError(f"calibration.parameters: {p.path} is a whole number; its bounds "
-                              f"[{p.low}, {p.high}] must be whole numbers too")
-    if len({p.path for p in fit}) != len(fit):
-        raise ConfigError("calibration.parameters: a parameter is listed twice")
-    if run.calibration.trials < 2 or not 0 < run.calibration.top_share <= 1 or run.calibration.leave_one_out_trials < 0:
-        raise ConfigError("calibration: trials >= 2, leave_one_out_trials >= 0 and 0 < top_share <= 1")
-    if run.calibration.install_as and not re.fullmatch(r"[A-Za-z][\w-]*", run.calibration.install_as):
-        raise ConfigError(f"calibration.install_as={run.calibration.install_as!r} is not allowed: a plain name "
+            raise ConfigError(f"{where}: {p.path} bounds [{p.low}, {p.high}] are not allowed: {p.path} is a whole "
+                              "number, so its bounds must be whole numbers too")
+        if [q.path for q in fit].count(p.path) > 1:
+            raise ConfigError(f"{where}.path={p.path!r} is not allowed: each parameter once (it is listed twice)")
+    c = run.calibration
+    if c.trials < 2:
+        raise ConfigError(f"calibration.trials={c.trials!r} is not allowed: at least 2")
+    if c.leave_one_out_trials < 0:
+        raise ConfigError(f"calibration.leave_one_out_trials={c.leave_one_out_trials!r} is not allowed: 0 (none) "
+                          "or more")
+    if not 0 < c.top_share <= 1:
+        raise ConfigError(f"calibration.top_share={c.top_share!r} is not allowed: a share in (0, 1]")
+    if c.install_as and not re.fullmatch(r"[A-Za-z][\w-]*", c.install_as):
+        raise ConfigError(f"calibration.install_as={c.install_as!r} is not allowed: a plain name "
                           "(letters, digits, _ and -), written as conf/calibration/<name>.yaml")
     return fit
 

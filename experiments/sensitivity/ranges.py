@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-import yaml
-
 from experiments.config.schema import CONF_DIR, ConfigError
+from experiments.config.userfiles import read_yaml
 from sim.params import ModelParams, SourceKind, iter_leaves, source_of
 
 DEFAULT_RANGES = CONF_DIR / "sensitivity" / "ranges.yaml"
 PROJECT_ROOT = CONF_DIR.parent
+MAX_RANGES_BYTES = 256 * 1024
 
 
 @dataclass
@@ -58,11 +58,8 @@ def load_ranges(path: str | Path = DEFAULT_RANGES, only: list[str] | None = None
     parameter's allowed range, or a fractional bound of a whole-number parameter."""
     file = resolve_path(path)
     if not file.is_file():
-        raise ConfigError(f"hydra.sweeper.ranges={str(path)!r}: no such ranges file")
-    try:
-        raw = yaml.safe_load(file.read_text())
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{file}: not valid YAML ({str(exc).splitlines()[0]})") from None
+        raise ConfigError(f"hydra.sweeper.ranges={str(path)!r} is not allowed: a ranges file (no such file)")
+    raw = read_ranges_file(file)
     entries = raw.get("parameters") if isinstance(raw, dict) else None
     if not isinstance(entries, dict) or not entries:
         raise ConfigError(f"{file}: needs a 'parameters:' mapping of model.<path>: {{lo, hi, reason}}")
@@ -78,9 +75,15 @@ def load_ranges(path: str | Path = DEFAULT_RANGES, only: list[str] | None = None
     return params
 
 
+def read_ranges_file(file: Path) -> object:
+    """A ranges file's values, read literally and checked like every user file (experiments/config/userfiles.py)."""
+    return read_yaml(file, "ranges file", MAX_RANGES_BYTES, "one entry per model parameter, about 140; the "
+                     "shipped file is 17 kB")
+
+
 def left_out(path: str | Path = DEFAULT_RANGES) -> dict[str, str]:
     """The assumptions a ranges file deliberately does not vary, each with its reason."""
-    raw = yaml.safe_load(resolve_path(path).read_text())
+    raw = read_ranges_file(resolve_path(path))
     return {str(k): str(v) for k, v in ((raw or {}).get("left_out") or {}).items()}
 
 
