@@ -8,6 +8,7 @@ model calls them in the order written out in SiegeModel.step."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,7 @@ import numpy as np
 
 from sim import beliefs, decisions
 from sim import mediator as mediator_rules
-from sim.enums import AirCover, Escalation, Phase
+from sim.enums import AirCover, DealTemplate, Escalation, Phase
 from sim.units import DAYS_PER_MONTH, PER_HUNDRED
 
 if TYPE_CHECKING:
@@ -176,23 +177,25 @@ class Mediator(TakeoverBelief):
         """After a rejection: concede towards the committee's counter, harden with power."""
         m = self.model
         mp, tp = m.params.mediator, m.params.terms
+        if terms.template != DealTemplate.NAMED_LIST:
+            return terms  # who leaves is not a share to concede: everyone, or each fighter's own choice
         fraction = mediator_rules.revise_expulsion(terms.expulsion_fraction, counter, self.p_takeover,
                                                    m.base_expulsion, m.base_expulsion * tp.expulsion_floor_share,
                                                    mp.concession_step, mp.hardening, mp.hardening_threshold)
-        return decisions.Terms(fraction, terms.weapons_handover, terms.besieger_entry)
+        return dataclasses.replace(terms, expulsion_fraction=fraction)
 
     def offer(self, terms: decisions.Terms) -> decisions.Terms:
         """Before each round, when a takeover has become likely, the demand is raised to what the
         balance of power supports; otherwise earlier concessions stand."""
         m = self.model
         mp = m.params.mediator
-        if self.p_takeover <= mp.hardening_threshold:
+        if self.p_takeover <= mp.hardening_threshold or terms.template != DealTemplate.NAMED_LIST:
             return terms
         demand = mediator_rules.power_expulsion(self.p_takeover, m.base_expulsion, mp.hardening,
                                                 mp.hardening_threshold)
         if demand <= terms.expulsion_fraction:
             return terms
-        return decisions.Terms(demand, terms.weapons_handover, terms.besieger_entry)
+        return dataclasses.replace(terms, expulsion_fraction=demand)
 
     def on_day_of_deal(self, violations: int) -> None:
         """Violations erode the guarantee; quiet implementation days rebuild it slowly."""
@@ -222,16 +225,32 @@ class Committee(mesa.Agent):
         fighters = m.fighters
         stats = fighters.faction_stats(len(m.leaders), neg.hardline_majority)
         p_takeover = np.array([leader.p_takeover for leader in m.leaders])
-        exile = np.minimum(1.0, fighters.effective_expulsion(terms.expulsion_fraction) * stats.exile_scale)
+        factions = len(m.leaders)
+        if terms.template == DealTemplate.SETTLE_OR_LEAVE:
+            # every member chooses for itself: the faction weighs its members' expected values
+            fighting = fighters.fighting()
+            advantage = decisions.leave_advantage(fighters.resolve[fighting], fighters.hardliner[fighting],
+                                                  credibility, terms, neg)
+            stay = decisions.stay_value(credibility, terms, neg)
+            exile = fighters.faction_mean(decisions.leave_probability(advantage, neg.choice_temperature),
+                                          factions, 0.0)
+            u_acc = fighters.faction_mean(decisions.choice_value(advantage, credibility, terms, neg), factions,
+                                          stay)
+        else:
+            share = (np.ones(factions) if terms.template == DealTemplate.FULL_EXIT
+                     else fighters.effective_expulsion(terms.expulsion_fraction) * stats.exile_scale)
+            exile = np.minimum(1.0, share)
+            u_acc = decisions.accept_value(exile, credibility, terms, neg)
         situation = decisions.FactionSituation(
             exile_share=exile, p_takeover=p_takeover, resolve=stats.resolve, losses_share=stats.losses_share,
             hardship=m.hardship, civilian_harm=m.district.harm_total() / PER_HUNDRED,
             months_besieged=m.day / DAYS_PER_MONTH)
-        u_acc = decisions.accept_value(exile, credibility, terms, neg)
         u_fight = decisions.fight_value(situation, neg)
         p_acc = decisions.acceptance_probability(u_acc, u_fight, neg.temperature)
-        counter = decisions.indifferent_expulsion(situation, credibility, terms, neg,
-                                                  stats.exile_scale * fighters.list_scale())
+        # a counter-offer is a share to expel: only a named list has one to bargain over
+        counter = (decisions.indifferent_expulsion(situation, credibility, terms, neg,
+                                                   stats.exile_scale * fighters.list_scale())
+                   if terms.template == DealTemplate.NAMED_LIST else np.full(factions, terms.expulsion_fraction))
         return [Vote(f, int(stats.weight[f]), float(u_acc[f]), float(u_fight[f]), float(p_acc[f]),
                      float(p_takeover[f]), float(exile[f]), float(counter[f]), bool(stats.hardline[f]))
                 for f in range(len(m.leaders))]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from sim.enums import AirCover, WeaponsHandover
+from sim.enums import AirCover, DealTemplate, WeaponsHandover
 from sim.params import CaseMappingParams, ModelParams
 from sim.units import EPSILON
 
@@ -52,6 +52,7 @@ class CaseFacts:
     expulsion_fraction: float           # the deal's demand: share of fighters to be bused out
     weapons_handover: WeaponsHandover
     besieger_entry: bool
+    deal_template: DealTemplate | None = None  # who must leave; None (older case files): see default_template
     outside_support: bool = False       # opposition elsewhere attacks the besieger (a second front)
     besieger_troops: int | None = None
     militia_share: float | None = None  # share of the besieging force that is militia (else mapping.militia_share)
@@ -79,6 +80,14 @@ def level_value(mapping: CaseMappingParams, table: str, level: Level) -> float:
     return getattr(mapping, f"{table}_{level.value}")
 
 
+def default_template(facts: CaseFacts, mapping: CaseMappingParams) -> DealTemplate:
+    """The deal template of a case file that names none: the exit of all organised fighters when the
+    demand is (nearly) all of them (`mapping.full_exit_demand`), else a named list."""
+    if facts.deal_template is not None:
+        return facts.deal_template
+    return DealTemplate.FULL_EXIT if facts.expulsion_fraction >= mapping.full_exit_demand else DealTemplate.NAMED_LIST
+
+
 def case_overrides(facts: CaseFacts, base: ModelParams) -> dict[str, Any]:
     """Model parameters (dotted paths under `model`) that a case's facts determine.
 
@@ -104,6 +113,7 @@ def case_overrides(facts: CaseFacts, base: ModelParams) -> dict[str, Any]:
         "mediator.external_constraint": level_value(mp, "external_constraint", facts.external_constraint),
         "mediator.image_weight": level_value(mp, "image_weight", facts.mediator_image_concern),
         "mediator.initial_credibility": level_value(mp, "credibility", facts.trust_in_guarantee),
+        "terms.template": default_template(facts, mp),
         "terms.expulsion_fraction": facts.expulsion_fraction,
         "terms.weapons_handover": facts.weapons_handover,
         "terms.besieger_entry": facts.besieger_entry,

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.decisions import Terms, boarding_refusal_probability
-from sim.params import ImplementationParams
+from sim.decisions import Terms, boarding_refusal_probability, leave_advantage, leave_probability
+from sim.enums import DealTemplate
+from sim.params import ImplementationParams, NegotiationParams
 from sim.units import DAYS_PER_WEEK
 
 if TYPE_CHECKING:
@@ -41,20 +42,36 @@ class Deal:
     suspended_until: int = -1
 
     @classmethod
-    def strike(cls, day: int, terms: Terms, votes: list[Vote], fighters: Fighters, spoil_threshold: float,
-               convoys_per_week: float, rng: np.random.Generator) -> tuple[Deal, int]:
-        """Accept the terms: the besieger names its list among the fighting fighters (hardliners and the
-        resolute more often), factions outvoted far below indifference become spoilers (Stedman 1997),
-        and the first convoy is due tomorrow. Returns the deal and the number listed."""
+    def strike(cls, day: int, terms: Terms, votes: list[Vote], fighters: Fighters, credibility: float,
+               neg: NegotiationParams, convoys_per_week: float, rng: np.random.Generator) -> tuple[Deal, int]:
+        """Accept the terms and set who leaves: under a named list the besieger names its list among the
+        fighting fighters (hardliners and the resolute more often); under a full exit every fighting
+        fighter is to leave; under settle-or-leave each chooses (Deal.choose). Factions outvoted far
+        below indifference become spoilers (Stedman 1997); the first convoy is due tomorrow. Returns
+        the deal and the number who are to leave."""
         fighting = np.flatnonzero(fighters.fighting())
-        size = min(fighting.size, fighters.list_target(terms.expulsion_fraction))
-        if size:
-            w = fighters.list_weight[fighting]
-            fighters.listed[rng.choice(fighting, size=size, replace=False, p=w / w.sum())] = True
-        spoilers = [v.faction for v in votes if not v.yes and v.u_accept - v.u_fight < -spoil_threshold]
+        if terms.template == DealTemplate.NAMED_LIST:
+            size = min(fighting.size, fighters.list_target(terms.expulsion_fraction))
+            if size:
+                w = fighters.list_weight[fighting]
+                fighters.listed[rng.choice(fighting, size=size, replace=False, p=w / w.sum())] = True
+        else:
+            leaving = fighting if terms.template == DealTemplate.FULL_EXIT else cls.choose(
+                fighting, fighters, credibility, terms, neg, rng)
+            fighters.listed[leaving] = True
+            size = int(leaving.size)
+        spoilers = [v.faction for v in votes if not v.yes and v.u_accept - v.u_fight < -neg.spoil_threshold]
         deal = cls(day=day, terms=terms, inside_at_deal=int(fighters.inside().sum()), spoilers=spoilers,
                    next_convoy_day=day + 1 if convoys_per_week > 0 else float("inf"))
         return deal, size
+
+    @staticmethod
+    def choose(fighting: np.ndarray, fighters: Fighters, credibility: float, terms: Terms, neg: NegotiationParams,
+               rng: np.random.Generator) -> np.ndarray:
+        """Under settle-or-leave, each fighting fighter leaves with its own probability (its resolve,
+        whether it is a hardliner, the guarantee's credibility, what it fears from staying)."""
+        advantage = leave_advantage(fighters.resolve[fighting], fighters.hardliner[fighting], credibility, terms, neg)
+        return fighting[rng.random(fighting.size) < leave_probability(advantage, neg.choice_temperature)]
 
     def spoiler_attacks(self, fighters: Fighters, hazard: float, rng: np.random.Generator) -> list[int]:
         """The spoiler factions, among those with a fighting member, that attack the deal today."""
@@ -80,9 +97,12 @@ class Deal:
         seats = ip.buses_per_convoy * ip.seats_per_bus
         fighter_seats = max(1, int(seats * (1.0 - ip.family_seat_share)))
         queue = rng.permutation(waiting)[:fighter_seats]
-        refuse = rng.random(queue.size) < boarding_refusal_probability(
-            fighters.resolve[queue], credibility, ip.refusal_base, ip.refusal_resolve_slope,
-            ip.refusal_credibility_offset)
+        if self.terms.template == DealTemplate.SETTLE_OR_LEAVE:
+            refuse = np.zeros(queue.size, dtype=bool)  # they chose to leave: nobody is made to board
+        else:
+            refuse = rng.random(queue.size) < boarding_refusal_probability(
+                fighters.resolve[queue], credibility, ip.refusal_base, ip.refusal_resolve_slope,
+                ip.refusal_credibility_offset)
         boarded, refused = queue[~refuse], queue[refuse]
         fighters.board(boarded)
         family = district.evacuate_families(

@@ -8,18 +8,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.enums import WeaponsHandover
+from sim.enums import DealTemplate, WeaponsHandover
 from sim.params import FighterParams, ImplementationParams, NegotiationParams
 from sim.units import RESOLVE_MIDPOINT, TENTHS_PER_SHARE
 
 
 @dataclass
 class Terms:
-    """The deal on the table."""
+    """The deal on the table: who must leave (the template; under a named list, which share of the
+    fighters), what the rest hand over, and whether the besieger enters."""
 
     expulsion_fraction: float
     weapons_handover: WeaponsHandover
     besieger_entry: bool
+    template: DealTemplate = DealTemplate.NAMED_LIST
 
 
 @dataclass
@@ -35,16 +37,61 @@ class FactionSituation:
     months_besieged: float       # siege length so far, in 30-day months
 
 
+def opening_demand(template: DealTemplate, expulsion_fraction: float, expulsion_list: int | None,
+                   fighters: int) -> float:
+    """The share of the fighters the deal first demands be bused out: all of them under a full exit,
+    none under settle-or-leave (each fighter chooses), the list (or the fraction) under a named list."""
+    if template == DealTemplate.FULL_EXIT:
+        return 1.0
+    if template == DealTemplate.SETTLE_OR_LEAVE:
+        return 0.0
+    return expulsion_list / fighters if expulsion_list is not None else expulsion_fraction
+
+
+def stay_value(credibility: float, terms: Terms, neg: NegotiationParams) -> float:
+    """U_stay = g*v_settle + (1-g)*v_reneged - handover - entry - fear.
+
+    Those who stay disarm and rely on the guarantee, which holds with credibility g (Walter 1997;
+    Powell 2006: disarming hands the besieger the chance to renege), and fear what a settlement
+    brings beyond it (detention, conscription: shared/PATTERNS.md, pattern 13).
+    """
+    return ((credibility * neg.value_settle + (1.0 - credibility) * neg.value_reneged
+             - neg.handover_cost * int(terms.weapons_handover) - neg.entry_cost * float(terms.besieger_entry))
+            - neg.reprisal_fear)
+
+
+def exile_value(terms: Terms, neg: NegotiationParams) -> float:
+    """U_exile = v_exile, plus the family bonus where the deal lets fighters leave with their families
+    and a rifle (settle-or-leave, full exit) rather than expels listed men alone."""
+    return neg.value_exile + (neg.family_exile_bonus if terms.template != DealTemplate.NAMED_LIST else 0.0)
+
+
 def accept_value(exile_share: np.ndarray, credibility: float, terms: Terms,
                  neg: NegotiationParams) -> np.ndarray:
-    """U_accept = e*v_exile + (1-e)*[g*v_settle + (1-g)*v_reneged - handover - entry].
+    """U_accept = e*U_exile + (1-e)*U_stay: a share e of the members leaves, the rest stay."""
+    return exile_share * exile_value(terms, neg) + (1.0 - exile_share) * stay_value(credibility, terms, neg)
 
-    Exiles leave; those who stay disarm and rely on the guarantee, which holds with credibility g
-    (Walter 1997; Powell 2006: disarming hands the besieger the chance to renege).
-    """
-    stay = (credibility * neg.value_settle + (1.0 - credibility) * neg.value_reneged
-            - neg.handover_cost * int(terms.weapons_handover) - neg.entry_cost * float(terms.besieger_entry))
-    return exile_share * neg.value_exile + (1.0 - exile_share) * stay
+
+def leave_advantage(resolve: np.ndarray, hardliner: np.ndarray, credibility: float, terms: Terms,
+                    neg: NegotiationParams) -> np.ndarray:
+    """Under a settle-or-leave deal, each fighter's value of leaving minus that of staying:
+    U_exile + w_r (resolve - 1/2) + w_h hardliner - U_stay. The resolute and the hardliners (who
+    have most to fear) lean to exile; a credible guarantee keeps fighters home (PATTERNS 3, 13)."""
+    return (exile_value(terms, neg) + neg.exile_resolve_weight * (np.asarray(resolve) - RESOLVE_MIDPOINT)
+            + neg.exile_hardliner_bonus * np.asarray(hardliner, dtype=float)
+            - stay_value(credibility, terms, neg))
+
+
+def leave_probability(advantage: np.ndarray, temperature: float) -> np.ndarray:
+    """Logit choice to leave: sigmoid(advantage / temperature), via tanh so it cannot overflow."""
+    return 0.5 * (1.0 + np.tanh(np.asarray(advantage) / (2.0 * temperature)))
+
+
+def choice_value(advantage: np.ndarray, credibility: float, terms: Terms, neg: NegotiationParams) -> np.ndarray:
+    """A fighter's expected value of a settle-or-leave deal before choosing: U_stay + p * advantage,
+    with p its probability of leaving (it leaves when leaving is worth more, so the value is at least
+    U_stay less the logit's noise)."""
+    return stay_value(credibility, terms, neg) + leave_probability(advantage, neg.choice_temperature) * advantage
 
 
 def fight_value(s: FactionSituation, neg: NegotiationParams) -> np.ndarray:

@@ -42,6 +42,16 @@ class WeaponsHandover(IntEnum):
     ALL = 3
 
 
+class DealTemplate(Enum):
+    """Who must leave under a deal (shared/PATTERNS.md, patterns 2 and 3): a list the besieger names
+    (the rest settle), each fighter's own choice to settle or to leave, or the exit of every
+    organised fighter."""
+
+    NAMED_LIST = "named_list"
+    SETTLE_OR_LEAVE = "settle_or_leave"
+    FULL_EXIT = "full_exit"
+
+
 class Phase(Enum):
     """Where the siege stands: fighting and talking, implementing a deal, or over."""
 

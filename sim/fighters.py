@@ -164,6 +164,14 @@ class Fighters:
         fighting = max(1, int(self.fighting().sum()))
         return min(1.0, self.list_target(fraction) / fighting)
 
+    def faction_mean(self, values: np.ndarray, factions: int, empty: float) -> np.ndarray:
+        """The mean over each faction's fighting members of `values` (one per fighting fighter, in
+        index order); `empty` for a faction with none."""
+        fac = self.faction[self.fighting()]
+        count = np.bincount(fac, minlength=factions).astype(float)
+        total = np.bincount(fac, weights=values, minlength=factions)
+        return np.where(count > 0, total / np.maximum(count, 1.0), empty)
+
     def faction_stats(self, factions: int, hardline_majority: float) -> FactionStats:
         """Per-faction tallies of the fighters, in one vectorised pass."""
         n = factions

@@ -14,7 +14,7 @@ from sim import outcomes
 from sim.agents import Committee, FactionLeader, Mediator, Vote
 from sim.besieger import Besieger, Engagement
 from sim.deal import Deal
-from sim.decisions import Terms
+from sim.decisions import Terms, opening_demand
 from sim.district import District
 from sim.enums import Escalation, EventKind, Outcome, Phase
 from sim.fighters import Fighters
@@ -65,9 +65,9 @@ class SiegeModel(mesa.Model):
         self.initial_fighters = self.fighters.size
         self.initial_civilians = self.district.initial_civilians
         tp = params.terms
-        self.base_expulsion = (tp.expulsion_list / self.initial_fighters if tp.expulsion_list is not None
-                               else tp.expulsion_fraction)
-        self.terms = Terms(self.base_expulsion, tp.weapons_handover, tp.besieger_entry)
+        self.base_expulsion = opening_demand(tp.template, tp.expulsion_fraction, tp.expulsion_list,
+                                                      self.initial_fighters)
+        self.terms = Terms(self.base_expulsion, tp.weapons_handover, tp.besieger_entry, tp.template)
 
         self.mediator = Mediator(self)
         self.besieger = Besieger(self, params)
@@ -211,7 +211,8 @@ class SiegeModel(mesa.Model):
         self.rounds += 1
         self.terms = self.mediator.offer(self.terms)
         terms, rng = self.terms, self.streams.negotiation
-        self.log(EventKind.OFFER, actor="mediator", expulsion_fraction=terms.expulsion_fraction,
+        self.log(EventKind.OFFER, actor="mediator", template=terms.template.value,
+                 expulsion_fraction=terms.expulsion_fraction,
                  weapons_handover=terms.weapons_handover.name, besieger_entry=terms.besieger_entry,
                  credibility=self.mediator.credibility, round=self.rounds)
         votes = self.committee.positions(terms, self.mediator.credibility)
@@ -232,12 +233,12 @@ class SiegeModel(mesa.Model):
             self.terms = self.mediator.revise(terms, counter)
 
     def _start_implementation(self, votes: list[Vote]) -> None:
-        self.deal, listed = Deal.strike(self.day, self.terms, votes, self.fighters,
-                                        self.params.negotiation.spoil_threshold,
-                                        self.params.implementation.convoys_per_week, self.streams.implementation)
+        self.deal, listed = Deal.strike(self.day, self.terms, votes, self.fighters, self.mediator.credibility,
+                                        self.params.negotiation, self.params.implementation.convoys_per_week,
+                                        self.streams.implementation)
         self.phase = Phase.IMPLEMENTATION
         self.log(EventKind.DEAL, actor="committee", listed=listed, spoilers=len(self.deal.spoilers),
-                 expulsion_fraction=self.terms.expulsion_fraction)
+                 expulsion_fraction=self.terms.expulsion_fraction, template=self.terms.template.value)
 
     # ------------------------------------------------------------------ 7. implementation
     def implement(self) -> None:
@@ -266,7 +267,8 @@ class SiegeModel(mesa.Model):
         deal.settle_day(self.fighters, ip.settle_rate, rng)
         if deal.complete(self.fighters, ip.completion_settled_share):
             self.phase = Phase.ENDED
-            self.outcome = outcomes.settlement_class(self.fighters.counts(), self.initial_fighters, self.params.outcome)
+            self.outcome = outcomes.settlement_class(self.fighters.counts(), self.initial_fighters,
+                                                     self.deal.terms.template, self.params.outcome)
 
     def _run_convoy(self, rng: np.random.Generator) -> None:
         ip = self.params.implementation
@@ -302,7 +304,7 @@ class SiegeModel(mesa.Model):
             f = self.fighters
             self.outcome = outcomes.siege_outcome(self.district.rebel_held().mean(), int(f.fighting().sum()),
                                                   f.counts(), self.initial_fighters, self.besieger.broken(),
-                                                  self.params.outcome)
+                                                  self.terms.template, self.params.outcome)
         if self.outcome is None and self.day + 1 >= self.params.horizon_days:
             self.outcome = Outcome.STALEMATE
         if self.outcome is not None:

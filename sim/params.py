@@ -19,7 +19,7 @@ from datetime import date
 from enum import Enum
 from typing import Any
 
-from sim.enums import AirCover, Escalation, WeaponsHandover
+from sim.enums import AirCover, DealTemplate, Escalation, WeaponsHandover
 
 ARTICLE = "article (shared/sources/daraa_al_balad_2021_article.txt)"
 CASES = "case file (shared/cases/syrian_sieges.yaml)"
@@ -307,6 +307,9 @@ class MediatorParams:
 class TermsParams:
     """The deal on the table at the start."""
 
+    template: DealTemplate = param(
+        DealTemplate.NAMED_LIST, article("the besieger named who must leave: 'accept expulsion of one-fourth of "
+                                         "their number'; the rest settle"))
     expulsion_fraction: float = param(
         0.25, article("'accept expulsion of one-fourth of their number'"), 0, 1)
     expulsion_list: int | None = param(
@@ -338,6 +341,24 @@ class NegotiationParams:
     value_reneged: float = param(
         -0.3, assumption("arrest or assassination after disarming (Powell 2006; case file: 95 killed after "
                          "the 2021 deal)"), -10, 10)
+    reprisal_fear: float = param(
+        0.05, assumption("what a fighter who settles fears beyond a broken guarantee: detention of military-age "
+                        "men and conscription (shared/PATTERNS.md, pattern 13), in the units of the values above"),
+        0, 10)
+    family_exile_bonus: float = param(
+        0.15, assumption("leaving with one's family and a personal rifle, as a settle-or-leave deal or a full exit "
+                         "allows, is worth more than being expelled alone as a listed man (shared/PATTERNS.md, "
+                         "pattern 3; case file: 3 of Daraa's 53 evacuees left with families, Homs's fighters left "
+                         "with relatives, Eastern Ghouta's with their families)"), 0, 10)
+    exile_resolve_weight: float = param(
+        0.5, assumption("how much a fighter's resolve above the scale's middle favours leaving over settling "
+                        "under a settle-or-leave deal (those who refuse to surrender their cause leave)"), 0, 10)
+    exile_hardliner_bonus: float = param(
+        0.2, assumption("how much more a hardliner (the 'wanted', Stedman's spoilers) prefers leaving to "
+                        "settling: they have most to fear from staying"), 0, 10)
+    choice_temperature: float = param(
+        0.1, assumption("noise in each fighter's choice to settle or to leave (logit scale), as the factions' "
+                        "own temperature"), 0.001, 10)
     handover_cost: float = param(0.03, assumption("cost per step of the weapons-handover scale"), 0, 5)
     entry_cost: float = param(0.06, assumption("cost of besieger checkpoints inside"), 0, 5)
     hardship_cost: float = param(0.5, assumption("weight of supply hardship in fighting on"), 0, 10)
@@ -519,6 +540,10 @@ class CaseMappingParams:
     default_convoys_per_week: float = param(
         2.0, assumption("the bus sizing of a case that gives no convoy rate assumes Daraa's two batches a "
                         "week (case file)"), 0.01, 50, "convoys per week")
+    full_exit_demand: float = param(
+        0.95, assumption("a case file that names no deal template but demands (nearly) every fighter leave "
+                         "describes the exit of all organised fighters (shared case file: Homs, East Aleppo "
+                         "'~1.0 of fighters'); below it, a named list"), 0, 1, "share of fighters")
     supply_days_at_siege_start: float = param(
         40.0, assumption("stocks for about six weeks when a siege begins, as district.initial_supply_days"),
         0, 1000, "days of need")
@@ -654,7 +679,8 @@ def validate(params: ModelParams) -> ModelParams:
 
 def _resolve_type(f: dataclasses.Field) -> Any:
     """Map a string annotation (from `from __future__ import annotations`) to the enum it names."""
-    names = {"AirCover": AirCover, "Escalation": Escalation, "WeaponsHandover": WeaponsHandover}
+    names = {"AirCover": AirCover, "Escalation": Escalation, "WeaponsHandover": WeaponsHandover,
+             "DealTemplate": DealTemplate}
     return names.get(f.type, f.type)
 
 

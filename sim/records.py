@@ -110,6 +110,7 @@ class Recorder:
             "max_escalation": max(r["escalation_used"] for r in self.daily),
             "final_expulsion_fraction": m.terms.expulsion_fraction,
             "final_weapons_handover": m.terms.weapons_handover.name,
+            "deal_template": m.terms.template.value,
             "final_besieger_entry": bool(m.terms.besieger_entry),
             "final_credibility": m.mediator.credibility,
             "deal_day": m.deal.day if m.deal is not None else -1,

@@ -144,3 +144,20 @@ def test_a_fact_can_be_overridden_and_a_misspelt_fact_is_named():
     assert run.case.fighters_inside == 500
     with pytest.raises(ConfigError, match=r"did you mean case\.fighters_inside"):
         compose(["case.fighters_insid=3"])
+
+
+def test_a_case_file_without_a_deal_template_gets_one_from_its_demand(tmp_path):
+    """Older case files name no template: a demand for (nearly) every fighter is a full exit, a
+    smaller one a named list, and a template the file gives wins."""
+    text = (CASES_DIR / "homs_old_city_2014.yaml").read_text()
+    older = "\n".join(line for line in text.splitlines() if "deal_template" not in line)
+    for case_id, fraction in (("older_all", "1.0"), ("older_list", "0.3")):
+        body = older.replace("id: homs_old_city_2014", f"id: {case_id}").replace(
+            "expulsion_fraction: 1.0", f"expulsion_fraction: {fraction}")
+        (tmp_path / f"{case_id}.yaml").write_text(body)
+    (tmp_path / "given.yaml").write_text(text.replace("id: homs_old_city_2014", "id: given").replace(
+        "deal_template: FULL_EXIT", "deal_template: SETTLE_OR_LEAVE"))
+    register_cases(tmp_path)
+    for case_id, expected in (("older_all", "FULL_EXIT"), ("older_list", "NAMED_LIST"), ("given", "SETTLE_OR_LEAVE")):
+        run = to_run_config(compose([f"scenario={case_id}"]))
+        assert run.model.terms.template.name == expected, case_id

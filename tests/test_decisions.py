@@ -7,6 +7,7 @@ use hypothesis with a small example budget (helpers.mechanics.FAST)."""
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -25,7 +26,7 @@ class TestAcceptValue:
     def test_formula_with_defaults(self):
         t = default_terms()
         g, e = 0.5, 0.25
-        stay = g * 0.7 + (1 - g) * (-0.3) - 0.03 * 3 - 0.06
+        stay = g * 0.7 + (1 - g) * (-0.3) - 0.03 * 3 - 0.06 - NEG.reprisal_fear
         expected = e * (-0.2) + (1 - e) * stay
         assert float(decisions.accept_value(np.array(e), g, t, NEG)) == pytest.approx(expected)
 
@@ -157,13 +158,18 @@ class TestAcceptanceProbability:
         assert float(p) == pytest.approx(0.0)
 
 
+# The counter-offer tests below fix their premises in round numbers, so they read the formula without
+# the fear of reprisals (a constant lowering U_stay; TestAcceptValue covers it).
+NO_FEAR = replace(NEG, reprisal_fear=0.0)
+
+
 class TestIndifferentExpulsion:
     def check_indifference(self, s, g, terms, scale):
-        f = decisions.indifferent_expulsion(s, g, terms, NEG, scale)
+        f = decisions.indifferent_expulsion(s, g, terms, NO_FEAR, scale)
         assert np.all((f >= 0.0) & (f <= 1.0))
         interior = (f > 0.0) & (f < 1.0)
-        ua = decisions.accept_value(f * scale, g, terms, NEG)
-        uf = decisions.fight_value(s, NEG)
+        ua = decisions.accept_value(f * scale, g, terms, NO_FEAR)
+        uf = decisions.fight_value(s, NO_FEAR)
         np.testing.assert_allclose(ua[interior], uf[interior], atol=1e-9)
         return f, interior
 
@@ -184,37 +190,37 @@ class TestIndifferentExpulsion:
         # staying beats exile (g high), so accept_value falls with e: accept at f < counter, not above
         s = calm()
         terms, g, scale = default_terms(), 0.8, np.array([1.0])
-        f = decisions.indifferent_expulsion(s, g, terms, NEG, scale)
+        f = decisions.indifferent_expulsion(s, g, terms, NO_FEAR, scale)
         assert 0.0 < f[0] < 1.0
-        uf = decisions.fight_value(s, NEG)
-        assert decisions.accept_value((f - 0.05) * scale, g, terms, NEG)[0] > uf[0]
-        assert decisions.accept_value((f + 0.05) * scale, g, terms, NEG)[0] < uf[0]
+        uf = decisions.fight_value(s, NO_FEAR)
+        assert decisions.accept_value((f - 0.05) * scale, g, terms, NO_FEAR)[0] > uf[0]
+        assert decisions.accept_value((f + 0.05) * scale, g, terms, NO_FEAR)[0] < uf[0]
 
     def test_corner_cases(self):
         terms, scale = default_terms(), np.array([1.0])
         # fighting is worse than any deal -> concede everything
         desperate = situation(p_takeover=np.array([0.99]), resolve=np.array([0.0]), hardship=1.0,
                               months_besieged=6.0)
-        assert decisions.indifferent_expulsion(desperate, 0.9, terms, NEG, scale)[0] == 1.0
+        assert decisions.indifferent_expulsion(desperate, 0.9, terms, NO_FEAR, scale)[0] == 1.0
         # fighting beats even a no-expulsion deal -> counter 0
         confident = situation(p_takeover=np.array([0.0]), resolve=np.array([1.0]), hardship=0.0,
                               losses_share=np.array([0.0]), civilian_harm=0.0, months_besieged=0.0)
-        assert decisions.indifferent_expulsion(confident, 0.5, terms, NEG, scale)[0] == 0.0
+        assert decisions.indifferent_expulsion(confident, 0.5, terms, NO_FEAR, scale)[0] == 0.0
 
     def test_counter_rises_with_pressure_on_faction(self):
         terms, scale = default_terms(), np.array([1.0])
-        fs = [decisions.indifferent_expulsion(calm(p_takeover=np.array([p])), 0.8, terms, NEG, scale)[0]
+        fs = [decisions.indifferent_expulsion(calm(p_takeover=np.array([p])), 0.8, terms, NO_FEAR, scale)[0]
               for p in (0.1, 0.2, 0.3)]
         assert 0.0 < fs[0] < fs[1] < fs[2] < 1.0
         # and a more credible guarantee buys a larger acceptable expulsion
-        g_lo = decisions.indifferent_expulsion(calm(), 0.7, terms, NEG, scale)[0]
-        g_hi = decisions.indifferent_expulsion(calm(), 0.9, terms, NEG, scale)[0]
+        g_lo = decisions.indifferent_expulsion(calm(), 0.7, terms, NO_FEAR, scale)[0]
+        g_hi = decisions.indifferent_expulsion(calm(), 0.9, terms, NO_FEAR, scale)[0]
         assert 0.0 < g_lo < g_hi < 1.0
 
     def test_counter_falls_with_exile_scale(self):
         s = calm(exile_share=np.zeros(3), p_takeover=np.full(3, 0.2), resolve=np.full(3, 0.6),
                  losses_share=np.full(3, 0.02))
-        f = decisions.indifferent_expulsion(s, 0.8, default_terms(), NEG, np.array([0.5, 1.0, 2.0]))
+        f = decisions.indifferent_expulsion(s, 0.8, default_terms(), NO_FEAR, np.array([0.5, 1.0, 2.0]))
         assert 0.0 < f[2] < f[1] < f[0] < 1.0
         np.testing.assert_allclose(f[1], 2.0 * f[2])
 
@@ -226,18 +232,18 @@ class TestIndifferentExpulsion:
 
     def test_exile_preferred_case_premise(self):
         s, g, terms, _ = self.exile_preferred_case()
-        uf = float(decisions.fight_value(s, NEG)[0])
+        uf = float(decisions.fight_value(s, NO_FEAR)[0])
         assert uf == pytest.approx(-0.25)
-        assert stay_value(g, terms) == pytest.approx(-0.35)
-        assert stay_value(g, terms) < uf < NEG.value_exile
+        assert stay_value(g, terms, NO_FEAR) == pytest.approx(-0.35)
+        assert stay_value(g, terms, NO_FEAR) < uf < NEG.value_exile
         # the interior indifference point exists: accept(2/3) == fight
-        assert float(decisions.accept_value(np.array(2.0 / 3.0), g, terms, NEG)) == pytest.approx(uf)
+        assert float(decisions.accept_value(np.array(2.0 / 3.0), g, terms, NO_FEAR)) == pytest.approx(uf)
 
     def test_returned_fraction_acceptable_whenever_some_fraction_is(self):
         s, g, terms, scale = self.exile_preferred_case()
-        uf = float(decisions.fight_value(s, NEG)[0])
-        f = decisions.indifferent_expulsion(s, g, terms, NEG, scale)
-        assert float(decisions.accept_value(f * scale, g, terms, NEG)[0]) >= uf - 1e-9
+        uf = float(decisions.fight_value(s, NO_FEAR)[0])
+        f = decisions.indifferent_expulsion(s, g, terms, NO_FEAR, scale)
+        assert float(decisions.accept_value(f * scale, g, terms, NO_FEAR)[0]) >= uf - 1e-9
 
 
 class TestCommittee:

@@ -138,7 +138,9 @@ def _facts_behind(path: str) -> list[str]:
              "mediator.external_constraint": ["external_constraint"],
              "mediator.image_weight": ["mediator_image_concern"],
              "mediator.initial_credibility": ["trust_in_guarantee"],
-             "terms.expulsion_fraction": ["expulsion_fraction"], "terms.weapons_handover": ["weapons_handover"],
+             "terms.template": ["deal_template", "expulsion_fraction"],
+             "terms.expulsion_fraction": ["expulsion_fraction"],
+             "terms.weapons_handover": ["weapons_handover"],
              "terms.besieger_entry": ["besieger_entry"],
              "implementation.buses_per_convoy": ["buses_per_convoy", "expulsion_fraction", "fighters_inside"],
              "implementation.convoys_per_week": ["convoys_per_week"]}
