@@ -80,6 +80,8 @@ SWEEP_TABLE_MEDIANS = ("end_day", "civilians_killed")
 SENSITIVITY_OUTPUTS = ("p_settlement", "p_takeover", "p_full_evacuation", "end_day", "civilians_killed")
 # The figures a case file records, checked against the predicted 10-90% range.
 CASE_FIGURES = ("decisive_phase_days", "siege_length_days", "fighters_evacuated_share", "civilian_deaths")
+# The reference forecasts of a case's class (made from the other cases' records), in the tables' order.
+REFERENCE_FORECASTS: dict[str, str] = {"climatology": "climatology", "most_common": "most common class"}
 
 OUTCOMES: list[str] = [o.value for o in Outcome]
 # A negotiated settlement against an ending by force (full evacuation or takeover): the question

@@ -1,4 +1,5 @@
-"""The hindcast: scores on hand-made predictions give known values, the report renders hand-made
+"""The hindcast: scores on hand-made predictions give known values (the model's, the reference
+forecasts' and the skill against them), the report renders hand-made
 results with a case's text escaped, and the job runs every case, a user's own case folder included,
 writing hindcast.parquet and its report."""
 
@@ -16,13 +17,27 @@ import pytest
 
 from experiments.config.cases import CASES_DIR, Case
 from experiments.evaluation.hindcast import case_rows, figure_rows, outcome_rows, overall_scores, score_case
-from experiments.evaluation.scoring import UNIFORM_BRIER, brier_score, figure_checks, inside_range, log_loss
+from experiments.evaluation.scoring import (
+    UNIFORM_BRIER,
+    brier_score,
+    brier_skill_score,
+    climatology,
+    figure_checks,
+    inside_range,
+    log_loss,
+    most_common_class,
+    overall_skill,
+    reference_forecasts,
+)
 from experiments.reports.hindcast import render_hindcast_report
 from sim.cases import RecordedOutcome
 from sim.enums import Outcome
 
 ROOT = Path(__file__).resolve().parent.parent
 FULL, PARTIAL = Outcome.FULL_EVACUATION.value, Outcome.PARTIAL_EVACUATION.value
+TAKEOVER, LOCAL_STAY = Outcome.MILITARY_TAKEOVER.value, Outcome.SETTLEMENT_LOCAL_STAY.value
+# The shipped cases' recorded classes, as the reference forecasts read them.
+SHIPPED = {"daraa_2021": PARTIAL, "east_aleppo_2016": FULL, "eastern_ghouta_2018": FULL, "homs_old_city_2014": FULL}
 TAKEOVER = Outcome.MILITARY_TAKEOVER.value
 
 
@@ -48,6 +63,68 @@ def test_brier_score_known_values():
 def test_log_loss_is_floored_at_half_a_replicate():
     assert log_loss(0.5, 100) == pytest.approx(math.log(2))
     assert log_loss(0.0, 100) == pytest.approx(math.log(200))
+    assert math.copysign(1, log_loss(1.0, 100)) == 1, "a certain, right forecast costs 0, not -0"
+
+
+def test_climatology_adds_one_to_every_class():
+    three_full = climatology([FULL, FULL, FULL])
+    assert three_full[FULL] == pytest.approx(4 / 9)
+    assert all(three_full[o.value] == pytest.approx(1 / 9) for o in Outcome if o.value != FULL)
+    mixed = climatology([PARTIAL, FULL, FULL])
+    assert (mixed[PARTIAL], mixed[FULL], mixed[TAKEOVER]) == pytest.approx((2 / 9, 3 / 9, 1 / 9))
+    assert climatology([FULL, FULL, FULL], pseudocount=0.5)[FULL] == pytest.approx(3.5 / 6)
+    assert climatology([FULL, PARTIAL], pseudocount=0.0) == pytest.approx(
+        {o.value: 0.5 if o.value in (FULL, PARTIAL) else 0.0 for o in Outcome})
+    assert climatology([]) == pytest.approx({o.value: 1 / 6 for o in Outcome}), "no other case: equal odds"
+    assert sum(climatology([FULL, TAKEOVER]).values()) == pytest.approx(1)
+    with pytest.raises(ValueError):
+        climatology([], pseudocount=0.0)
+    with pytest.raises(ValueError):
+        climatology(["surrender"])
+
+
+def test_most_common_class_is_certain_and_breaks_ties_by_outcome_order():
+    assert most_common_class([FULL, PARTIAL, FULL]) == {o.value: float(o.value == FULL) for o in Outcome}
+    assert most_common_class([FULL, PARTIAL])[PARTIAL] == 1.0, "partial evacuation comes before full"
+    assert most_common_class([TAKEOVER, FULL, TAKEOVER, FULL])[FULL] == 1.0
+    assert most_common_class([TAKEOVER, LOCAL_STAY])[LOCAL_STAY] == 1.0
+    with pytest.raises(ValueError):
+        most_common_class([])
+
+
+def test_reference_forecasts_leave_the_case_out():
+    """Each shipped case gets the classes of the other three; a case without a record adds nothing."""
+    recorded = {**SHIPPED, "my_town": ""}
+    daraa = reference_forecasts("daraa_2021", recorded)
+    assert daraa["climatology"][PARTIAL] == pytest.approx(1 / 9) and daraa["climatology"][FULL] == pytest.approx(4 / 9)
+    assert daraa["most_common"][FULL] == 1.0
+    aleppo = reference_forecasts("east_aleppo_2016", recorded)
+    assert (aleppo["climatology"][FULL], aleppo["climatology"][PARTIAL]) == pytest.approx((3 / 9, 2 / 9))
+    assert aleppo["most_common"][FULL] == 1.0
+    assert reference_forecasts("my_town", recorded)["climatology"][FULL] == pytest.approx(4 / 10)
+    alone = reference_forecasts("daraa_2021", {"daraa_2021": PARTIAL})
+    assert alone["climatology"] == pytest.approx({o.value: 1 / 6 for o in Outcome}) and alone["most_common"] is None
+
+
+def test_brier_skill_score_known_values():
+    reference = climatology([FULL, FULL, PARTIAL])                      # Brier 44/81 against FULL
+    assert brier_score(reference, FULL) == pytest.approx(44 / 81)
+    perfect, worse = {FULL: 1.0}, {PARTIAL: 1.0}
+    assert brier_skill_score(brier_score(perfect, FULL), brier_score(reference, FULL)) == 1.0
+    assert brier_skill_score(brier_score(reference, FULL), brier_score(reference, FULL)) == pytest.approx(0.0)
+    assert brier_skill_score(brier_score(worse, FULL), brier_score(reference, FULL)) == pytest.approx(1 - 2 / (44 / 81))
+    assert brier_skill_score(0.5, 1.0) == pytest.approx(0.5)
+    assert math.isnan(brier_skill_score(0.1, 0.0)), "nothing improves on a certain, right reference"
+    assert math.isnan(brier_skill_score(float("nan"), 0.5))
+
+
+def test_overall_skill_is_the_ratio_of_the_mean_briers():
+    # mean of the per-case skills would be (0.5 + 0.75) / 2 = 0.625; the ratio of the means is 1 - 0.25/0.9
+    assert overall_skill([0.1, 0.4], [0.2, 1.6]) == pytest.approx(1 - 0.25 / 0.9)
+    # a case where the reference is certain and right has no skill of its own but counts in the means
+    assert overall_skill([0.1, 1.0], [0.2, 0.0]) == pytest.approx(1 - 0.55 / 0.1)
+    assert overall_skill([0.1, float("nan")], [0.2, 0.5]) == pytest.approx(0.5), "cases without a score are left out"
+    assert math.isnan(overall_skill([], []))
 
 
 @pytest.mark.parametrize("p10, p90, low, high, expected", [

@@ -1,17 +1,20 @@
 """Hindcast scores, pure functions on tables: the probability the model gave to the recorded outcome
-class, the multi-class Brier score, and whether recorded figures fall inside the predicted 10-90%
-range. Used by the hindcast and by the calibration's objective."""
+class, the multi-class Brier score, the two reference forecasts a case's score is judged against
+(the other cases' climatology and their most common class) with the Brier skill score, and whether
+recorded figures fall inside the predicted 10-90% range. Used by the hindcast and by the
+calibration's objective."""
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from experiments.measures import CASE_FIGURES, MEASURES, OUTCOMES, outcome_label
+from experiments.measures import CASE_FIGURES, MEASURES, OUTCOMES, REFERENCE_FORECASTS, outcome_label
 from sim.cases import CaseFacts, RecordedOutcome
 from sim.enums import Outcome
 
@@ -34,7 +37,75 @@ def brier_score(probabilities: Mapping[str, float], recorded: str) -> float:
 def log_loss(probability: float, replicates: int) -> float:
     """-log of the probability given to what happened, floored at half a replicate (1/(2n)) so that
     a class never simulated costs a finite, sample-size-aware penalty."""
-    return -math.log(max(probability, 0.5 / max(replicates, 1)))
+    return 0.0 - math.log(max(probability, 0.5 / max(replicates, 1)))   # 0.0 - 0.0 is 0.0, not -0.0
+
+
+# Reference forecasts: what a forecaster who knew only how the other cases ended would say. A case's
+# own record is never in its reference (leave one out), so the reference is a forecast, not a fit.
+CLIMATOLOGY_PSEUDOCOUNT = 1.0
+"""Add-one smoothing (Laplace's rule of succession): each of the six classes starts with one imagined
+case, so a class none of the N other cases ended in keeps 1/(N + 6) and a finite log score. With three
+other cases this is cautious on purpose: three alike give their class 4/9, not 1."""
+
+
+def climatology(classes: Sequence[str], pseudocount: float = CLIMATOLOGY_PSEUDOCOUNT) -> dict[str, float]:
+    """The class frequencies of `classes` (the recorded classes of the other cases), each count plus
+    `pseudocount`: (n_k + a) / (N + 6a). No classes and a > 0 give equal odds."""
+    unknown = [c for c in classes if c not in OUTCOMES]
+    if unknown:
+        raise ValueError(f"recorded outcome {unknown[0]!r} is not one of {', '.join(OUTCOMES)}")
+    if pseudocount < 0 or (pseudocount == 0 and not classes):
+        raise ValueError(f"pseudocount={pseudocount!r}: at least 0, and above 0 when no class is given")
+    counts = Counter(classes)
+    total = len(classes) + pseudocount * len(OUTCOMES)
+    return {o: (counts[o] + pseudocount) / total for o in OUTCOMES}
+
+
+def most_common_class(classes: Sequence[str]) -> dict[str, float]:
+    """Probability 1 on the most frequent of `classes` (ties: the first in Outcome order), 0 elsewhere."""
+    if not classes:
+        raise ValueError("the most common class needs at least one recorded class")
+    climate = climatology(classes, pseudocount=0.0)
+    return {o: float(o == modal_class(climate)) for o in OUTCOMES}
+
+
+def other_classes(case: str, recorded: Mapping[str, str | None]) -> list[str]:
+    """The recorded classes of every case but `case` (`recorded`: case id -> class, None or '' when
+    the case records none), in the mapping's order."""
+    return [c for other, c in recorded.items() if other != case and c]
+
+
+REFERENCES = tuple(REFERENCE_FORECASTS)   # "climatology", "most_common": the names in the tables' columns
+
+
+def reference_forecasts(case: str, recorded: Mapping[str, str | None],
+                        pseudocount: float = CLIMATOLOGY_PSEUDOCOUNT) -> dict[str, dict[str, float] | None]:
+    """Both reference forecasts of `case` from the other cases' records (leave one out): the smoothed
+    climatology (equal odds when no other case records a class) and the most common class (None then)."""
+    others = other_classes(case, recorded)
+    return {"climatology": climatology(others, pseudocount),
+            "most_common": most_common_class(others) if others else None}
+
+
+def brier_skill_score(model_brier: float, reference_brier: float) -> float:
+    """1 - Brier(model) / Brier(reference): 1 for a perfect forecast, 0 for one no better than the
+    reference, negative for a worse one. NaN when the reference itself is perfect (Brier 0): nothing
+    can improve on it, and the ratio is undefined."""
+    if math.isnan(model_brier) or math.isnan(reference_brier) or reference_brier == 0:
+        return float("nan")
+    return 1.0 - model_brier / reference_brier
+
+
+def overall_skill(model_briers: Sequence[float], reference_briers: Sequence[float]) -> float:
+    """The Brier skill score over cases: 1 - mean Brier(model) / mean Brier(reference), over the cases
+    where both are defined. The ratio of the means, not the mean of the per-case scores: a case where
+    the reference is right and certain has no per-case score, and one where it is nearly right would
+    swamp a mean of ratios."""
+    pairs = [(m, r) for m, r in zip(model_briers, reference_briers, strict=True)
+             if not (math.isnan(m) or math.isnan(r))]
+    if not pairs:
+        return float("nan")
+    return brier_skill_score(sum(m for m, _ in pairs) / len(pairs), sum(r for _, r in pairs) / len(pairs))
 
 
 def inside_range(p10: float, p90: float, low: float | None, high: float | None) -> bool | None:
