@@ -63,6 +63,11 @@ MEASURES: dict[str, Measure] = {m.column: m for m in (
     Measure("siege_length_days", "siege length", "days"),
     Measure("fighters_evacuated_share", "share of fighters evacuated", "share"),
     Measure("civilian_deaths", "civilians killed", "people", Better.LOWER),
+    # per case, a forecast of its outcome class scored against the recorded class (the hindcast)
+    Measure("p_recorded", "probability of the recorded class", "probability", Better.HIGHER),
+    Measure("brier", "Brier score", "score", Better.LOWER),
+    Measure("log_loss", "log score", "nats", Better.LOWER),
+    Measure("brier_skill", "Brier skill score", "score", Better.HIGHER),
 )}
 
 # The lines printed at the end of a run, and the quantile table of the report.

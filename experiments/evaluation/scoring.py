@@ -1,8 +1,8 @@
 """Hindcast scores, pure functions on tables: the probability the model gave to the recorded outcome
 class, the multi-class Brier score, the two reference forecasts a case's score is judged against
-(the other cases' climatology and their most common class) with the Brier skill score, and whether
-recorded figures fall inside the predicted 10-90% range. Used by the hindcast and by the
-calibration's objective."""
+(the other cases' climatology and their most common class) with the Brier skill score, whether
+recorded figures fall inside the predicted 10-90% range, and which recorded figures the model cannot
+reach by construction. Used by the hindcast and by the calibration's objective."""
 
 from __future__ import annotations
 
@@ -127,6 +127,38 @@ def predicted_figures(runs: pd.DataFrame, facts: CaseFacts) -> dict[str, np.ndar
             "civilian_deaths": runs["civilians_killed"].to_numpy(float)}
 
 
+def reachable_range(measure: str, facts: CaseFacts, horizon_days: int) -> tuple[float, float, str]:
+    """The values `predicted_figures` can give a figure of this case by construction, and why. A run
+    ends by day horizon_days - 1 at the latest (the horizon ends it as a stalemate), and both day
+    figures are counted from day 0: the siege length from the days of siege before the model starts
+    plus the last day, the decisive phase within the run. The share of fighters evacuated is at most
+    1, and civilians killed at most the civilians inside (the model adds none)."""
+    last = horizon_days - 1
+    if measure == "siege_length_days":
+        low, high = facts.siege_days_so_far, facts.siege_days_so_far + last
+        start = f"after {low:,} days of siege" if low else "on the siege's first day"
+        return low, high, (f"the model starts {start} and stops by day {last:,} (the {horizon_days:,}-day "
+                           f"horizon), so it predicts {low:,}-{high:,} days")
+    if measure == "decisive_phase_days":
+        return 0, last, f"the decisive phase lies within the {horizon_days:,}-day horizon, so at most {last:,} days"
+    if measure == "fighters_evacuated_share":
+        return 0.0, 1.0, f"at most all {facts.fighters_inside:,} fighters inside can be evacuated"
+    if measure == "civilian_deaths":
+        return 0, facts.civilians_inside, f"at most the {facts.civilians_inside:,} civilians inside can be killed"
+    raise KeyError(f"{measure!r} is not a recorded figure: one of {', '.join(CASE_FIGURES)}")
+
+
+def unreachable_reason(measure: str, low: float | None, high: float | None, facts: CaseFacts,
+                       horizon_days: int) -> str:
+    """Why a recorded figure (low, high) lies wholly outside what the model can predict for it ('' when
+    part of it can be reached, or nothing is recorded). Such a figure is no test of the model's
+    mechanisms, so it is flagged, not counted as a miss."""
+    reach_low, reach_high, why = reachable_range(measure, facts, horizon_days)
+    if inside_range(reach_low, reach_high, low, high) is not False:
+        return ""
+    return why
+
+
 def recorded_figures(recorded: RecordedOutcome, facts: CaseFacts) -> dict[str, tuple[float | None, float | None]]:
     """The recorded figures as (low, high) ranges; (None, None) when the case file gives none."""
     evacuated = _pair(recorded.fighters_evacuated)
@@ -156,10 +188,14 @@ class FigureCheck:
     p90: float
     inside: bool | None
     censored_share: float    # replicates that reached the horizon unresolved (their durations are cut)
+    unreachable: bool = False     # the recorded figure lies wholly outside what the model can predict
+    unreachable_reason: str = ""  # why (reachable_range), '' when it is reachable
 
 
-def figure_checks(runs: pd.DataFrame, facts: CaseFacts, recorded: RecordedOutcome) -> list[FigureCheck]:
-    """Every recorded figure of a case against the predicted 10-90% range."""
+def figure_checks(runs: pd.DataFrame, facts: CaseFacts, recorded: RecordedOutcome,
+                  horizon_days: int) -> list[FigureCheck]:
+    """Every recorded figure of a case against the predicted 10-90% range, and whether the model
+    could reach it at all over `horizon_days` (the hindcast's horizon)."""
     predicted = predicted_figures(runs, facts)
     records = recorded_figures(recorded, facts)
     censored = float((runs["outcome"] == Outcome.STALEMATE.value).mean()) if len(runs) else float("nan")
@@ -168,10 +204,26 @@ def figure_checks(runs: pd.DataFrame, facts: CaseFacts, recorded: RecordedOutcom
         values = predicted[measure]
         p10, median, p90 = (np.quantile(values, [0.1, 0.5, 0.9]) if values.size else [float("nan")] * 3)
         low, high = records[measure]
+        reason = unreachable_reason(measure, low, high, facts, horizon_days)
         checks.append(FigureCheck(measure, low, high, float(p10), float(median), float(p90),
                                   inside_range(float(p10), float(p90), low, high),
-                                  censored if "days" in measure else 0.0))
+                                  censored if "days" in measure else 0.0, bool(reason), reason))
     return checks
+
+
+def figure_counts(checks: Sequence[FigureCheck]) -> dict[str, int]:
+    """How many figures are recorded, how many of those the model cannot reach, how many it can, and
+    how many of the reachable ones fall inside their predicted 10-90% range."""
+    recorded = [c for c in checks if c.inside is not None]
+    reachable = [c for c in recorded if not c.unreachable]
+    return {"figures_recorded": len(recorded), "figures_unreachable": len(recorded) - len(reachable),
+            "figures_reachable": len(reachable), "figures_inside": sum(bool(c.inside) for c in reachable)}
+
+
+def figures_text(counts: Mapping[str, int]) -> str:
+    """'5 of 12 reachable figures inside their ranges; 1 unreachable' (from figure_counts)."""
+    text = f"{counts['figures_inside']} of {counts['figures_reachable']} reachable figures inside their ranges"
+    return text + (f"; {counts['figures_unreachable']} unreachable" if counts["figures_unreachable"] else "")
 
 
 def describe_misses(case: str, probabilities: Mapping[str, float], recorded: str | None,
@@ -185,7 +237,7 @@ def describe_misses(case: str, probabilities: Mapping[str, float], recorded: str
             lines.append(f"{case}: recorded {outcome_label(recorded)}, but the model makes {outcome_label(modal)} "
                          f"most likely ({probabilities[modal]:.0%}) and gives the recorded class {p:.0%}.")
     for c in checks:
-        if c.inside is False:
+        if c.inside is False and not c.unreachable:
             lowest = c.recorded_low if c.recorded_low is not None else c.recorded_high
             side = "too low" if c.p90 < lowest else "too high"
             recorded_text = _range_text(c.recorded_low, c.recorded_high, c.measure)
@@ -194,6 +246,13 @@ def describe_misses(case: str, probabilities: Mapping[str, float], recorded: str
                          + (f"; {c.censored_share:.0%} of replicates hit the horizon" if c.censored_share > 0 else "")
                          + ".")
     return lines
+
+
+def describe_unreachable(case: str, checks: Sequence[FigureCheck]) -> list[str]:
+    """Plain sentences naming the recorded figures of a case the model cannot reach, and why."""
+    return [f"{case}: {MEASURES[c.measure].label_with_unit} recorded "
+            f"{_range_text(c.recorded_low, c.recorded_high, c.measure)} is out of reach: {c.unreachable_reason}."
+            for c in checks if c.unreachable]
 
 
 def _value(v: float, measure: str) -> str:
