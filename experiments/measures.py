@@ -63,6 +63,11 @@ MEASURES: dict[str, Measure] = {m.column: m for m in (
     Measure("siege_length_days", "siege length", "days"),
     Measure("fighters_evacuated_share", "share of fighters evacuated", "share"),
     Measure("civilian_deaths", "civilians killed", "people", Better.LOWER),
+    # per case, a forecast of its outcome class scored against the recorded class (the hindcast)
+    Measure("p_recorded", "probability of the recorded class", "probability", Better.HIGHER),
+    Measure("brier", "Brier score", "score", Better.LOWER),
+    Measure("log_loss", "log score", "nats", Better.LOWER),
+    Measure("brier_skill", "Brier skill score", "score", Better.HIGHER),
 )}
 
 # The lines printed at the end of a run, and the quantile table of the report.
@@ -80,6 +85,8 @@ SWEEP_TABLE_MEDIANS = ("end_day", "civilians_killed")
 SENSITIVITY_OUTPUTS = ("p_settlement", "p_takeover", "p_full_evacuation", "end_day", "civilians_killed")
 # The figures a case file records, checked against the predicted 10-90% range.
 CASE_FIGURES = ("decisive_phase_days", "siege_length_days", "fighters_evacuated_share", "civilian_deaths")
+# The reference forecasts of a case's class (made from the other cases' records), in the tables' order.
+REFERENCE_FORECASTS: dict[str, str] = {"climatology": "climatology", "most_common": "most common class"}
 
 OUTCOMES: list[str] = [o.value for o in Outcome]
 # A negotiated settlement against an ending by force (full evacuation or takeover): the question

@@ -1,9 +1,11 @@
-"""The hindcast: scores on hand-made predictions give known values, the report renders hand-made
-results with a case's text escaped, and the job runs every case, a user's own case folder included,
-writing hindcast.parquet and its report."""
+"""The hindcast: scores on hand-made predictions give known values (the model's, the reference
+forecasts' and the skill against them), recorded figures out of the model's reach are flagged and not
+counted as misses, the report renders hand-made results with a case's text escaped, and the job runs
+every case, a user's own case folder included, writing hindcast.parquet and its report."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -15,15 +17,39 @@ import pandas as pd
 import pytest
 
 from experiments.config.cases import CASES_DIR, Case
-from experiments.evaluation.hindcast import case_rows, figure_rows, outcome_rows, overall_scores, score_case
-from experiments.evaluation.scoring import UNIFORM_BRIER, brier_score, figure_checks, inside_range, log_loss
+from experiments.evaluation.hindcast import (
+    case_rows,
+    figure_rows,
+    outcome_rows,
+    overall_scores,
+    reference_rows,
+    score_case,
+)
+from experiments.evaluation.scoring import (
+    UNIFORM_BRIER,
+    brier_score,
+    brier_skill_score,
+    climatology,
+    figure_checks,
+    figure_counts,
+    inside_range,
+    log_loss,
+    most_common_class,
+    overall_skill,
+    reachable_range,
+    reference_forecasts,
+    unreachable_reason,
+)
 from experiments.reports.hindcast import render_hindcast_report
 from sim.cases import RecordedOutcome
 from sim.enums import Outcome
 
 ROOT = Path(__file__).resolve().parent.parent
 FULL, PARTIAL = Outcome.FULL_EVACUATION.value, Outcome.PARTIAL_EVACUATION.value
-TAKEOVER = Outcome.MILITARY_TAKEOVER.value
+TAKEOVER, LOCAL_STAY = Outcome.MILITARY_TAKEOVER.value, Outcome.SETTLEMENT_LOCAL_STAY.value
+HORIZON = 365
+# The shipped cases' recorded classes, as the reference forecasts read them.
+SHIPPED = {"daraa_2021": PARTIAL, "east_aleppo_2016": FULL, "eastern_ghouta_2018": FULL, "homs_old_city_2014": FULL}
 
 
 def made_runs(outcomes: list[str], end_days: list[int] | None = None, evacuated: int = 0,
@@ -48,6 +74,68 @@ def test_brier_score_known_values():
 def test_log_loss_is_floored_at_half_a_replicate():
     assert log_loss(0.5, 100) == pytest.approx(math.log(2))
     assert log_loss(0.0, 100) == pytest.approx(math.log(200))
+    assert math.copysign(1, log_loss(1.0, 100)) == 1, "a certain, right forecast costs 0, not -0"
+
+
+def test_climatology_adds_one_to_every_class():
+    three_full = climatology([FULL, FULL, FULL])
+    assert three_full[FULL] == pytest.approx(4 / 9)
+    assert all(three_full[o.value] == pytest.approx(1 / 9) for o in Outcome if o.value != FULL)
+    mixed = climatology([PARTIAL, FULL, FULL])
+    assert (mixed[PARTIAL], mixed[FULL], mixed[TAKEOVER]) == pytest.approx((2 / 9, 3 / 9, 1 / 9))
+    assert climatology([FULL, FULL, FULL], pseudocount=0.5)[FULL] == pytest.approx(3.5 / 6)
+    assert climatology([FULL, PARTIAL], pseudocount=0.0) == pytest.approx(
+        {o.value: 0.5 if o.value in (FULL, PARTIAL) else 0.0 for o in Outcome})
+    assert climatology([]) == pytest.approx({o.value: 1 / 6 for o in Outcome}), "no other case: equal odds"
+    assert sum(climatology([FULL, TAKEOVER]).values()) == pytest.approx(1)
+    with pytest.raises(ValueError):
+        climatology([], pseudocount=0.0)
+    with pytest.raises(ValueError):
+        climatology(["surrender"])
+
+
+def test_most_common_class_is_certain_and_breaks_ties_by_outcome_order():
+    assert most_common_class([FULL, PARTIAL, FULL]) == {o.value: float(o.value == FULL) for o in Outcome}
+    assert most_common_class([FULL, PARTIAL])[PARTIAL] == 1.0, "partial evacuation comes before full"
+    assert most_common_class([TAKEOVER, FULL, TAKEOVER, FULL])[FULL] == 1.0
+    assert most_common_class([TAKEOVER, LOCAL_STAY])[LOCAL_STAY] == 1.0
+    with pytest.raises(ValueError):
+        most_common_class([])
+
+
+def test_reference_forecasts_leave_the_case_out():
+    """Each shipped case gets the classes of the other three; a case without a record adds nothing."""
+    recorded = {**SHIPPED, "my_town": ""}
+    daraa = reference_forecasts("daraa_2021", recorded)
+    assert daraa["climatology"][PARTIAL] == pytest.approx(1 / 9) and daraa["climatology"][FULL] == pytest.approx(4 / 9)
+    assert daraa["most_common"][FULL] == 1.0
+    aleppo = reference_forecasts("east_aleppo_2016", recorded)
+    assert (aleppo["climatology"][FULL], aleppo["climatology"][PARTIAL]) == pytest.approx((3 / 9, 2 / 9))
+    assert aleppo["most_common"][FULL] == 1.0
+    assert reference_forecasts("my_town", recorded)["climatology"][FULL] == pytest.approx(4 / 10)
+    alone = reference_forecasts("daraa_2021", {"daraa_2021": PARTIAL})
+    assert alone["climatology"] == pytest.approx({o.value: 1 / 6 for o in Outcome}) and alone["most_common"] is None
+
+
+def test_brier_skill_score_known_values():
+    reference = climatology([FULL, FULL, PARTIAL])                      # Brier 44/81 against FULL
+    assert brier_score(reference, FULL) == pytest.approx(44 / 81)
+    perfect, worse = {FULL: 1.0}, {PARTIAL: 1.0}
+    assert brier_skill_score(brier_score(perfect, FULL), brier_score(reference, FULL)) == 1.0
+    assert brier_skill_score(brier_score(reference, FULL), brier_score(reference, FULL)) == pytest.approx(0.0)
+    assert brier_skill_score(brier_score(worse, FULL), brier_score(reference, FULL)) == pytest.approx(1 - 2 / (44 / 81))
+    assert brier_skill_score(0.5, 1.0) == pytest.approx(0.5)
+    assert math.isnan(brier_skill_score(0.1, 0.0)), "nothing improves on a certain, right reference"
+    assert math.isnan(brier_skill_score(float("nan"), 0.5))
+
+
+def test_overall_skill_is_the_ratio_of_the_mean_briers():
+    # mean of the per-case skills would be (0.5 + 0.75) / 2 = 0.625; the ratio of the means is 1 - 0.25/0.9
+    assert overall_skill([0.1, 0.4], [0.2, 1.6]) == pytest.approx(1 - 0.25 / 0.9)
+    # a case where the reference is certain and right has no skill of its own but counts in the means
+    assert overall_skill([0.1, 1.0], [0.2, 0.0]) == pytest.approx(1 - 0.55 / 0.1)
+    assert overall_skill([0.1, float("nan")], [0.2, 0.5]) == pytest.approx(0.5), "cases without a score are left out"
+    assert math.isnan(overall_skill([], []))
 
 
 @pytest.mark.parametrize("p10, p90, low, high, expected", [
@@ -60,7 +148,7 @@ def test_inside_range(p10, p90, low, high, expected):
 def test_a_hand_made_case_scores_as_computed_by_hand():
     case = Case(CASES_DIR / "east_aleppo_2016.yaml")      # recorded: full evacuation, 37 days, >= 600 deaths
     runs = made_runs([FULL] * 3 + [PARTIAL] * 7, end_days=list(range(50, 150, 10)), evacuated=4000, killed=700)
-    result = score_case(case, runs)
+    result = score_case(case, runs, HORIZON, SHIPPED)
     assert result.probabilities[FULL] == pytest.approx(0.3)
     rows = outcome_rows([result]).set_index("outcome")
     assert rows.loc[FULL, "is_recorded"] and not rows.loc[PARTIAL, "is_recorded"]
@@ -77,15 +165,98 @@ def test_a_hand_made_case_scores_as_computed_by_hand():
     assert any("recorded full evacuation" in m for m in result.misses)
     scores = overall_scores([result])
     assert scores["mean_p_recorded"] == pytest.approx(0.3) and scores["modal_class_hits"] == 0
+    # the references know Daraa (partial), Ghouta and Homs (full): climatology 3/9 on full, Brier 44/81;
+    # the most common class is full evacuation, right and certain, so no skill against it is defined
+    assert rows.loc[FULL, "p_recorded_climatology"] == pytest.approx(3 / 9)
+    assert rows.loc[FULL, "brier_climatology"] == pytest.approx(44 / 81)
+    assert rows.loc[FULL, "brier_skill_climatology"] == pytest.approx(1 - 0.98 / (44 / 81))
+    assert rows.loc[FULL, "log_loss_climatology"] == pytest.approx(math.log(3))
+    assert rows.loc[PARTIAL, "probability_climatology"] == pytest.approx(2 / 9)
+    assert rows.loc[FULL, "probability_most_common"] == 1.0 and rows.loc[FULL, "brier_most_common"] == 0.0
+    assert rows.loc[FULL, "log_loss_most_common"] == 0.0 and math.isnan(rows.loc[FULL, "brier_skill_most_common"])
+
+
+def test_overall_scores_against_the_references_computed_by_hand():
+    """Two cases, references from three records: Aleppo (full) sees Daraa (partial) and Ghouta (full),
+    a tie the outcome order gives to partial evacuation; Daraa (partial) sees two full evacuations."""
+    recorded = {"east_aleppo_2016": FULL, "daraa_2021": PARTIAL, "eastern_ghouta_2018": FULL}
+    aleppo = score_case(Case(CASES_DIR / "east_aleppo_2016.yaml"), made_runs([FULL] * 3 + [PARTIAL] * 7),
+                        HORIZON, recorded)                                   # model Brier 0.98
+    daraa = score_case(Case(CASES_DIR / "daraa_2021.yaml"), made_runs([PARTIAL] * 10), HORIZON, recorded)  # 0
+    scores = overall_scores([aleppo, daraa])
+    climatology_briers = (44 / 64, 62 / 64)      # (2/8 on full, 2/8 partial, 1/8 each other), (1/8 partial, 3/8 full)
+    assert scores["mean_brier"] == pytest.approx(0.49)
+    assert scores["mean_brier_climatology"] == pytest.approx(sum(climatology_briers) / 2)
+    assert scores["brier_skill_climatology"] == pytest.approx(1 - 0.49 / (sum(climatology_briers) / 2))
+    assert scores["mean_brier_most_common"] == 2.0, "partial for Aleppo, full for Daraa: both wrong and certain"
+    assert scores["brier_skill_most_common"] == pytest.approx(1 - 0.49 / 2)
+    assert scores["mean_log_loss"] == pytest.approx(-math.log(0.3) / 2)
+    assert scores["mean_log_loss_most_common"] == pytest.approx(math.log(20)), "floored at half of 10 replicates"
+    assert scores["mean_log_loss_climatology"] == pytest.approx((math.log(4) + math.log(8)) / 2)
+    per_case = case_rows([aleppo, daraa]).set_index("case")
+    assert per_case.loc["east_aleppo_2016", "brier_skill_climatology"] == pytest.approx(1 - 0.98 / (44 / 64))
+    assert per_case.loc["daraa_2021", "brier_skill_most_common"] == 1.0
+    table = reference_rows(scores).set_index("forecast")
+    assert list(table.index) == ["model", "climatology", "most_common"]
+    assert table.loc["most_common", "brier"] == 2.0 and math.isnan(table.loc["model", "brier_skill"])
+    assert table.loc["climatology", "brier_skill"] == pytest.approx(scores["brier_skill_climatology"])
+
+
+def facts_of(case_file: str, **changes):
+    return dataclasses.replace(Case(CASES_DIR / case_file).facts, **changes)
+
+
+def test_reachable_ranges_follow_from_the_horizon_and_the_facts():
+    facts = facts_of("daraa_2021.yaml", siege_days_so_far=100, fighters_inside=400, civilians_inside=40000)
+    assert reachable_range("siege_length_days", facts, 365)[:2] == (100, 464), "days before the start + day 364"
+    assert reachable_range("decisive_phase_days", facts, 365)[:2] == (0, 364)
+    assert reachable_range("fighters_evacuated_share", facts, 365)[:2] == (0.0, 1.0)
+    assert reachable_range("civilian_deaths", facts, 365)[:2] == (0, 40000)
+    with pytest.raises(KeyError):
+        reachable_range("end_day", facts, 365)
+
+
+@pytest.mark.parametrize("measure, low, high, unreachable", [
+    ("siege_length_days", 464, 464, False), ("siege_length_days", 465, 465, True),
+    ("siege_length_days", 100, 100, False), ("siege_length_days", 99, 99, True),   # shorter than the days before
+    ("siege_length_days", 400, 800, False), ("siege_length_days", 500, None, True),  # 'at least 500': beyond 464
+    ("decisive_phase_days", 364, 364, False), ("decisive_phase_days", 365, 365, True),
+    ("fighters_evacuated_share", 1.2, 1.5, True), ("fighters_evacuated_share", 0.9, 1.2, False),
+    ("civilian_deaths", 40001, None, True), ("civilian_deaths", 30000, 50000, False),
+    ("siege_length_days", None, None, False)])
+def test_a_recorded_figure_is_unreachable_only_when_wholly_out_of_reach(measure, low, high, unreachable):
+    facts = facts_of("daraa_2021.yaml", siege_days_so_far=100, fighters_inside=400, civilians_inside=40000)
+    assert bool(unreachable_reason(measure, low, high, facts, 365)) is unreachable
+
+
+def test_an_unreachable_figure_is_flagged_and_counted_apart_not_as_a_miss():
+    """Homs records a 700-day siege; the model starts on its first day and stops within 365 days."""
+    homs = Case(CASES_DIR / "homs_old_city_2014.yaml")               # recorded: 700 days, 900-1,800 evacuated
+    result = score_case(homs, made_runs([FULL] * 10, end_days=[30] * 10, evacuated=1200), HORIZON, SHIPPED)
+    checks = {c.measure: c for c in result.checks}
+    assert checks["siege_length_days"].unreachable and checks["siege_length_days"].inside is False
+    assert "0-364 days" in checks["siege_length_days"].unreachable_reason
+    assert not checks["fighters_evacuated_share"].unreachable and checks["fighters_evacuated_share"].inside
+    assert not any("siege length" in m for m in result.misses)
+    assert len(result.unreachable) == 1 and "homs_old_city_2014: siege length (days) recorded 700" \
+        in result.unreachable[0]
+    assert figure_counts(result.checks) == {"figures_recorded": 2, "figures_unreachable": 1, "figures_reachable": 1,
+                                            "figures_inside": 1}
+    assert overall_scores([result])["figures_unreachable"] == 1
+    assert outcome_rows([result])["siege_length_days_unreachable"].all()
+    # with the horizon a run reaches it, it is an ordinary miss again
+    longer = score_case(homs, made_runs([FULL] * 10, end_days=[30] * 10, evacuated=1200), 800, SHIPPED)
+    assert not longer.unreachable and any("siege length" in m for m in longer.misses)
 
 
 def test_figures_outside_their_range_are_stated_as_misses():
     case = Case(CASES_DIR / "daraa_2021.yaml")             # recorded: 75 days, 53-61 evacuated, 16-25 killed
     runs = made_runs([PARTIAL] * 10, end_days=[30] * 10, evacuated=20, killed=100)
-    checks = {c.measure: c for c in figure_checks(runs, case.facts, case.recorded)}
+    checks = {c.measure: c for c in figure_checks(runs, case.facts, case.recorded, HORIZON)}
     assert checks["siege_length_days"].inside is False and checks["civilian_deaths"].inside is False
     assert checks["fighters_evacuated_share"].p90 == pytest.approx(20 / 400)
-    misses = score_case(case, runs).misses
+    assert not any(c.unreachable for c in checks.values())
+    misses = score_case(case, runs, HORIZON, SHIPPED).misses
     assert any("siege length" in m and "too low" in m for m in misses)
     assert any("civilians killed" in m and "too high" in m for m in misses)
     assert not any("recorded negotiated" in m for m in misses), "the class was right"
@@ -94,10 +265,14 @@ def test_figures_outside_their_range_are_stated_as_misses():
 def test_a_case_without_a_recorded_outcome_is_predicted_but_not_scored():
     case = Case(CASES_DIR / "daraa_2021.yaml")
     case.recorded = RecordedOutcome()
-    result = score_case(case, made_runs([PARTIAL] * 4))
+    result = score_case(case, made_runs([PARTIAL] * 4), HORIZON, {**SHIPPED, "daraa_2021": ""})
     rows = outcome_rows([result])
     assert (rows["recorded_outcome"] == "").all() and rows["brier"].isna().all()
-    assert overall_scores([result])["cases_scored"] == 0
+    assert rows["brier_climatology"].isna().all() and rows["brier_skill_most_common"].isna().all()
+    # its reference forecasts still exist (the other three cases' classes), for the probability columns
+    assert rows.set_index("outcome").loc[FULL, "probability_climatology"] == pytest.approx(4 / 9)
+    scores = overall_scores([result])
+    assert scores["cases_scored"] == 0 and math.isnan(scores["brier_skill_climatology"])
 
 
 HOSTILE = '<img src=x onerror="alert(1)">'
@@ -109,25 +284,46 @@ def test_the_report_shows_hand_made_results_with_a_case_id_escaped():
     aleppo = Case(CASES_DIR / "east_aleppo_2016.yaml")
     aleppo.id = HOSTILE
     daraa = Case(CASES_DIR / "daraa_2021.yaml")
+    homs = Case(CASES_DIR / "homs_old_city_2014.yaml")
+    recorded = {**SHIPPED, HOSTILE: FULL}
+    del recorded["east_aleppo_2016"]                          # the hostile id stands for Aleppo
     results = [score_case(aleppo, made_runs([FULL] * 3 + [PARTIAL] * 7, end_days=list(range(50, 150, 10)),
-                                            evacuated=4000, killed=700)),
-               score_case(daraa, made_runs([PARTIAL] * 10, end_days=[60] * 10, evacuated=55, killed=20))]
+                                            evacuated=4000, killed=700), HORIZON, recorded),
+               score_case(daraa, made_runs([PARTIAL] * 10, end_days=[60] * 10, evacuated=55, killed=20), HORIZON,
+                          recorded),
+               score_case(homs, made_runs([FULL] * 10, end_days=[30] * 10, evacuated=1200), HORIZON, recorded)]
     cases = case_rows(results)
     assert cases.loc[0, "modal"] == PARTIAL and cases.loc[0, "p_recorded"] == pytest.approx(0.3)
     assert cases.loc[0, "brier"] == pytest.approx(0.7 ** 2 + 0.7 ** 2)
     misses = [m for r in results for m in r.misses]
-    html = render_hindcast_report(cases, outcome_rows(results), figure_rows(results), misses,
-                                  overall_scores(results), {"replicates": 10, "scores": {}, "case_files": {}})
+    unreachable = [m for r in results for m in r.unreachable]
+    scores = overall_scores(results)
+    html = render_hindcast_report(cases, outcome_rows(results), figure_rows(results), misses, unreachable,
+                                  reference_rows(scores), scores, {"replicates": 10, "scores": {}, "case_files": {}})
     assert "<img" not in html
     escaped = "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;"
     assert f"<tr><td>{escaped}</td><td>full evacuation</td><td>30% [" in html
     assert f"<li>{escaped}: recorded full evacuation, but the model makes" in html
     assert "<td>miss</td>" in html and "<td>hit</td>" in html
+    # Aleppo's skill against the climatology (3/9 on full evacuation) is 1 - 0.98 / (44/81); against the most
+    # common class (full, right and certain) it is undefined; Homs: 1 of 1 reachable figure, 1 unreachable
+    assert f"<td>{1 - 0.98 / (44 / 81):+.2f}</td><td>n/a: reference certain and right</td><td>2/3</td>" in html
+    assert "<td>1/1 (1 unreachable)</td>" in html
+    assert "<b>5 of 8</b> reachable recorded figures inside the predicted 10-90% range; <b>1 unreachable</b>" in html
+    skill = re.search(r'<section id="skill">(.*?)</section>', html, re.S).group(1)
+    assert "<th>mean Brier score</th><th>mean log score (nats)</th>" in skill
+    assert f"<tr><td>the model</td><td>{scores['mean_brier']:.3f}</td>" in skill
+    climate = scores["mean_brier_climatology"], scores["mean_log_loss_climatology"], scores["brier_skill_climatology"]
+    assert ("<tr><td>climatology</td><td>{:.3f}</td><td>{:.2f}</td><td>{:+.2f}</td>".format(*climate)) in skill
+    assert "<li>homs_old_city_2014: siege length (days) recorded 700 is out of reach" in html
     plots = [json.loads(m) for m in re.findall(r'Plotly\.newPlot\(\s*"[^"]+",\s*(\[.*?\]),\s*\{', html, re.S)]
     assert len(plots) == 2 and "<img" not in json.dumps(plots)
-    assert plots[0][0]["y"] == ['&lt;img src=x onerror="alert(1)"&gt;', "daraa_2021"]
+    assert plots[0][0]["y"] == ['&lt;img src=x onerror="alert(1)"&gt;', "daraa_2021", "homs_old_city_2014"]
+    out_of_reach = [t for t in plots[1] if t.get("marker", {}).get("symbol") == "diamond-open"]
+    assert [t["name"] for t in out_of_reach] == ["recorded", "recorded, out of the model's reach"]
+    assert out_of_reach[0]["x"] == [700, 700] and out_of_reach[0]["y"] == ["homs_old_city_2014"] * 2
     nav = re.findall(r'<a href="#([^"]+)">', re.search(r"<nav>(.*?)</nav>", html).group(1))
-    assert nav == re.findall(r'<section id="([^"]+)">', html) == ["scores", "misses", "outcomes", "figures"]
+    assert nav == re.findall(r'<section id="([^"]+)">', html) == ["scores", "skill", "misses", "outcomes", "figures"]
 
 
 def user_case(folder: Path, case_id: str, fighters: int = 120) -> None:
@@ -161,7 +357,35 @@ def test_hindcast_job_runs_every_case_and_a_users_own(tmp_path):
     assert (mine["recorded_outcome"] == "").all()
     daraa = table[table["case"] == "daraa_2021"]
     assert (daraa["recorded_outcome"] == PARTIAL).all() and daraa["siege_length_days_recorded_low"].iloc[0] == 75
+    scores = {"p_recorded", "brier", "log_loss", "p_recorded_climatology", "brier_climatology",
+              "log_loss_climatology", "brier_skill_climatology", "p_recorded_most_common", "brier_most_common",
+              "log_loss_most_common", "brier_skill_most_common", "probability_climatology", "probability_most_common"}
+    assert scores <= set(table.columns), scores - set(table.columns)
+    assert daraa["p_recorded_climatology"].iloc[0] == pytest.approx(1 / 9), "the other three cases' classes"
+    per_case = table.drop_duplicates("case").set_index("case")
+    scored = per_case[per_case["recorded_outcome"] != ""]
+    assert len(scored) == 4 and scored[["brier", "brier_climatology"]].notna().all().all()
+    for ref in ("climatology", "most_common"):
+        defined = scored[scored[f"brier_{ref}"] > 0]
+        assert len(defined) >= 1, f"no case where the {ref} reference can be improved on"
+        skill = 1 - defined["brier"] / defined[f"brier_{ref}"]
+        assert defined[f"brier_skill_{ref}"].tolist() == pytest.approx(skill.tolist())
+        assert scored.loc[scored[f"brier_{ref}"] == 0, f"brier_skill_{ref}"].isna().all()
+    meta = json.loads((out / "metadata.json").read_text())["scores"]
+    for ref in ("climatology", "most_common"):               # over all cases: the ratio of the mean Briers
+        assert meta[f"mean_brier_{ref}"] == pytest.approx(scored[f"brier_{ref}"].mean())
+        assert meta[f"brier_skill_{ref}"] == pytest.approx(1 - scored["brier"].mean() / scored[f"brier_{ref}"].mean())
     runs = pd.read_parquet(out / "runs.parquet")
     assert len(runs) == 4 * len(expected) and runs["end_day"].max() <= 39
+    # a 40-day horizon puts every recorded siege length (75 days and more) and Ghouta's 55-day phase out of reach
+    figures = pd.read_parquet(out / "hindcast_figures.parquet").set_index(["case", "measure"])
+    assert figures.loc[("daraa_2021", "siege_length_days"), "unreachable"]
+    assert not figures.loc[("daraa_2021", "decisive_phase_days"), "unreachable"], "39 days fit in days 0-39"
+    assert figures.loc[("eastern_ghouta_2018", "decisive_phase_days"), "unreachable"]
+    assert figures["unreachable"].sum() == 5, figures[figures["unreachable"]]
+    assert (table.drop_duplicates("case").filter(like="_unreachable").sum().sum()) == 5
+    assert meta["figures_unreachable"] == 5 and meta["figures_reachable"] == meta["figures_recorded"] - 5
+    assert f"of {meta['figures_reachable']} reachable figures inside their ranges; 5 unreachable" in proc.stdout
     report = (out / "hindcast_report.html").read_text()
-    assert "my_town_2030" in report and "Where the model misses" in report
+    assert "my_town_2030" in report and "Where the model misses" in report and "Against reference forecasts" in report
+    assert "<b>5 unreachable</b>" in report and report.count("is out of reach: ") == 5

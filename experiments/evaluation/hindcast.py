@@ -7,6 +7,7 @@ with its case), the resolved config, metadata, and `hindcast_report.html`."""
 
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,15 +19,24 @@ from experiments.analysis.summary import outcome_table
 from experiments.config.cases import Case, chosen_cases
 from experiments.config.schema import ConfigError, RunConfig
 from experiments.evaluation.scoring import (
+    CLIMATOLOGY_PSEUDOCOUNT,
+    REFERENCES,
     UNIFORM_BRIER,
     FigureCheck,
     brier_score,
+    brier_skill_score,
     describe_misses,
+    describe_unreachable,
     figure_checks,
+    figure_counts,
+    figures_text,
     log_loss,
     modal_class,
+    overall_skill,
+    reference_forecasts,
 )
 from experiments.io import CONFIG_FILE, METADATA_FILE, run_metadata, write_job_files, write_parquet
+from experiments.measures import REFERENCE_FORECASTS
 from experiments.replicates import run_replicates
 from experiments.reports.hindcast import write_hindcast_report
 from experiments.scenario import finish_run, start_run
@@ -49,6 +59,11 @@ def hindcast_cases(run: RunConfig) -> list[Case]:
     return chosen_cases(run.hindcast.cases, "hindcast.cases")
 
 
+def recorded_classes(cases: list[Case]) -> dict[str, str]:
+    """Case id -> recorded outcome class ('' when none): what the reference forecasts are made from."""
+    return {c.id: c.recorded.outcome_class or "" for c in cases}
+
+
 def case_runs(run: RunConfig, base: ModelParams, case: Case, seed: int, on_progress=None) -> pd.DataFrame:
     """One case's replicates (its run table, with a `case` column) at the shared values of `base`."""
     params = case_params(base, case, run.hindcast.horizon_days)
@@ -63,7 +78,9 @@ class CaseResult:
     outcomes: pd.DataFrame                # outcome_table: outcome, count, probability, ci_low, ci_high
     checks: list[FigureCheck]
     runs: pd.DataFrame
+    references: dict[str, dict[str, float] | None] = field(default_factory=dict)  # REFERENCES -> forecast
     misses: list[str] = field(default_factory=list)
+    unreachable: list[str] = field(default_factory=list)
 
     @property
     def probabilities(self) -> dict[str, float]:
@@ -78,34 +95,61 @@ class CaseResult:
         return modal_class(self.probabilities)
 
 
-def score_case(case: Case, runs: pd.DataFrame) -> CaseResult:
-    """Outcome distribution with Wilson intervals, figure checks and plain-language misses."""
+def score_case(case: Case, runs: pd.DataFrame, horizon_days: int, recorded: dict[str, str]) -> CaseResult:
+    """Outcome distribution with Wilson intervals, figure checks over the hindcast's `horizon_days`,
+    the reference forecasts from the other cases' records (`recorded`: case id -> class, every
+    registered case) and plain-language misses and unreachable figures."""
     outcomes = outcome_table(runs)
-    checks = figure_checks(runs, case.facts, case.recorded)
-    result = CaseResult(case, outcomes, checks, runs)
+    checks = figure_checks(runs, case.facts, case.recorded, horizon_days)
+    result = CaseResult(case, outcomes, checks, runs, reference_forecasts(case.id, recorded))
     result.misses = describe_misses(case.id, result.probabilities, result.recorded or None, checks)
+    result.unreachable = describe_unreachable(case.id, checks)
     return result
+
+
+REFERENCE_SCORES = ("p_recorded", "brier", "log_loss", "brier_skill")   # per reference: <score>_<reference>
+
+
+def case_scores(r: CaseResult) -> dict[str, float]:
+    """A case's scores (NaN without a recorded class): the probability the model and each reference
+    give the recorded class, their Brier and log scores, and the model's Brier skill against each
+    reference. Every log score is floored at half a replicate of the case (log_loss), the references'
+    too, so a reference certain of the wrong class costs what a class never simulated costs."""
+    nan = float("nan")
+    n = len(r.runs)
+    if not r.recorded:
+        return {"p_recorded": nan, "brier": nan, "log_loss": nan,
+                **{f"{k}_{ref}": nan for ref in REFERENCES for k in REFERENCE_SCORES}}
+    p = r.probabilities.get(r.recorded, 0.0)
+    scores = {"p_recorded": p, "brier": brier_score(r.probabilities, r.recorded), "log_loss": log_loss(p, n)}
+    for ref in REFERENCES:
+        forecast = r.references.get(ref)
+        if forecast is None:
+            scores.update({f"{k}_{ref}": nan for k in REFERENCE_SCORES})
+            continue
+        brier = brier_score(forecast, r.recorded)
+        scores.update({f"p_recorded_{ref}": forecast[r.recorded], f"brier_{ref}": brier,
+                       f"log_loss_{ref}": log_loss(forecast[r.recorded], n),
+                       f"brier_skill_{ref}": brier_skill_score(scores["brier"], brier)})
+    return scores
 
 
 def outcome_rows(results: list[CaseResult]) -> pd.DataFrame:
     """hindcast.parquet: one row per case and outcome class, with the case's scores and figures."""
     rows = []
     for r in results:
-        n = len(r.runs)
-        p_recorded = r.probabilities.get(r.recorded, float("nan")) if r.recorded else float("nan")
-        case_level = {
-            "case_name": r.case.name, "replicates": n, "recorded_outcome": r.recorded,
-            "p_recorded": p_recorded,
-            "brier": brier_score(r.probabilities, r.recorded) if r.recorded else float("nan"),
-            "log_loss": log_loss(p_recorded, n) if r.recorded else float("nan"),
-        }
+        case_level = {"case_name": r.case.name, "replicates": len(r.runs), "recorded_outcome": r.recorded,
+                      **case_scores(r)}
         for c in r.checks:
             m = c.measure
             case_level.update({f"{m}_recorded_low": c.recorded_low, f"{m}_recorded_high": c.recorded_high,
-                               f"{m}_p10": c.p10, f"{m}_median": c.median, f"{m}_p90": c.p90, f"{m}_inside": c.inside})
+                               f"{m}_p10": c.p10, f"{m}_median": c.median, f"{m}_p90": c.p90, f"{m}_inside": c.inside,
+                               f"{m}_unreachable": c.unreachable})
         for o in r.outcomes.itertuples():
+            reference = {f"probability_{ref}": (f[o.outcome] if (f := r.references.get(ref)) else float("nan"))
+                         for ref in REFERENCES}
             rows.append({"case": r.case.id, "outcome": o.outcome, "probability": o.probability,
-                         "ci_low": o.ci_low, "ci_high": o.ci_high, "count": o.count,
+                         "ci_low": o.ci_low, "ci_high": o.ci_high, "count": o.count, **reference,
                          "is_recorded": o.outcome == r.recorded, **case_level})
     return pd.DataFrame(rows)
 
@@ -113,19 +157,20 @@ def outcome_rows(results: list[CaseResult]) -> pd.DataFrame:
 def case_rows(results: list[CaseResult]) -> pd.DataFrame:
     """One row per case, as the report shows it: the recorded class ('' when none) with the probability
     given to it and its Wilson interval, the model's most likely class and its probability, the Brier
-    score, and how many recorded figures fall inside the predicted 10-90% range."""
+    score and its skill against each reference, and how many recorded figures the model can reach and
+    how many of those fall inside the predicted 10-90% range."""
     rows = []
     for r in results:
         outcomes = r.outcomes.set_index("outcome")
         recorded = outcomes.loc[r.recorded] if r.recorded else None
-        checked = [c for c in r.checks if c.inside is not None]
+        scores = case_scores(r)
         rows.append({"case": r.case.id, "recorded": r.recorded,
                      "p_recorded": recorded["probability"] if recorded is not None else float("nan"),
                      "p_recorded_low": recorded["ci_low"] if recorded is not None else float("nan"),
                      "p_recorded_high": recorded["ci_high"] if recorded is not None else float("nan"),
-                     "modal": r.modal, "p_modal": r.probabilities[r.modal],
-                     "brier": brier_score(r.probabilities, r.recorded) if r.recorded else float("nan"),
-                     "figures_inside": sum(bool(c.inside) for c in checked), "figures_recorded": len(checked)})
+                     "modal": r.modal, "p_modal": r.probabilities[r.modal], "brier": scores["brier"],
+                     **{f"brier_skill_{ref}": scores[f"brier_skill_{ref}"] for ref in REFERENCES},
+                     **figure_counts(r.checks)})
     return pd.DataFrame(rows)
 
 
@@ -135,21 +180,41 @@ def figure_rows(results: list[CaseResult]) -> pd.DataFrame:
 
 
 def overall_scores(results: list[CaseResult]) -> dict[str, float]:
-    """Scores over the cases with a recorded class, with the equal-odds Brier score for reference."""
-    scored = [r for r in results if r.recorded]
-    checks = [c for r in results for c in r.checks if c.inside is not None]
-    return {
+    """Scores over the cases with a recorded class, with the equal-odds Brier score for reference: the
+    model's mean Brier and log score, each reference's, and the model's Brier skill against each
+    reference over all cases (overall_skill: the ratio of the mean Briers, over the cases where the
+    reference exists), and the recorded figures: reachable, unreachable, inside their ranges."""
+    scored = [case_scores(r) for r in results if r.recorded]
+    overall = {
         "cases": len(results), "cases_scored": len(scored),
-        "mean_p_recorded": _mean(r.probabilities.get(r.recorded, 0.0) for r in scored),
-        "mean_brier": _mean(brier_score(r.probabilities, r.recorded) for r in scored),
-        "uniform_brier": UNIFORM_BRIER,
-        "modal_class_hits": sum(r.modal == r.recorded for r in scored),
-        "figures_inside": sum(bool(c.inside) for c in checks), "figures_recorded": len(checks),
+        "mean_p_recorded": _mean(s["p_recorded"] for s in scored),
+        "mean_brier": _mean(s["brier"] for s in scored),
+        "mean_log_loss": _mean(s["log_loss"] for s in scored),
+        "uniform_brier": UNIFORM_BRIER, "climatology_pseudocount": CLIMATOLOGY_PSEUDOCOUNT,
+        "modal_class_hits": sum(r.modal == r.recorded for r in results if r.recorded),
     }
+    for ref in REFERENCES:
+        overall.update({f"mean_brier_{ref}": _mean(s[f"brier_{ref}"] for s in scored),
+                        f"mean_log_loss_{ref}": _mean(s[f"log_loss_{ref}"] for s in scored),
+                        f"brier_skill_{ref}": overall_skill([s["brier"] for s in scored],
+                                                            [s[f"brier_{ref}"] for s in scored])})
+    return {**overall, **figure_counts([c for r in results for c in r.checks])}
+
+
+def reference_rows(scores: dict[str, float]) -> pd.DataFrame:
+    """The model against the two references over all scored cases, one row each (forecast: 'model' or
+    a name in REFERENCES): mean Brier, mean log score, and the model's Brier skill against it (NaN on
+    the model's own row)."""
+    rows = [{"forecast": "model", "brier": scores["mean_brier"], "log_loss": scores["mean_log_loss"],
+             "brier_skill": float("nan")}]
+    rows += [{"forecast": ref, "brier": scores[f"mean_brier_{ref}"], "log_loss": scores[f"mean_log_loss_{ref}"],
+              "brier_skill": scores[f"brier_skill_{ref}"]} for ref in REFERENCES]
+    return pd.DataFrame(rows)
 
 
 def _mean(values) -> float:
-    values = list(values)
+    """The mean of the values that are not NaN (NaN when none is)."""
+    values = [v for v in values if not math.isnan(v)]
     return float(sum(values) / len(values)) if values else float("nan")
 
 
@@ -160,16 +225,22 @@ def behavioural_source(run: RunConfig) -> str:
     return ("calibration " + ", ".join(names)) if names else "defaults (sim/params.py)"
 
 
-def simulate_cases(run: RunConfig, cases: list[Case]) -> list[CaseResult]:
-    """Run each case's replicates (one progress bar over all) and score them."""
+def simulate_cases(run: RunConfig, cases: list[Case], recorded: dict[str, str]) -> list[CaseResult]:
+    """Run each case's replicates (one progress bar over all) and score them; `recorded` holds the
+    recorded class of every registered case, for the reference forecasts."""
     bar = tqdm(total=len(cases) * run.replicates, desc="hindcast", unit="rep", disable=not run.progress,
                file=sys.stderr)
     results = []
     for case in cases:
         bar.set_postfix_str(case.id)
-        results.append(score_case(case, case_runs(run, run.model, case, run.seed, on_progress=bar.update)))
+        runs = case_runs(run, run.model, case, run.seed, on_progress=bar.update)
+        results.append(score_case(case, runs, run.hindcast.horizon_days, recorded))
     bar.close()
     return results
+
+
+def _skill_text(value: float) -> str:
+    return "n/a (reference certain and right)" if math.isnan(value) else f"{value:+.2f}"
 
 
 def format_hindcast(results: list[CaseResult], scores: dict[str, float]) -> str:
@@ -177,24 +248,37 @@ def format_hindcast(results: list[CaseResult], scores: dict[str, float]) -> str:
     lines = [f"Hindcast: {scores['cases']} cases", ""]
     for r in results:
         modal = r.modal
-        recorded = (f"recorded {r.recorded}: p={r.probabilities.get(r.recorded, 0):.0%}, "
-                    f"Brier {brier_score(r.probabilities, r.recorded):.2f}") if r.recorded else "no recorded class"
-        inside = [c for c in r.checks if c.inside is not None]
+        s = case_scores(r)
+        recorded = (f"recorded {r.recorded}: p={s['p_recorded']:.0%}, Brier {s['brier']:.2f} (skill vs climatology "
+                    f"{_skill_text(s['brier_skill_climatology'])}, vs most common class "
+                    f"{_skill_text(s['brier_skill_most_common'])})") if r.recorded else "no recorded class"
+        counts = figure_counts(r.checks)
         lines.append(f"  {r.case.id:<24} {recorded}; most likely {modal} ({r.probabilities[modal]:.0%}); "
-                     f"figures inside 10-90%: {sum(bool(c.inside) for c in inside)}/{len(inside)}")
+                     f"figures inside 10-90%: {counts['figures_inside']}/{counts['figures_reachable']} reachable"
+                     + (f", {counts['figures_unreachable']} unreachable" if counts["figures_unreachable"] else ""))
     lines += ["", f"Mean p(recorded class) {scores['mean_p_recorded']:.2f}; mean Brier {scores['mean_brier']:.2f} "
-              f"(equal odds: {scores['uniform_brier']:.2f}); recorded figures inside the 10-90% range: "
-              f"{scores['figures_inside']}/{scores['figures_recorded']}"]
+              f"(equal odds: {scores['uniform_brier']:.2f}); {figures_text(scores)}",
+              "Against the reference forecasts, made from the other cases' records (climatology with "
+              f"{scores['climatology_pseudocount']:g} added to each class's count; skill = 1 - mean Brier of the "
+              "model / mean Brier of the reference):",
+              f"  {'model':<50} Brier {scores['mean_brier']:.2f}, log score {scores['mean_log_loss']:.2f}"]
+    for ref in REFERENCES:
+        lines.append(f"  {REFERENCE_FORECASTS[ref]:<50} Brier {scores[f'mean_brier_{ref}']:.2f}, log score "
+                     f"{scores[f'mean_log_loss_{ref}']:.2f}; model's skill {_skill_text(scores[f'brier_skill_{ref}'])}")
     misses = [m for r in results for m in r.misses]
     lines += ["", "Misses:" if misses else "No misses."] + [f"  - {m}" for m in misses]
+    unreachable = [m for r in results for m in r.unreachable]
+    if unreachable:
+        lines += ["", "Out of the model's reach (not counted as misses):"] + [f"  - {m}" for m in unreachable]
     return "\n".join(lines)
 
 
 def run_hindcast(run: RunConfig, out_dir: Path) -> Path | None:
     """The hindcast job: simulate, write tables, config, metadata and the report; print a summary."""
     cases = hindcast_cases(run)
+    recorded = recorded_classes(chosen_cases([], "hindcast.cases"))   # every registered case
     start_run(out_dir)
-    results = simulate_cases(run, cases)
+    results = simulate_cases(run, cases, recorded)
     scores = overall_scores(results)
     out_dir.mkdir(parents=True, exist_ok=True)
     table, figures = outcome_rows(results), figure_rows(results)
@@ -213,8 +297,9 @@ def run_hindcast(run: RunConfig, out_dir: Path) -> Path | None:
         finish_run(out_dir, run, written)
         return None
     misses = [m for r in results for m in r.misses]
+    unreachable = [m for r in results for m in r.unreachable]
     report = write_hindcast_report(out_dir / "hindcast_report.html", case_rows(results), table, figures, misses,
-                                   scores, meta)
+                                   unreachable, reference_rows(scores), scores, meta)
     finish_run(out_dir, run, [*written, "hindcast_report.html"])
     print(f"Interactive report: {report}")
     return report

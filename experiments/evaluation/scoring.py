@@ -1,17 +1,20 @@
 """Hindcast scores, pure functions on tables: the probability the model gave to the recorded outcome
-class, the multi-class Brier score, and whether recorded figures fall inside the predicted 10-90%
-range. Used by the hindcast and by the calibration's objective."""
+class, the multi-class Brier score, the two reference forecasts a case's score is judged against
+(the other cases' climatology and their most common class) with the Brier skill score, whether
+recorded figures fall inside the predicted 10-90% range, and which recorded figures the model cannot
+reach by construction. Used by the hindcast and by the calibration's objective."""
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from experiments.measures import CASE_FIGURES, MEASURES, OUTCOMES, outcome_label
+from experiments.measures import CASE_FIGURES, MEASURES, OUTCOMES, REFERENCE_FORECASTS, outcome_label
 from sim.cases import CaseFacts, RecordedOutcome
 from sim.enums import Outcome
 
@@ -34,7 +37,75 @@ def brier_score(probabilities: Mapping[str, float], recorded: str) -> float:
 def log_loss(probability: float, replicates: int) -> float:
     """-log of the probability given to what happened, floored at half a replicate (1/(2n)) so that
     a class never simulated costs a finite, sample-size-aware penalty."""
-    return -math.log(max(probability, 0.5 / max(replicates, 1)))
+    return 0.0 - math.log(max(probability, 0.5 / max(replicates, 1)))   # 0.0 - 0.0 is 0.0, not -0.0
+
+
+# Reference forecasts: what a forecaster who knew only how the other cases ended would say. A case's
+# own record is never in its reference (leave one out), so the reference is a forecast, not a fit.
+CLIMATOLOGY_PSEUDOCOUNT = 1.0
+"""Add-one smoothing (Laplace's rule of succession): each of the six classes starts with one imagined
+case, so a class none of the N other cases ended in keeps 1/(N + 6) and a finite log score. With three
+other cases this is cautious on purpose: three alike give their class 4/9, not 1."""
+
+
+def climatology(classes: Sequence[str], pseudocount: float = CLIMATOLOGY_PSEUDOCOUNT) -> dict[str, float]:
+    """The class frequencies of `classes` (the recorded classes of the other cases), each count plus
+    `pseudocount`: (n_k + a) / (N + 6a). No classes and a > 0 give equal odds."""
+    unknown = [c for c in classes if c not in OUTCOMES]
+    if unknown:
+        raise ValueError(f"recorded outcome {unknown[0]!r} is not one of {', '.join(OUTCOMES)}")
+    if pseudocount < 0 or (pseudocount == 0 and not classes):
+        raise ValueError(f"pseudocount={pseudocount!r}: at least 0, and above 0 when no class is given")
+    counts = Counter(classes)
+    total = len(classes) + pseudocount * len(OUTCOMES)
+    return {o: (counts[o] + pseudocount) / total for o in OUTCOMES}
+
+
+def most_common_class(classes: Sequence[str]) -> dict[str, float]:
+    """Probability 1 on the most frequent of `classes` (ties: the first in Outcome order), 0 elsewhere."""
+    if not classes:
+        raise ValueError("the most common class needs at least one recorded class")
+    climate = climatology(classes, pseudocount=0.0)
+    return {o: float(o == modal_class(climate)) for o in OUTCOMES}
+
+
+def other_classes(case: str, recorded: Mapping[str, str | None]) -> list[str]:
+    """The recorded classes of every case but `case` (`recorded`: case id -> class, None or '' when
+    the case records none), in the mapping's order."""
+    return [c for other, c in recorded.items() if other != case and c]
+
+
+REFERENCES = tuple(REFERENCE_FORECASTS)   # "climatology", "most_common": the names in the tables' columns
+
+
+def reference_forecasts(case: str, recorded: Mapping[str, str | None],
+                        pseudocount: float = CLIMATOLOGY_PSEUDOCOUNT) -> dict[str, dict[str, float] | None]:
+    """Both reference forecasts of `case` from the other cases' records (leave one out): the smoothed
+    climatology (equal odds when no other case records a class) and the most common class (None then)."""
+    others = other_classes(case, recorded)
+    return {"climatology": climatology(others, pseudocount),
+            "most_common": most_common_class(others) if others else None}
+
+
+def brier_skill_score(model_brier: float, reference_brier: float) -> float:
+    """1 - Brier(model) / Brier(reference): 1 for a perfect forecast, 0 for one no better than the
+    reference, negative for a worse one. NaN when the reference itself is perfect (Brier 0): nothing
+    can improve on it, and the ratio is undefined."""
+    if math.isnan(model_brier) or math.isnan(reference_brier) or reference_brier == 0:
+        return float("nan")
+    return 1.0 - model_brier / reference_brier
+
+
+def overall_skill(model_briers: Sequence[float], reference_briers: Sequence[float]) -> float:
+    """The Brier skill score over cases: 1 - mean Brier(model) / mean Brier(reference), over the cases
+    where both are defined. The ratio of the means, not the mean of the per-case scores: a case where
+    the reference is right and certain has no per-case score, and one where it is nearly right would
+    swamp a mean of ratios."""
+    pairs = [(m, r) for m, r in zip(model_briers, reference_briers, strict=True)
+             if not (math.isnan(m) or math.isnan(r))]
+    if not pairs:
+        return float("nan")
+    return brier_skill_score(sum(m for m, _ in pairs) / len(pairs), sum(r for _, r in pairs) / len(pairs))
 
 
 def inside_range(p10: float, p90: float, low: float | None, high: float | None) -> bool | None:
@@ -54,6 +125,38 @@ def predicted_figures(runs: pd.DataFrame, facts: CaseFacts) -> dict[str, np.ndar
             "siege_length_days": facts.siege_days_so_far + runs["end_day"].to_numpy(float),
             "fighters_evacuated_share": runs["fighters_evacuated"].to_numpy(float) / max(facts.fighters_inside, 1),
             "civilian_deaths": runs["civilians_killed"].to_numpy(float)}
+
+
+def reachable_range(measure: str, facts: CaseFacts, horizon_days: int) -> tuple[float, float, str]:
+    """The values `predicted_figures` can give a figure of this case by construction, and why. A run
+    ends by day horizon_days - 1 at the latest (the horizon ends it as a stalemate), and both day
+    figures are counted from day 0: the siege length from the days of siege before the model starts
+    plus the last day, the decisive phase within the run. The share of fighters evacuated is at most
+    1, and civilians killed at most the civilians inside (the model adds none)."""
+    last = horizon_days - 1
+    if measure == "siege_length_days":
+        low, high = facts.siege_days_so_far, facts.siege_days_so_far + last
+        start = f"after {low:,} days of siege" if low else "on the siege's first day"
+        return low, high, (f"the model starts {start} and stops by day {last:,} (the {horizon_days:,}-day "
+                           f"horizon), so it predicts {low:,}-{high:,} days")
+    if measure == "decisive_phase_days":
+        return 0, last, f"the decisive phase lies within the {horizon_days:,}-day horizon, so at most {last:,} days"
+    if measure == "fighters_evacuated_share":
+        return 0.0, 1.0, f"at most all {facts.fighters_inside:,} fighters inside can be evacuated"
+    if measure == "civilian_deaths":
+        return 0, facts.civilians_inside, f"at most the {facts.civilians_inside:,} civilians inside can be killed"
+    raise KeyError(f"{measure!r} is not a recorded figure: one of {', '.join(CASE_FIGURES)}")
+
+
+def unreachable_reason(measure: str, low: float | None, high: float | None, facts: CaseFacts,
+                       horizon_days: int) -> str:
+    """Why a recorded figure (low, high) lies wholly outside what the model can predict for it ('' when
+    part of it can be reached, or nothing is recorded). Such a figure is no test of the model's
+    mechanisms, so it is flagged, not counted as a miss."""
+    reach_low, reach_high, why = reachable_range(measure, facts, horizon_days)
+    if inside_range(reach_low, reach_high, low, high) is not False:
+        return ""
+    return why
 
 
 def recorded_figures(recorded: RecordedOutcome, facts: CaseFacts) -> dict[str, tuple[float | None, float | None]]:
@@ -85,10 +188,14 @@ class FigureCheck:
     p90: float
     inside: bool | None
     censored_share: float    # replicates that reached the horizon unresolved (their durations are cut)
+    unreachable: bool = False     # the recorded figure lies wholly outside what the model can predict
+    unreachable_reason: str = ""  # why (reachable_range), '' when it is reachable
 
 
-def figure_checks(runs: pd.DataFrame, facts: CaseFacts, recorded: RecordedOutcome) -> list[FigureCheck]:
-    """Every recorded figure of a case against the predicted 10-90% range."""
+def figure_checks(runs: pd.DataFrame, facts: CaseFacts, recorded: RecordedOutcome,
+                  horizon_days: int) -> list[FigureCheck]:
+    """Every recorded figure of a case against the predicted 10-90% range, and whether the model
+    could reach it at all over `horizon_days` (the hindcast's horizon)."""
     predicted = predicted_figures(runs, facts)
     records = recorded_figures(recorded, facts)
     censored = float((runs["outcome"] == Outcome.STALEMATE.value).mean()) if len(runs) else float("nan")
@@ -97,10 +204,26 @@ def figure_checks(runs: pd.DataFrame, facts: CaseFacts, recorded: RecordedOutcom
         values = predicted[measure]
         p10, median, p90 = (np.quantile(values, [0.1, 0.5, 0.9]) if values.size else [float("nan")] * 3)
         low, high = records[measure]
+        reason = unreachable_reason(measure, low, high, facts, horizon_days)
         checks.append(FigureCheck(measure, low, high, float(p10), float(median), float(p90),
                                   inside_range(float(p10), float(p90), low, high),
-                                  censored if "days" in measure else 0.0))
+                                  censored if "days" in measure else 0.0, bool(reason), reason))
     return checks
+
+
+def figure_counts(checks: Sequence[FigureCheck]) -> dict[str, int]:
+    """How many figures are recorded, how many of those the model cannot reach, how many it can, and
+    how many of the reachable ones fall inside their predicted 10-90% range."""
+    recorded = [c for c in checks if c.inside is not None]
+    reachable = [c for c in recorded if not c.unreachable]
+    return {"figures_recorded": len(recorded), "figures_unreachable": len(recorded) - len(reachable),
+            "figures_reachable": len(reachable), "figures_inside": sum(bool(c.inside) for c in reachable)}
+
+
+def figures_text(counts: Mapping[str, int]) -> str:
+    """'5 of 12 reachable figures inside their ranges; 1 unreachable' (from figure_counts)."""
+    text = f"{counts['figures_inside']} of {counts['figures_reachable']} reachable figures inside their ranges"
+    return text + (f"; {counts['figures_unreachable']} unreachable" if counts["figures_unreachable"] else "")
 
 
 def describe_misses(case: str, probabilities: Mapping[str, float], recorded: str | None,
@@ -114,7 +237,7 @@ def describe_misses(case: str, probabilities: Mapping[str, float], recorded: str
             lines.append(f"{case}: recorded {outcome_label(recorded)}, but the model makes {outcome_label(modal)} "
                          f"most likely ({probabilities[modal]:.0%}) and gives the recorded class {p:.0%}.")
     for c in checks:
-        if c.inside is False:
+        if c.inside is False and not c.unreachable:
             lowest = c.recorded_low if c.recorded_low is not None else c.recorded_high
             side = "too low" if c.p90 < lowest else "too high"
             recorded_text = _range_text(c.recorded_low, c.recorded_high, c.measure)
@@ -123,6 +246,13 @@ def describe_misses(case: str, probabilities: Mapping[str, float], recorded: str
                          + (f"; {c.censored_share:.0%} of replicates hit the horizon" if c.censored_share > 0 else "")
                          + ".")
     return lines
+
+
+def describe_unreachable(case: str, checks: Sequence[FigureCheck]) -> list[str]:
+    """Plain sentences naming the recorded figures of a case the model cannot reach, and why."""
+    return [f"{case}: {MEASURES[c.measure].label_with_unit} recorded "
+            f"{_range_text(c.recorded_low, c.recorded_high, c.measure)} is out of reach: {c.unreachable_reason}."
+            for c in checks if c.unreachable]
 
 
 def _value(v: float, measure: str) -> str:

@@ -1,6 +1,7 @@
 """The hindcast report: one offline HTML page with, per case, the predicted outcome distribution
-against the recorded class, the recorded figures against the predicted 10-90% ranges, the scores,
-and a plain list of where the model misses. Rendered from the hindcast's tables alone."""
+against the recorded class, the recorded figures against the predicted 10-90% ranges (those the model
+cannot reach marked), the scores, the model against two reference forecasts, and a plain list of where
+the model misses. Rendered from the hindcast's tables alone."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from experiments.io import write_text
-from experiments.measures import CASE_FIGURES, MEASURES, OUTCOMES, outcome_label
+from experiments.measures import CASE_FIGURES, MEASURES, OUTCOMES, REFERENCE_FORECASTS, outcome_label
 from experiments.reports.colours import OUTCOME_COLOURS
 from experiments.reports.page import Section, figure_html, render_page, table
 from experiments.reports.plotly_text import plotly_text
@@ -21,25 +22,61 @@ LOG_AXES = ("siege_length_days", "civilian_deaths")   # figures spanning orders 
 HIDDEN_META = ("scores", "case_files")                 # shown elsewhere on the page, or too long for the header
 
 
+UNREACHABLE_COLOUR = "#888888"                          # a recorded figure the model cannot reach
+SKILL_UNDEFINED = "n/a: reference certain and right"   # a Brier skill against a perfect reference
+
+
 def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+def _skill(value: float) -> str:
+    return SKILL_UNDEFINED if _missing(value) else f"{value:+.2f}"
+
+
+def _figures_cell(inside: int, reachable: int, unreachable: int) -> str:
+    return f"{inside}/{reachable}" + (f" ({unreachable} unreachable)" if unreachable else "")
+
+
 def scores_table(cases: pd.DataFrame) -> pd.DataFrame:
     """One row per case as shown: recorded class, the probability given to it with its interval, the
-    most likely class, Brier score, how many recorded figures fall inside the 10-90% range, hit or miss.
+    most likely class, Brier score and its skill against each reference, how many reachable recorded
+    figures fall inside the 10-90% range (and how many are unreachable), hit or miss.
     `cases`: one row per case (case, recorded, p_recorded, p_recorded_low, p_recorded_high, modal,
-    p_modal, brier, figures_inside, figures_recorded); `recorded` is '' for a case without a record."""
+    p_modal, brier, brier_skill_<reference> for each of REFERENCE_FORECASTS, figures_inside,
+    figures_reachable, figures_unreachable); `recorded` is '' for a case without a record."""
+    brier, skill = MEASURES["brier"].label, MEASURES["brier_skill"].label
     rows = []
-    for r in cases.itertuples(index=False):
+    for r in cases.to_dict("records"):
         rows.append({
-            "case": r.case, "recorded class": outcome_label(r.recorded) or "not recorded",
-            "p(recorded)": (f"{r.p_recorded:.0%} [{r.p_recorded_low:.0%}, {r.p_recorded_high:.0%}]"
-                            if r.recorded else ""),
-            "most likely (model)": f"{outcome_label(r.modal)} ({r.p_modal:.0%})",
-            "Brier": round(r.brier, 3) if r.recorded else None,
-            "figures inside 10-90%": f"{r.figures_inside}/{r.figures_recorded}",
-            "verdict": "hit" if r.recorded and r.modal == r.recorded else ("miss" if r.recorded else ""),
+            "case": r["case"], "recorded class": outcome_label(r["recorded"]) or "not recorded",
+            "p(recorded)": (f"{r['p_recorded']:.0%} [{r['p_recorded_low']:.0%}, {r['p_recorded_high']:.0%}]"
+                            if r["recorded"] else ""),
+            "most likely (model)": f"{outcome_label(r['modal'])} ({r['p_modal']:.0%})",
+            brier: round(r["brier"], 3) if r["recorded"] else None,
+            **{f"{skill} vs {name}": _skill(r[f"brier_skill_{ref}"]) if r["recorded"] else ""
+               for ref, name in REFERENCE_FORECASTS.items()},
+            "reachable figures inside 10-90%": _figures_cell(r["figures_inside"], r["figures_reachable"],
+                                                              r["figures_unreachable"]),
+            "verdict": "hit" if r["recorded"] and r["modal"] == r["recorded"] else ("miss" if r["recorded"] else ""),
+        })
+    return pd.DataFrame(rows)
+
+
+def references_table(references: pd.DataFrame) -> pd.DataFrame:
+    """The model against the reference forecasts, one row each: mean Brier, mean log score, and the
+    model's Brier skill against the forecast of that row. `references`: rows of (forecast, brier,
+    log_loss, brier_skill), forecast 'model' or a key of REFERENCE_FORECASTS, brier_skill NaN on the
+    model's row."""
+    labels = {"model": "the model", **REFERENCE_FORECASTS}
+    rows = []
+    for r in references.to_dict("records"):
+        rows.append({
+            "forecast": labels[r["forecast"]],
+            f"mean {MEASURES['brier'].label}": f"{r['brier']:.3f}",
+            f"mean {MEASURES['log_loss'].label_with_unit}": f"{r['log_loss']:.2f}",
+            f"the model's {MEASURES['brier_skill'].label} against it": ("" if r["forecast"] == "model"
+                                                                       else _skill(r["brier_skill"])),
         })
     return pd.DataFrame(rows)
 
@@ -88,12 +125,17 @@ def figures_figure(figures: pd.DataFrame) -> go.Figure:
                 continue
             low = c["recorded_high"] if _missing(c["recorded_low"]) else c["recorded_low"]
             high = low if _missing(c["recorded_high"]) else c["recorded_high"]
+            out_of_reach = bool(c.get("unreachable", False))
+            colour = UNREACHABLE_COLOUR if out_of_reach else "#c0392b"
             fig.add_scatter(row=1, col=col, x=[low, high], y=[plotly_text(case)] * 2, mode="lines+markers",
                             name="recorded", legendgroup="recorded", showlegend=False,
-                            line=dict(color="#c0392b", width=4),
-                            marker=dict(symbol="diamond", size=11, color="#c0392b"),
+                            line=dict(color=colour, width=4, dash="dot" if out_of_reach else "solid"),
+                            marker=dict(symbol="diamond-open" if out_of_reach else "diamond", size=11, color=colour,
+                                        line=dict(width=2, color=colour)),
                             hovertemplate=f"{plotly_text(case)}: recorded %{{x:,.3g}}"
                                           + (" (at least)" if _missing(c["recorded_high"]) else "")
+                                          + (f"; unreachable: {plotly_text(c['unreachable_reason'])}"
+                                             if out_of_reach else "")
                                           + "<extra></extra>")
         if MEASURES[measure].unit == "share":
             fig.update_xaxes(row=1, col=col, tickformat=".0%")
@@ -101,6 +143,10 @@ def figures_figure(figures: pd.DataFrame) -> go.Figure:
             fig.update_xaxes(row=1, col=col, type="log")
     fig.add_scatter(x=[None], y=[None], mode="markers", name="recorded (value or range)",
                     marker=dict(symbol="diamond", size=11, color="#c0392b"))
+    if "unreachable" in figures and figures["unreachable"].any():
+        fig.add_scatter(x=[None], y=[None], mode="markers", name="recorded, out of the model's reach",
+                        marker=dict(symbol="diamond-open", size=11, color=UNREACHABLE_COLOUR,
+                                    line=dict(width=2, color=UNREACHABLE_COLOUR)))
     fig.update_yaxes(categoryorder="array", categoryarray=[plotly_text(c) for c in cases[::-1]])
     for col in range(2, len(CASE_FIGURES) + 1):
         fig.update_yaxes(showticklabels=False, row=1, col=col)
@@ -110,22 +156,40 @@ def figures_figure(figures: pd.DataFrame) -> go.Figure:
 
 
 def render_hindcast_report(cases: pd.DataFrame, outcomes: pd.DataFrame, figures: pd.DataFrame,
-                           misses: list[str], scores: dict, meta: dict) -> str:
+                           misses: list[str], unreachable: list[str], references: pd.DataFrame, scores: dict,
+                           meta: dict) -> str:
     """The report as one HTML string: `cases` as in scores_table, `outcomes` and `figures` as the
-    hindcast writes them (hindcast.parquet, hindcast_figures.parquet), `misses` in plain sentences,
-    `scores` over all cases (mean_p_recorded, mean_brier, uniform_brier, modal_class_hits,
-    cases_scored, figures_inside, figures_recorded)."""
+    hindcast writes them (hindcast.parquet, hindcast_figures.parquet), `misses` and `unreachable`
+    (recorded figures out of the model's reach) in plain sentences, `references` as in
+    references_table, `scores` over all cases (mean_p_recorded, mean_brier, uniform_brier,
+    climatology_pseudocount, modal_class_hits, cases_scored, figures_inside, figures_reachable,
+    figures_unreachable)."""
     sections = [
         Section("scores", "Scores", "Scores", "Each case is simulated from its facts alone, with the behavioural "
                 "parameters shared by all cases. p(recorded) is the share of replicates ending in the recorded "
-                "class, with its 95% Wilson interval. The Brier score sums the squared errors over the six classes.",
+                "class, with its 95% Wilson interval. The Brier score sums the squared errors over the six classes; "
+                "its skill against a reference forecast is 1 - Brier(model) / Brier(reference). A recorded figure "
+                "the model cannot reach by construction is counted apart, not as a miss.",
                 {"scores": scores, "table": table(scores_table(cases))}),
+        Section("skill", "Skill", "Against reference forecasts", "Each case's reference forecasts know only how "
+                "the other cases ended (leave one out): the climatology gives each class its share among them, "
+                f"with {scores['climatology_pseudocount']:g} added to every class's count so that a class no other "
+                "case ended in keeps a small probability; the most common class puts probability 1 on the class most "
+                "of them ended in (ties: the first in the outcome order). Brier and log scores are means over the "
+                "cases with a recorded class; the log score is -log of the probability given to the recorded "
+                "class, floored at half a replicate for every forecast. The skill over all cases is 1 - mean Brier "
+                "of the model / mean Brier of the reference (the ratio of the means, not the mean of the per-case "
+                "skills, which is undefined where the reference is certain and right). 1 is a perfect model, 0 "
+                "no better than the reference, below 0 worse.", {"table": table(references_table(references))}),
         Section("misses", "Misses", "Where the model misses", "Stated plainly: recorded classes the model does "
-                "not make most likely, and recorded figures outside the predicted 10-90% range.", {"misses": misses}),
+                "not make most likely, and recorded figures outside the predicted 10-90% range; below them, the "
+                "recorded figures the model cannot reach by construction, which are not counted as misses.",
+                {"misses": misses, "unreachable": unreachable}),
         Section("outcomes", "Outcomes", "Outcome classes", "Stacked predicted probabilities per case; the "
                 "recorded class has a black outline.", {"figure": figure_html(outcome_figure(outcomes))}),
         Section("figures", "Figures", "Recorded figures", "Blue: the predicted median and 10-90% range across "
-                "replicates. Red: the recorded value or range (a lone diamond with no upper end means 'at least'). "
+                "replicates. Red: the recorded value or range (a lone diamond with no upper end means 'at least'); "
+                "grey and open: a recorded figure out of the model's reach. "
                 "Siege length counts the days of siege before the model starts. Replicates that reach the horizon "
                 "cut durations short.", {"figure": figure_html(figures_figure(figures))}),
     ]
@@ -135,6 +199,8 @@ def render_hindcast_report(cases: pd.DataFrame, outcomes: pd.DataFrame, figures:
 
 
 def write_hindcast_report(path: Path, cases: pd.DataFrame, outcomes: pd.DataFrame, figures: pd.DataFrame,
-                          misses: list[str], scores: dict, meta: dict) -> Path:
+                          misses: list[str], unreachable: list[str], references: pd.DataFrame, scores: dict,
+                          meta: dict) -> Path:
     """Render and write the report atomically."""
-    return write_text(Path(path), render_hindcast_report(cases, outcomes, figures, misses, scores, meta))
+    return write_text(Path(path), render_hindcast_report(cases, outcomes, figures, misses, unreachable, references,
+                                                         scores, meta))
