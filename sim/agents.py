@@ -18,7 +18,7 @@ import numpy as np
 from sim import beliefs, decisions
 from sim import mediator as mediator_rules
 from sim.enums import AirCover, DealTemplate, Escalation, Phase
-from sim.units import DAYS_PER_MONTH, PER_HUNDRED
+from sim.units import DAYS_PER_MONTH, PER_THOUSAND
 
 if TYPE_CHECKING:
     from sim.model import SiegeModel
@@ -243,7 +243,7 @@ class Committee(mesa.Agent):
             u_acc = decisions.accept_value(exile, credibility, terms, neg)
         situation = decisions.FactionSituation(
             exile_share=exile, p_takeover=p_takeover, resolve=stats.resolve, losses_share=stats.losses_share,
-            hardship=m.hardship, civilian_harm=m.district.harm_total() / PER_HUNDRED,
+            hardship=m.hardship, civilian_harm=m.district.harm_total() * PER_THOUSAND / max(m.initial_civilians, 1),
             months_besieged=m.day / DAYS_PER_MONTH)
         u_fight = decisions.fight_value(situation, neg)
         p_acc = decisions.acceptance_probability(u_acc, u_fight, neg.temperature)

@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from sim import harm
 from sim.enums import AirCover, DealTemplate, WeaponsHandover
 from sim.params import CaseMappingParams, ModelParams
 from sim.units import EPSILON
 
 # The leaves outside `mapping` that case_overrides reads (paths under `model`); it writes none of them.
-MAPPING_INPUTS = ("implementation.seats_per_bus", "implementation.family_seat_share")
+MAPPING_INPUTS = ("implementation.seats_per_bus", "implementation.family_seat_share", "district.resupply_share",
+                  "district.scarcity_leakage", "district.hardship_buffer_days")
 
 
 class AirPower(Enum):
@@ -95,7 +97,7 @@ def case_overrides(facts: CaseFacts, base: ModelParams) -> dict[str, Any]:
     MAPPING_INPUTS, none of which it writes, so a composed config can map its own facts with its
     own mapping section (experiments/config/cases.py resolves the mapped keys this way).
     """
-    mp, ip = base.mapping, base.implementation
+    mp, ip, dp = base.mapping, base.implementation, base.district
     troops = facts.besieger_troops if facts.besieger_troops is not None else round(
         mp.troops_per_fighter * facts.fighters_inside)
     militia = round((facts.militia_share if facts.militia_share is not None else mp.militia_share) * troops)
@@ -104,8 +106,9 @@ def case_overrides(facts: CaseFacts, base: ModelParams) -> dict[str, Any]:
         "start_date": facts.start_date,
         "fighters.count": facts.fighters_inside,
         "civilians.count": facts.civilians_inside,
-        "district.initial_supply_days": max(0.0, mp.supply_days_at_siege_start
-                                            - mp.prior_drawdown_per_day * facts.siege_days_so_far),
+        "district.initial_supply_days": harm.stock_after_siege(
+            mp.supply_days_at_siege_start, facts.siege_days_so_far, dp.resupply_share, dp.scarcity_leakage,
+            dp.hardship_buffer_days),
         "besieger.army_strength": troops - militia,
         "besieger.militia_strength": militia,
         "besieger.second_front_losses": mp.second_front_losses if facts.outside_support else 0.0,

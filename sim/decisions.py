@@ -33,7 +33,7 @@ class FactionSituation:
     resolve: np.ndarray          # mean resolve of its active members
     losses_share: np.ndarray     # share of its members killed or wounded so far
     hardship: float              # supply hardship in [0, 1]
-    civilian_harm: float         # civilians killed and injured so far, in hundreds
+    civilian_harm: float         # civilians killed and injured so far, per 1,000 residents at the start
     months_besieged: float       # siege length so far, in 30-day months
 
 

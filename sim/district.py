@@ -210,10 +210,11 @@ class District:
         self.harm(killed, hits, HarmCause.GROUND)
 
     # ------------------------------------------------------------------ supplies, starvation, flight
-    def consume_supplies(self, resupply_share: float, buffer_days: float) -> float:
+    def consume_supplies(self, resupply_share: float, scarcity_leakage: float, buffer_days: float) -> float:
         """One day of the stock (need scales with the civilians still in the enclave); returns hardship."""
         need = float(self.civilians[self.rebel_held()].sum()) / max(self.initial_civilians, 1)
-        self.supply_days = harm.supply_after_day(self.supply_days, need, resupply_share)
+        self.supply_days = harm.supply_after_day(self.supply_days, need, resupply_share, scarcity_leakage,
+                                                 buffer_days)
         return harm.hardship(self.supply_days, buffer_days)
 
     def starve(self, mortality: float, hardship: float, rng: np.random.Generator) -> None:

@@ -23,9 +23,23 @@ def hardship(stock_days: float, buffer_days: float = DistrictParams.hardship_buf
     return float(min(1.0, max(0.0, 1.0 - stock_days / buffer_days)))
 
 
-def supply_after_day(stock_days: float, need_share: float, resupply_share: float) -> float:
-    """S_{t+1} = S_t + resupply - consumption; need scales with the share of people still inside."""
-    return max(0.0, stock_days + resupply_share - need_share)
+def supply_after_day(stock_days: float, need_share: float, resupply_share: float, scarcity_leakage: float,
+                     buffer_days: float) -> float:
+    """S_{t+1} = S_t + resupply + leakage * H(S_t) - consumption. Need scales with the share of people
+    still inside; smuggling, tunnels, farming and aid grow as scarcity bites (shared/PATTERNS.md,
+    pattern 6), so stocks settle where the leak covers the shortfall instead of running to zero."""
+    leak = scarcity_leakage * hardship(stock_days, buffer_days)
+    return max(0.0, stock_days + resupply_share + leak - need_share)
+
+
+def stock_after_siege(start_days: float, siege_days: int, resupply_share: float, scarcity_leakage: float,
+                      buffer_days: float) -> float:
+    """The stock after `siege_days` of the same daily rule at a steady population: what a long,
+    low-intensity phase leaves when the model starts later (a grim equilibrium, not always zero)."""
+    stock = start_days
+    for _ in range(siege_days):
+        stock = supply_after_day(stock, 1.0, resupply_share, scarcity_leakage, buffer_days)
+    return stock
 
 
 def flight_probability(hardship_level: float, shells_per_100: np.ndarray, journey_risk: float,

@@ -150,9 +150,8 @@ class SiegeModel(mesa.Model):
 
     # ------------------------------------------------------------------ 4. civilians and supplies
     def civilians_and_supplies(self) -> None:
-        d, cp, rng = self.district, self.params.civilians, self.streams.harm
-        self.hardship = d.consume_supplies(self.params.district.resupply_share,
-                                           self.params.district.hardship_buffer_days)
+        d, dp, cp, rng = self.district, self.params.district, self.params.civilians, self.streams.harm
+        self.hardship = d.consume_supplies(dp.resupply_share, dp.scarcity_leakage, dp.hardship_buffer_days)
         d.starve(cp.starvation_mortality, self.hardship, rng)
         d.record_deaths()
         if cp.corridor_open:

@@ -164,6 +164,10 @@ class DistrictParams:
     resupply_share: float = param(
         0.6, assumption("smuggling and occasional aid cover most of daily need; the Saraya crossing was only "
                         "partly closed (case file)"), 0, 2, "share of daily need")
+    scarcity_leakage: float = param(
+        0.8, assumption("at total hardship smuggling, tunnels, farming and aid bring in another 80% of daily "
+                        "need: with the 0.6 resupply stocks settle at hardship 0.5, chronic but not total "
+                        "(shared/PATTERNS.md, pattern 6: a grim equilibrium, not zero)"), 0, 10, "share of daily need")
     hardship_buffer_days: float = param(
         20.0, assumption("hardship starts when stocks fall below about three weeks of need and is total when "
                          "they are gone (MECHANISMS D.19)"), 1, 1000, "days of need")
@@ -365,7 +369,9 @@ class NegotiationParams:
     casualty_cost: float = param(
         0.15, assumption("weight of own losses per 10% of the faction killed or wounded"), 0, 10)
     civilian_cost: float = param(
-        0.1, assumption("weight of civilians killed or injured, per 100"), 0, 10)
+        0.04, assumption("weight of civilians killed or injured per 1,000 residents: a community weighs the "
+                         "share of its people hurt, so a large enclave does not give in at once; at Daraa's "
+                         "40,000 the earlier 0.1 per 100 people"), 0, 10, "per harmed per 1,000 residents")
     weariness_cost: float = param(
         0.1, assumption("holding cost per month of siege (war of attrition; Zartman 2000 hurting "
                         "stalemate)"), 0, 10)
@@ -547,9 +553,6 @@ class CaseMappingParams:
     supply_days_at_siege_start: float = param(
         40.0, assumption("stocks for about six weeks when a siege begins, as district.initial_supply_days"),
         0, 1000, "days of need")
-    prior_drawdown_per_day: float = param(
-        0.4, assumption("stocks fall by 0.4 days of need a day during the siege before the model starts "
-                        "(1 - the default district.resupply_share)"), 0, 1, "days of need per day")
 
 
 @dataclass

@@ -85,7 +85,7 @@ class TestFightValue:
         s = situation()
         p = 0.3
         expected = ((1 - p) * 0.5 + p * -0.6 + 0.6 * (0.55 - 0.5) - 0.5 * 0.2 - 0.15 * 0.05 * 10
-                    - 0.1 * 0.5 - 0.1 * 1.0)
+                    - 0.04 * 1.25 - 0.1 * 1.0)
         assert float(decisions.fight_value(s, NEG)[0]) == pytest.approx(expected)
 
     @pytest.mark.parametrize("field,lo,hi", [

@@ -58,17 +58,34 @@ class TestHarm:
         assert all(0.0 <= h <= 1.0 for h in hs)
 
     def test_supply_update(self):
-        assert harm.supply_after_day(10.0, 1.0, 0.6) == pytest.approx(9.6)
-        assert harm.supply_after_day(0.2, 1.0, 0.6) == 0.0
-        assert harm.supply_after_day(0.0, 0.0, 0.6) == pytest.approx(0.6)
+        # above the buffer (20 days) nothing leaks in; no leakage reproduces the plain stock rule
+        assert harm.supply_after_day(30.0, 1.0, 0.6, 0.8, 20.0) == pytest.approx(29.6)
+        assert harm.supply_after_day(0.2, 1.0, 0.6, 0.0, 20.0) == 0.0
+        assert harm.supply_after_day(0.0, 0.0, 0.6, 0.0, 20.0) == pytest.approx(0.6)
+        # at 10 days hardship is 0.5, so the leak brings 0.4: resupply covers need exactly
+        assert harm.supply_after_day(10.0, 1.0, 0.6, 0.8, 20.0) == pytest.approx(10.0)
+        # empty stocks under full hardship: 0.6 + 0.8 - 1 = 0.4 comes back
+        assert harm.supply_after_day(0.0, 1.0, 0.6, 0.8, 20.0) == pytest.approx(0.4)
 
     @FAST
-    @given(stock=st.floats(0, 1000), need=st.floats(0, 2), resupply=st.floats(0, 2))
-    def test_supply_never_negative_and_monotone(self, stock, need, resupply):
-        s = harm.supply_after_day(stock, need, resupply)
+    @given(stock=st.floats(0, 1000), need=st.floats(0, 2), resupply=st.floats(0, 2), leak=st.floats(0, 2))
+    def test_supply_never_negative_and_monotone(self, stock, need, resupply, leak):
+        s = harm.supply_after_day(stock, need, resupply, leak, 20.0)
         assert s >= 0.0
-        assert harm.supply_after_day(stock, need, resupply + 0.1) >= s
-        assert harm.supply_after_day(stock, need + 0.1, resupply) <= s
+        assert harm.supply_after_day(stock, need, resupply + 0.1, leak, 20.0) >= s
+        assert harm.supply_after_day(stock, need + 0.1, resupply, leak, 20.0) <= s
+        assert harm.supply_after_day(stock, need, resupply, leak + 0.1, 20.0) >= s
+
+    @pytest.mark.parametrize("resupply, leak", [(0.6, 0.8), (0.3, 1.0), (0.8, 0.4)])
+    def test_a_long_siege_settles_at_the_equilibrium_of_its_leak(self, resupply, leak):
+        """Stocks settle where resupply plus the leak covers need: H* = (1 - resupply) / leak."""
+        stock = harm.stock_after_siege(40.0, 2000, resupply, leak, 20.0)
+        assert harm.hardship(stock, 20.0) == pytest.approx(min(1.0, (1.0 - resupply) / leak), abs=1e-6)
+
+    def test_without_a_leak_a_long_siege_empties_the_stocks(self):
+        assert harm.stock_after_siege(40.0, 200, 0.6, 0.0, 20.0) == 0.0
+        assert harm.stock_after_siege(40.0, 10, 0.6, 0.0, 20.0) == pytest.approx(36.0)
+        assert harm.stock_after_siege(40.0, 0, 0.6, 0.8, 20.0) == 40.0
 
     def flight(self, h=0.3, shells=0.5, risk=0.3):
         from sim.params import CivilianParams
