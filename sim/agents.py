@@ -173,6 +173,13 @@ class Mediator(TakeoverBelief):
                                                     b.besieger_prior_alpha, b.besieger_prior_beta,
                                                     b.forgetting)
 
+    def offers_terms(self) -> bool:
+        """Terms are on the table: always with a mediator; without one (the besieger's own command
+        decides), only while a quick takeover looks unlikely."""
+        m = self.model
+        return mediator_rules.offers_terms(m.params.mediator.present, self.p_takeover,
+                                           m.params.besieger.storm_confidence)
+
     def revise(self, terms: decisions.Terms, counter: float) -> decisions.Terms:
         """After a rejection: concede towards the committee's counter, harden with power."""
         m = self.model

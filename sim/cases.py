@@ -56,6 +56,7 @@ class CaseFacts:
     besieger_entry: bool
     deal_template: DealTemplate | None = None  # who must leave; None (older case files): see default_template
     outside_support: bool = False       # opposition elsewhere attacks the besieger (a second front)
+    mediator_present: bool = True       # a third party offers terms; false: the besieger alone decides
     besieger_troops: int | None = None
     militia_share: float | None = None  # share of the besieging force that is militia (else mapping.militia_share)
     buses_per_convoy: int | None = None
@@ -114,7 +115,9 @@ def case_overrides(facts: CaseFacts, base: ModelParams) -> dict[str, Any]:
         "besieger.second_front_losses": mp.second_front_losses if facts.outside_support else 0.0,
         "mediator.air_cover": air,
         "mediator.external_constraint": level_value(mp, "external_constraint", facts.external_constraint),
-        "mediator.image_weight": level_value(mp, "image_weight", facts.mediator_image_concern),
+        "mediator.present": facts.mediator_present,
+        "mediator.image_weight": level_value(mp, "image_weight", facts.mediator_image_concern
+                                             if facts.mediator_present else Level.NONE),
         "mediator.initial_credibility": level_value(mp, "credibility", facts.trust_in_guarantee),
         "terms.template": default_template(facts, mp),
         "terms.expulsion_fraction": facts.expulsion_fraction,

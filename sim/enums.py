@@ -93,6 +93,7 @@ class EventKind(Enum):
 
     ESCALATION = "escalation"
     OFFER = "offer"
+    TALKS = "talks"
     VOTE = "vote"
     DECISION = "decision"
     DEAL = "deal"

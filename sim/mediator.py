@@ -55,6 +55,12 @@ def escalation_ceiling(pressure: float, external_constraint: float, image_weight
     return ceiling
 
 
+def offers_terms(mediator_present: bool, p_takeover: float, storm_confidence: float) -> bool:
+    """Whether terms are on the table: always with a mediator; without one, only while the besieger
+    doubts a quick takeover (its takeover belief below `besieger.storm_confidence`)."""
+    return mediator_present or p_takeover < storm_confidence
+
+
 def power_expulsion(p_takeover: float, base: float, hardening: float,
                     threshold: float = MediatorParams.hardening_threshold) -> float:
     """The demand the balance of power supports: the base demand, rising towards full evacuation

@@ -55,6 +55,7 @@ class SiegeModel(mesa.Model):
         self.breakdowns = 0
         self.hardship = 0.0
         self.deal: Deal | None = None
+        self.talks_offered = True          # terms on the table (without a mediator, the besieger decides)
         self.tally = DayTally()
 
         setup = self.streams.setup
@@ -205,7 +206,7 @@ class SiegeModel(mesa.Model):
         scheduled = self.day % self.params.negotiation.round_interval_days == 0
         if not scheduled and not self.mediator.ceiling_rose():
             return
-        if self.fighters.fighting().sum() == 0:
+        if self.fighters.fighting().sum() == 0 or not self._talks_open():
             return
         self.rounds += 1
         self.terms = self.mediator.offer(self.terms)
@@ -230,6 +231,16 @@ class SiegeModel(mesa.Model):
         else:
             self.rejections += 1
             self.terms = self.mediator.revise(terms, counter)
+
+    def _talks_open(self) -> bool:
+        """Whether terms are offered today; a change is logged (the besieger turning to storming, or back)."""
+        offered = self.mediator.offers_terms()
+        if offered != self.talks_offered:
+            self.talks_offered = offered
+            self.log(EventKind.TALKS, actor="mediator" if self.params.mediator.present else "besieger",
+                     detail="terms offered" if offered else "no terms: storming expected to succeed",
+                     p_takeover=self.mediator.p_takeover)
+        return offered
 
     def _start_implementation(self, votes: list[Vote]) -> None:
         self.deal, listed = Deal.strike(self.day, self.terms, votes, self.fighters, self.mediator.credibility,

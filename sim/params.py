@@ -189,6 +189,11 @@ class BesiegerParams:
     militia_strength: int = param(
         500, assumption(f"Iran-backed militia alongside the army ({ARTICLE}: 'Shiite militia supported by "
                         "Iran')"), 0, 1_000_000, "troops")
+    storm_confidence: float = param(
+        0.6, assumption("with no mediator, the besieger offers no terms while it expects to take the district "
+                        "by force with at least this chance: a quick takeover is cheaper than a deal "
+                        "(PATTERNS 2: takeover where no mediator offers terms and force is overwhelming)"),
+        0, 1, "takeover probability")
     army_restraint: float = param(0.85, assumption("the army obeys the mediator's ceiling"), 0, 1)
     militia_restraint: float = param(
         0.5, assumption("the militia is less restrained (brief section 3; Stedman 1997)"), 0, 1)
@@ -266,6 +271,9 @@ class CombatParams:
 class MediatorParams:
     """The mediator (Russia): escalation ceiling, terms and guarantee (Kydd 2003; Schelling 1966)."""
 
+    present: bool = param(
+        True, Source(SourceKind.CASE_FILE, "case file mediator: Russia brokered every Daraa 2021 deal; a case "
+                     "with no mediator offering terms sets it false (PATTERNS 2)"))
     air_cover: AirCover = param(
         AirCover.CONDITIONAL, assumption("by default the mediator decides air cover by its own cost rule"))
     max_escalation: Escalation = param(
