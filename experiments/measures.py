@@ -53,6 +53,7 @@ MEASURES: dict[str, Measure] = {m.column: m for m in (
     Measure("civilians_displaced", "civilians displaced", "people", Better.LOWER),
     Measure("besieger_killed", "besieger troops killed", "troops", Better.LOWER),
     Measure("breakdowns", "implementation breakdowns", "count", Better.LOWER),
+    Measure("collapses", "deals collapsed", "count", Better.LOWER),
     Measure("rounds", "negotiation rounds", "count"),
     # per sensitivity design point, over its replicates
     Measure("p_settlement", "probability of a negotiated settlement (local stay or partial evacuation)",
@@ -72,7 +73,7 @@ MEASURES: dict[str, Measure] = {m.column: m for m in (
 
 # The lines printed at the end of a run, and the quantile table of the report.
 RUN_SUMMARY = ("end_day", "fighters_killed", "fighters_evacuated", "fighters_settled", "civilians_killed",
-               "civilians_injured", "civilians_displaced", "besieger_killed", "breakdowns")
+               "civilians_injured", "civilians_displaced", "besieger_killed", "breakdowns", "collapses")
 # A sweep's summary: medians with intervals per point, and paired differences against the reference.
 SWEEP_MEDIANS = ("end_day", "civilians_killed", "civilians_injured", "civilians_displaced", "fighters_killed",
                  "fighters_evacuated", "besieger_killed", "breakdowns")

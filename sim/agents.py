@@ -126,7 +126,7 @@ class Mediator(TakeoverBelief):
             self.ceiling = Escalation.NONE
             return self.ceiling
         pressure = mediator_rules.escalation_pressure(m.rejections, m.day, mp.impatience, mp.siege_weariness,
-                                                      mp.base_pressure)
+                                                      mp.base_pressure, m.collapses, mp.collapse_pressure)
         self.ceiling = mediator_rules.escalation_ceiling(
             pressure, mp.external_constraint, mp.image_weight, mp.civilian_harm_weight,
             m.district.deaths_last_week(), mp.air_cover, mp.max_escalation, mediator_rules.level_costs(mp))
@@ -156,7 +156,8 @@ class Mediator(TakeoverBelief):
         mp, horizon = m.params.mediator, m.params.beliefs.planning_horizon_days
         future_rejections = m.rejections + horizon / m.params.negotiation.round_interval_days
         pressure = mediator_rules.escalation_pressure(int(future_rejections), m.day + int(horizon),
-                                                      mp.impatience, mp.siege_weariness, mp.base_pressure)
+                                                      mp.impatience, mp.siege_weariness, mp.base_pressure,
+                                                      m.collapses, mp.collapse_pressure)
         return mediator_rules.escalation_ceiling(pressure, mp.external_constraint, mp.image_weight,
                                                  mp.civilian_harm_weight, m.district.deaths_last_week(),
                                                  mp.air_cover, mp.max_escalation, mediator_rules.level_costs(mp))
@@ -173,6 +174,16 @@ class Mediator(TakeoverBelief):
                                                     b.besieger_prior_alpha, b.besieger_prior_beta,
                                                     b.forgetting)
 
+    def after_collapse(self, terms: decisions.Terms) -> decisions.Terms:
+        """A deal collapsed: under a named list the demand returns tighter than the broken deal's, and
+        is never conceded below that again; other templates have no share to tighten."""
+        m = self.model
+        if terms.template != DealTemplate.NAMED_LIST:
+            return terms
+        fraction = mediator_rules.tightened_demand(terms.expulsion_fraction, m.params.mediator.collapse_tightening)
+        m.broken_demand = max(m.broken_demand, fraction)
+        return dataclasses.replace(terms, expulsion_fraction=fraction)
+
     def offers_terms(self) -> bool:
         """Terms are on the table: always with a mediator; without one (the besieger's own command
         decides), only while a quick takeover looks unlikely."""
@@ -186,8 +197,9 @@ class Mediator(TakeoverBelief):
         mp, tp = m.params.mediator, m.params.terms
         if terms.template != DealTemplate.NAMED_LIST:
             return terms  # who leaves is not a share to concede: everyone, or each fighter's own choice
+        floor = max(m.base_expulsion * tp.expulsion_floor_share, m.broken_demand)
         fraction = mediator_rules.revise_expulsion(terms.expulsion_fraction, counter, self.p_takeover,
-                                                   m.base_expulsion, m.base_expulsion * tp.expulsion_floor_share,
+                                                   m.base_expulsion, floor,
                                                    mp.concession_step, mp.hardening, mp.hardening_threshold)
         return dataclasses.replace(terms, expulsion_fraction=fraction)
 

@@ -19,10 +19,18 @@ DEFAULT_LEVEL_COSTS = level_costs(MediatorParams())  # the schema's defaults, fo
 
 
 def escalation_pressure(rejections: int, days: int, impatience: float, weariness: float,
-                        base: float = MediatorParams.base_pressure) -> float:
+                        base: float = MediatorParams.base_pressure, collapses: int = 0,
+                        collapse_pressure: float = 0.0) -> float:
     """The mediator's wish to compel: a base (`mediator.base_pressure`) that grows with each rejected
-    offer and with the siege's length."""
-    return base + impatience * rejections + weariness * days / DAYS_PER_MONTH
+    offer, with the siege's length and with each deal that collapsed (failed talks trigger
+    escalation: shared/PATTERNS.md, pattern 7)."""
+    return base + impatience * rejections + weariness * days / DAYS_PER_MONTH + collapse_pressure * collapses
+
+
+def tightened_demand(demand: float, tightening: float) -> float:
+    """The demand after a collapsed deal: the broken deal's share plus `tightening` of the gap to all
+    fighters (renegotiated on tighter terms: pattern 7)."""
+    return float(min(1.0, demand + tightening * (1.0 - demand)))
 
 
 def escalation_cost(level: Escalation, external_constraint: float, image_weight: float,

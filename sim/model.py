@@ -53,6 +53,8 @@ class SiegeModel(mesa.Model):
         self.rejections = 0
         self.rounds = 0
         self.breakdowns = 0
+        self.collapses = 0                 # deals that collapsed back into the siege
+        self.broken_demand = 0.0           # the demand is never conceded below a broken deal's (tightened) share
         self.hardship = 0.0
         self.deal: Deal | None = None
         self.talks_offered = True          # terms on the table (without a mediator, the besieger decides)
@@ -301,8 +303,10 @@ class SiegeModel(mesa.Model):
         if collapse:
             self.phase = Phase.SIEGE
             self.fighters.listed[:] = False
+            self.terms = self.mediator.after_collapse(self.deal.terms)
             self.deal = None
             self.rejections += 1
+            self.collapses += 1
         else:
             self.phase = Phase.SUSPENDED
             self.deal.suspended_until = self.day + ip.suspension_days

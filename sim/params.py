@@ -301,6 +301,14 @@ class MediatorParams:
     hardening_threshold: float = param(
         0.7, assumption("demands harden only once a takeover is more likely than not by a margin"), 0, 0.99,
         "takeover probability")
+    collapse_pressure: float = param(
+        0.04, assumption("pressure to escalate added by each collapsed deal, as much again as a rejected offer "
+                         "(mediator.impatience; a collapse also counts as one): each Daraa breakdown was "
+                         "followed by heavier shelling (shared/PATTERNS.md, pattern 7; case file)"), 0, 5)
+    collapse_tightening: float = param(
+        0.1, assumption("after a collapse the named-list demand returns at the broken deal's share plus a tenth "
+                        "of the gap to all fighters, and is never conceded below it (pattern 7: renegotiated "
+                        "on tighter terms)"), 0, 1, "share of the gap to full expulsion")
     base_pressure: float = param(
         0.2, assumption("the pressure to compel on day 0, before any rejection: enough to approve shelling "
                         "and, under a weak constraint, ground probes (Schelling 1966)"), 0, 10)

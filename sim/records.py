@@ -106,6 +106,7 @@ class Recorder:
             "rounds": m.rounds,
             "rejections": m.rejections,
             "breakdowns": m.breakdowns,
+            "collapses": m.collapses,
             "convoys": sum(1 for e in self.events if e["event"] == EventKind.CONVOY.value),
             "max_escalation": max(r["escalation_used"] for r in self.daily),
             "final_expulsion_fraction": m.terms.expulsion_fraction,
