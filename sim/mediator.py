@@ -28,9 +28,10 @@ def escalation_pressure(rejections: int, days: int, impatience: float, weariness
 
 
 def tightened_demand(demand: float, tightening: float) -> float:
-    """The demand after a collapsed deal: the broken deal's share plus `tightening` of the gap to all
-    fighters (renegotiated on tighter terms: pattern 7)."""
-    return float(min(1.0, demand + tightening * (1.0 - demand)))
+    """The demand after a collapsed deal: the broken deal's share raised by `tightening` of itself,
+    at most all fighters (renegotiated on tighter terms: pattern 7); a deal that expelled no one
+    gains no list."""
+    return float(min(1.0, demand * (1.0 + tightening)))
 
 
 def escalation_cost(level: Escalation, external_constraint: float, image_weight: float,

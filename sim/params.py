@@ -306,9 +306,9 @@ class MediatorParams:
                          "(mediator.impatience; a collapse also counts as one): each Daraa breakdown was "
                          "followed by heavier shelling (shared/PATTERNS.md, pattern 7; case file)"), 0, 5)
     collapse_tightening: float = param(
-        0.1, assumption("after a collapse the named-list demand returns at the broken deal's share plus a tenth "
-                        "of the gap to all fighters, and is never conceded below it (pattern 7: renegotiated "
-                        "on tighter terms)"), 0, 1, "share of the gap to full expulsion")
+        0.1, assumption("after a collapse the named-list demand returns a tenth above the broken deal's share, "
+                        "and is never conceded below it (pattern 7: renegotiated on tighter terms)"), 0, 1,
+        "share of the broken deal's demand")
     base_pressure: float = param(
         0.2, assumption("the pressure to compel on day 0, before any rejection: enough to approve shelling "
                         "and, under a weak constraint, ground probes (Schelling 1966)"), 0, 10)

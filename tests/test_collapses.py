@@ -19,9 +19,9 @@ def test_each_collapse_adds_pressure_and_nothing_else_changes():
     assert mediator_rules.escalation_pressure(3, 30, 0.04, 0.1, 0.2, 2, 0.04) == pytest.approx(base + 0.08)
 
 
-@pytest.mark.parametrize("demand, tightening, expected", [(0.25, 0.1, 0.325), (0.25, 0.0, 0.25),
-                                                          (1.0, 0.3, 1.0), (0.0, 1.0, 1.0)])
-def test_the_demand_after_a_collapse_closes_part_of_the_gap_to_all_fighters(demand, tightening, expected):
+@pytest.mark.parametrize("demand, tightening, expected", [(0.25, 0.1, 0.275), (0.25, 0.0, 0.25),
+                                                          (0.9, 0.3, 1.0), (0.0, 1.0, 0.0)])
+def test_the_demand_after_a_collapse_rises_by_a_share_of_itself(demand, tightening, expected):
     assert mediator_rules.tightened_demand(demand, tightening) == pytest.approx(expected)
 
 

@@ -124,7 +124,9 @@ def test_invariants_hold_for_random_parameters():
                                             + d.civilians_displaced))
         rehit += bool(d.civilian_injury_events.sum() > d.civilians_injured.sum())
     assert events_beyond_people >= REPLICATES_RANDOM // 6, "too few runs where events exceed the people"
-    assert rehit >= REPLICATES_RANDOM // 2, "too few runs where the injured are hit again"
+    # about half the random runs see the injured hit again (29-31 of 60 across recent versions): a third
+    # keeps the power check from being a coin flip on each change to the mechanics
+    assert rehit >= REPLICATES_RANDOM // 3, "too few runs where the injured are hit again"
 
 
 def test_daily_table_is_consistent_with_the_run_row(daraa):
