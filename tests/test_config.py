@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from experiments.config.cases import register_cases
 from experiments.config.compose import compose, group_options, to_run_config
 from sim.params import (
     ARTICLE,
@@ -39,7 +40,13 @@ def test_overrides_reach_the_typed_parameters():
     assert run.model.implementation.buses_per_convoy == 5
 
 
-@pytest.mark.parametrize("scenario", group_options("scenario"))
+# the case scenarios exist once the built-in cases are registered; register them here so that the
+# parametrisation does not depend on which test module was collected first
+register_cases()
+SCENARIOS = group_options("scenario")
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
 def test_every_scenario_value_carries_provenance(scenario):
     """Every model value a scenario sets (through its case file) has a provenance that names a source."""
     run = to_run_config(compose([f"scenario={scenario}"]))
