@@ -116,6 +116,7 @@ class Mediator(TakeoverBelief):
         self.ceiling = Escalation.NONE
         self.previous_ceiling = Escalation.NONE  # yesterday's ceiling: a rise calls a negotiation round
         self.threat = Escalation.NONE  # the ceiling that returns if a deal collapses
+        self.broken_demand = 0.0  # never conceded below a broken deal's tightened share again
 
     def assess(self) -> Escalation:
         """Set today's escalation ceiling (ceasefire while a deal is being implemented)."""
@@ -181,7 +182,7 @@ class Mediator(TakeoverBelief):
         if terms.template != DealTemplate.NAMED_LIST:
             return terms
         fraction = mediator_rules.tightened_demand(terms.expulsion_fraction, m.params.mediator.collapse_tightening)
-        m.broken_demand = max(m.broken_demand, fraction)
+        self.broken_demand = max(self.broken_demand, fraction)
         return dataclasses.replace(terms, expulsion_fraction=fraction)
 
     def offers_terms(self) -> bool:
@@ -197,7 +198,7 @@ class Mediator(TakeoverBelief):
         mp, tp = m.params.mediator, m.params.terms
         if terms.template != DealTemplate.NAMED_LIST:
             return terms  # who leaves is not a share to concede: everyone, or each fighter's own choice
-        floor = max(m.base_expulsion * tp.expulsion_floor_share, m.broken_demand)
+        floor = max(m.base_expulsion * tp.expulsion_floor_share, self.broken_demand)
         fraction = mediator_rules.revise_expulsion(terms.expulsion_fraction, counter, self.p_takeover,
                                                    m.base_expulsion, floor,
                                                    mp.concession_step, mp.hardening, mp.hardening_threshold)

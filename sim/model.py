@@ -54,7 +54,6 @@ class SiegeModel(mesa.Model):
         self.rounds = 0
         self.breakdowns = 0
         self.collapses = 0                 # deals that collapsed back into the siege
-        self.broken_demand = 0.0           # the demand is never conceded below a broken deal's (tightened) share
         self.hardship = 0.0
         self.deal: Deal | None = None
         self.talks_offered = True          # terms on the table (without a mediator, the besieger decides)
@@ -69,7 +68,7 @@ class SiegeModel(mesa.Model):
         self.initial_civilians = self.district.initial_civilians
         tp = params.terms
         self.base_expulsion = opening_demand(tp.template, tp.expulsion_fraction, tp.expulsion_list,
-                                                      self.initial_fighters)
+                                             self.initial_fighters)
         self.terms = Terms(self.base_expulsion, tp.weapons_handover, tp.besieger_entry, tp.template)
 
         self.mediator = Mediator(self)
