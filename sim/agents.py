@@ -17,7 +17,7 @@ import numpy as np
 
 from sim import beliefs, decisions
 from sim import mediator as mediator_rules
-from sim.enums import AirCover, DealTemplate, Escalation, Phase
+from sim.enums import AirCover, DealTemplate, Escalation, EventKind, Phase
 from sim.units import DAYS_PER_MONTH, PER_THOUSAND
 
 if TYPE_CHECKING:
@@ -56,6 +56,15 @@ class TakeoverBelief(mesa.Agent):
         """Believed chance that a ground probe takes a cell."""
         return float(beliefs.belief_mean(self.alpha, self.beta))
 
+    def signals(self, engagements: list[tuple[float, bool]]) -> tuple[float, float]:
+        """Today's attacks as (successes, failures) about a probe's chance, read through this side's
+        own belief and scaled by `beliefs.learning_rate`."""
+        p = self.model.params
+        if not engagements:
+            return 0.0, 0.0
+        won, held = beliefs.signals(self.theta, engagements, p.combat.assault_steepness)
+        return p.beliefs.learning_rate * won, p.beliefs.learning_rate * held
+
     def takeover_chance(self, threat: Escalation, anticipation: float) -> float:
         """P(takeover within the planning horizon) under `threat`, with weight `anticipation` on the
         next rung being approved too (Schelling 1966: only an approved threat is credible)."""
@@ -80,10 +89,11 @@ class FactionLeader(TakeoverBelief):
         super().__init__(model, prior_alpha, prior_beta)
         self.faction = faction
 
-    def learn(self, successes: float, failures: float, mean_resolve: float) -> None:
-        """Update the belief from today's signals; resolute factions discount bad news: a cell taken
+    def learn(self, engagements: list[tuple[float, bool]], mean_resolve: float) -> None:
+        """Update the belief from today's attacks; resolute factions discount bad news: a cell taken
         counts (offset - mean resolve) times (`beliefs.signal_bias_offset`)."""
         b = self.model.params.beliefs
+        successes, failures = self.signals(engagements)
         bias = b.signal_bias_offset - mean_resolve
         self.alpha, self.beta = beliefs.update_beta(self.alpha, self.beta, successes * bias, failures,
                                                     b.rebel_prior_alpha, b.rebel_prior_beta, b.forgetting)
@@ -117,6 +127,7 @@ class Mediator(TakeoverBelief):
         self.previous_ceiling = Escalation.NONE  # yesterday's ceiling: a rise calls a negotiation round
         self.threat = Escalation.NONE  # the ceiling that returns if a deal collapses
         self.broken_demand = 0.0  # never conceded below a broken deal's tightened share again
+        self.launch_day: int | None = None  # the day the decisive phase (ground operations) began
 
     def assess(self) -> Escalation:
         """Set today's escalation ceiling (ceasefire while a deal is being implemented)."""
@@ -130,9 +141,18 @@ class Mediator(TakeoverBelief):
                                                       mp.base_pressure, m.collapses, mp.collapse_pressure)
         self.ceiling = mediator_rules.escalation_ceiling(
             pressure, mp.external_constraint, mp.image_weight, mp.civilian_harm_weight,
-            m.district.deaths_last_week(), mp.air_cover, mp.max_escalation, mediator_rules.level_costs(mp))
+            m.district.ground_deaths_last_week(), mp.air_cover, mp.max_escalation, mediator_rules.level_costs(mp),
+            self.decisive_floor())
         self.threat = self.ceiling
+        if self.launch_day is None and mediator_rules.launches_decisive_phase(self.ceiling):
+            self.launch_day = m.day
+            m.log(EventKind.ESCALATION, actor="mediator", level=self.ceiling.name,
+                  detail="decisive phase launched: ground operations approved", pressure=pressure)
         return self.ceiling
+
+    def decisive_floor(self) -> Escalation:
+        """Once the decisive phase has begun, the siege never returns below ground operations."""
+        return Escalation.GROUND_PROBES if self.launch_day is not None else Escalation.NONE
 
     def ceiling_rose(self) -> bool:
         """Today's ceiling is above yesterday's: the threat has grown."""
@@ -160,17 +180,19 @@ class Mediator(TakeoverBelief):
                                                       mp.impatience, mp.siege_weariness, mp.base_pressure,
                                                       m.collapses, mp.collapse_pressure)
         return mediator_rules.escalation_ceiling(pressure, mp.external_constraint, mp.image_weight,
-                                                 mp.civilian_harm_weight, m.district.deaths_last_week(),
-                                                 mp.air_cover, mp.max_escalation, mediator_rules.level_costs(mp))
+                                                 mp.civilian_harm_weight, m.district.ground_deaths_last_week(),
+                                                 mp.air_cover, mp.max_escalation, mediator_rules.level_costs(mp),
+                                                 self.decisive_floor())
 
     def update_expectation(self) -> None:
         """Weigh what it would approve if the rebels kept rejecting (its credible threat), which
         already looks over the horizon, so no further rung is anticipated."""
         self.p_takeover = self.takeover_chance(self.credible_threat(), anticipation=0.0)
 
-    def learn(self, successes: float, failures: float) -> None:
-        """Update the besieger side's belief from today's probes."""
+    def learn(self, engagements: list[tuple[float, bool]]) -> None:
+        """Update the besieger side's belief from today's attacks."""
         b = self.model.params.beliefs
+        successes, failures = self.signals(engagements)
         self.alpha, self.beta = beliefs.update_beta(self.alpha, self.beta, successes, failures,
                                                     b.besieger_prior_alpha, b.besieger_prior_beta,
                                                     b.forgetting)
@@ -263,7 +285,8 @@ class Committee(mesa.Agent):
             u_acc = decisions.accept_value(exile, credibility, terms, neg)
         situation = decisions.FactionSituation(
             exile_share=exile, p_takeover=p_takeover, resolve=stats.resolve, losses_share=stats.losses_share,
-            hardship=m.hardship, civilian_harm=m.district.harm_total() * PER_THOUSAND / max(m.initial_civilians, 1),
+            hardship=decisions.felt_hardship(m.hardship, m.endured_hardship, neg.hardship_adaptation),
+            civilian_harm=m.district.harm_total() * PER_THOUSAND / max(m.initial_civilians, 1),
             months_besieged=m.day / DAYS_PER_MONTH)
         u_fight = decisions.fight_value(situation, neg)
         p_acc = decisions.acceptance_probability(u_acc, u_fight, neg.temperature)

@@ -32,7 +32,7 @@ class FactionSituation:
     p_takeover: np.ndarray       # its belief that the besieger takes the district by force
     resolve: np.ndarray          # mean resolve of its active members
     losses_share: np.ndarray     # share of its members killed or wounded so far
-    hardship: float              # supply hardship in [0, 1]
+    hardship: float              # supply hardship in [0, 1] beyond what the community had adapted to
     civilian_harm: float         # civilians killed and injured so far, per 1,000 residents at the start
     months_besieged: float       # siege length so far, in 30-day months
 
@@ -92,6 +92,12 @@ def choice_value(advantage: np.ndarray, credibility: float, terms: Terms, neg: N
     with p its probability of leaving (it leaves when leaving is worth more, so the value is at least
     U_stay less the logit's noise)."""
     return stay_value(credibility, terms, neg) + leave_probability(advantage, neg.choice_temperature) * advantage
+
+
+def felt_hardship(hardship: float, endured: float, adaptation: float) -> float:
+    """The hardship that weighs in fighting on: today's less the share `adaptation` of what the long
+    phase before the model's day 0 left (`endured`), to which the community had adapted (pattern 6)."""
+    return max(0.0, hardship - adaptation * endured)
 
 
 def fight_value(s: FactionSituation, neg: NegotiationParams) -> np.ndarray:

@@ -58,6 +58,8 @@ class District:
     killed_by: dict[HarmCause, int] = field(default_factory=lambda: {cause: 0 for cause in HarmCause})
     deaths_today: int = 0
     death_record: list[int] = field(default_factory=list)  # civilians killed on each day so far
+    ground_deaths_today: int = 0
+    ground_death_record: list[int] = field(default_factory=list)  # of them, killed in ground fighting
     _enclave: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
     _frontier: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -103,6 +105,11 @@ class District:
         self.control[cell] = Control.BESIEGER
         self._enclave = self._frontier = None
 
+    def hand_over(self) -> None:
+        """A completed deal with besieger entry: every cell the rebels still hold changes hands."""
+        self.control[self.rebel_held()] = Control.BESIEGER
+        self._enclave = self._frontier = None
+
     def contest(self, cell: int) -> None:
         """An attack on the cell was repulsed: contested for the rest of the day."""
         self.control[cell] = Control.CONTESTED
@@ -111,6 +118,7 @@ class District:
         """Contested cells revert to rebel control overnight, and a new day's death count starts."""
         self.control[self.control == Control.CONTESTED] = Control.REBEL
         self.deaths_today = 0
+        self.ground_deaths_today = 0
 
     def enclave_neighbours(self, cell: int) -> np.ndarray:
         """The enclave cells next to `cell`."""
@@ -136,6 +144,8 @@ class District:
         self._injure(hits)
         self.civilians_killed += killed
         self.deaths_today += int(killed.sum())
+        if cause == HarmCause.GROUND:
+            self.ground_deaths_today += int(killed.sum())
         self.killed_by[cause] += int(killed.sum())
 
     def _injured_among(self, leaving: np.ndarray) -> np.ndarray:
@@ -175,10 +185,16 @@ class District:
     def record_deaths(self) -> None:
         """Close the day's death count into the record the mediator reads."""
         self.death_record.append(self.deaths_today)
+        self.ground_death_record.append(self.ground_deaths_today)
 
     def deaths_last_week(self) -> float:
         """Civilians killed over the last seven recorded days."""
         return float(sum(self.death_record[-DAYS_PER_WEEK:]))
+
+    def ground_deaths_last_week(self) -> float:
+        """Civilians killed in ground fighting (crossfire) over the last seven recorded days: the harm
+        that approving ground operations adds to the bombardment's."""
+        return float(sum(self.ground_death_record[-DAYS_PER_WEEK:]))
 
     def harm_total(self) -> float:
         """Civilians killed plus civilians injured so far, both in people (a person injured and later

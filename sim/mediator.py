@@ -37,8 +37,9 @@ def tightened_demand(demand: float, tightening: float) -> float:
 def escalation_cost(level: Escalation, external_constraint: float, image_weight: float,
                     civilian_harm_weight: float, civilian_deaths_week: float,
                     air_cover: AirCover, costs: tuple[float, ...] = DEFAULT_LEVEL_COSTS) -> float:
-    """Cost to the mediator of approving `level`: the rung's cost plus, above shelling, a cost of
-    recent civilian deaths, both scaled by how much outside powers and its image make it care."""
+    """Cost to the mediator of approving `level`: the rung's cost plus, above shelling, a cost of the
+    civilian deaths that ground fighting caused last week (the harm ground operations add to a
+    bombardment already approved), both scaled by how much outside powers and its image make it care."""
     base = costs[level]
     if level == Escalation.ASSAULT_WITH_AIR and air_cover == AirCover.GRANTED:
         base = costs[Escalation.FULL_ASSAULT]
@@ -49,19 +50,28 @@ def escalation_cost(level: Escalation, external_constraint: float, image_weight:
 def escalation_ceiling(pressure: float, external_constraint: float, image_weight: float,
                        civilian_harm_weight: float, civilian_deaths_week: float,
                        air_cover: AirCover, max_level: Escalation = Escalation.ASSAULT_WITH_AIR,
-                       costs: tuple[float, ...] = DEFAULT_LEVEL_COSTS) -> Escalation:
-    """The highest rung whose cost the pressure covers, never above `max_level`; air is never
-    approved when withheld, and is granted together with any full assault when the policy grants it."""
-    ceiling = Escalation.NONE
+                       costs: tuple[float, ...] = DEFAULT_LEVEL_COSTS,
+                       floor: Escalation = Escalation.NONE) -> Escalation:
+    """The highest rung whose cost the pressure covers, never above `max_level` and never below
+    `floor` (the ground operations of a decisive phase already launched); air is never approved when
+    withheld, and is granted together with any full assault when the policy grants it."""
+    ceiling = min(floor, max_level)
     for level in Escalation:
         if level > max_level or (level == Escalation.ASSAULT_WITH_AIR and air_cover == AirCover.WITHHELD):
             break
         cost = escalation_cost(level, external_constraint, image_weight, civilian_harm_weight,
                                civilian_deaths_week, air_cover, costs)
-        if pressure < cost:
+        if pressure < cost and level > ceiling:
             break
-        ceiling = level
+        ceiling = max(ceiling, level)
     return ceiling
+
+
+def launches_decisive_phase(ceiling: Escalation) -> bool:
+    """The decisive phase begins on the first day the mediator approves ground operations (its approval
+    is the launch decision: the pressure of failed talks and the siege's length against the political
+    cost, shared/PATTERNS.md, pattern 5); once begun it is not called off, only paused by deals."""
+    return ceiling >= Escalation.GROUND_PROBES
 
 
 def offers_terms(mediator_present: bool, p_takeover: float, storm_confidence: float) -> bool:

@@ -5,12 +5,12 @@ calls them in order, tallies the day and logs its events."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import mesa
 import numpy as np
 
-from sim import outcomes
+from sim import harm, outcomes
 from sim.agents import Committee, FactionLeader, Mediator, Vote
 from sim.besieger import Besieger, Engagement
 from sim.deal import Deal
@@ -31,8 +31,7 @@ class DayTally:
     shells: float = 0.0
     cells_taken: int = 0
     cells_held: int = 0
-    probes_taken: int = 0
-    probes_held: int = 0
+    engagements: list[tuple[float, bool]] = field(default_factory=list)  # (strength vs a probe, cell taken)
     violations: int = 0
     attacks: int = 0
     air_strikes: bool = False
@@ -66,6 +65,8 @@ class SiegeModel(mesa.Model):
                                         np.flatnonzero(~frontier), setup)
         self.initial_fighters = self.fighters.size
         self.initial_civilians = self.district.initial_civilians
+        # the hardship the long phase before day 0 left, which the community has lived with
+        self.endured_hardship = harm.hardship(self.district.supply_days, params.district.hardship_buffer_days)
         tp = params.terms
         self.base_expulsion = opening_demand(tp.template, tp.expulsion_fraction, tp.expulsion_list,
                                              self.initial_fighters)
@@ -136,19 +137,17 @@ class SiegeModel(mesa.Model):
         self.fighters.take_shelling(per_cell, shelter, p.combat, rng)
 
     def record_attack(self, level: Escalation, attack: Engagement | None) -> None:
-        """Tally a ground attack (probes taken and held are the signals beliefs learn from)."""
+        """Tally a ground attack: each one taken or held is a signal beliefs learn from."""
         if attack is None:
             return
         self.tally.attacks += 1
-        probe = level == Escalation.GROUND_PROBES
+        self.tally.engagements.append((self.besieger.attack_profile(level)[1], attack.taken))
         if attack.taken:
             self.tally.cells_taken += 1
-            self.tally.probes_taken += probe
             self.log(EventKind.CELL_TAKEN, actor="besieger", cell=attack.cell, level=level.name,
                      p_success=attack.p_success, attackers=attack.attackers, defenders=attack.defenders)
         else:
             self.tally.cells_held += 1
-            self.tally.probes_held += probe
 
     # ------------------------------------------------------------------ 4. civilians and supplies
     def civilians_and_supplies(self) -> None:
@@ -161,15 +160,14 @@ class SiegeModel(mesa.Model):
 
     # ------------------------------------------------------------------ 5. beliefs
     def update_beliefs(self) -> None:
-        """Probes won and lost are signals of the besieger's strength (Slantchev 2003); each side then
-        re-estimates the chance of a takeover under the escalation the mediator now approves."""
-        bp = self.params.beliefs
-        successes = bp.learning_rate * self.tally.probes_taken
-        failures = bp.learning_rate * self.tally.probes_held
-        self.mediator.learn(successes, failures)
+        """Every attack won or lost is a signal of the besieger's strength (Slantchev 2003), read by each
+        side through its own belief; each side then re-estimates the chance of a takeover under the
+        escalation the mediator now approves."""
+        engagements = self.tally.engagements
+        self.mediator.learn(engagements)
         resolve = self.fighters.faction_stats(len(self.leaders), self.params.negotiation.hardline_majority).resolve
         for leader in self.leaders:
-            leader.learn(successes, failures, float(resolve[leader.faction]))
+            leader.learn(engagements, float(resolve[leader.faction]))
         self.refresh_expectations()
 
     def refresh_expectations(self) -> None:
@@ -278,6 +276,8 @@ class SiegeModel(mesa.Model):
         deal.settle_day(self.fighters, ip.settle_rate, rng)
         if deal.complete(self.fighters, ip.completion_settled_share):
             self.phase = Phase.ENDED
+            if deal.terms.besieger_entry:
+                self.district.hand_over()  # the besieger enters: state institutions and checkpoints return
             self.outcome = outcomes.settlement_class(self.fighters.counts(), self.initial_fighters,
                                                      self.deal.terms.template, self.params.outcome)
 

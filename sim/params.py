@@ -213,7 +213,11 @@ class BesiegerParams:
         2, assumption(f"a couple of frontier pushes a day ({ARTICLE}: 'trying to advance on the ground')"),
         0, 100)
     assault_attacks_per_day: int = param(
-        6, assumption("a full assault presses many frontier cells at once"), 0, 1000)
+        6, assumption("a full assault presses many frontier cells at once (the case file's offensives suggest "
+                      "about 2 a day, East Aleppo's 37 and Eastern Ghouta's 55 days; at 2 the takeover beliefs "
+                      "over a month's horizon stay below the mediator's hardening threshold and the besieger's "
+                      "storming confidence, so air cover no longer changes how a siege ends: docs/ODD.md, "
+                      "section 9, item 19)"), 0, 1000)
     probe_force_share: float = param(
         0.02, assumption("a ground probe commits a platoon-sized share of the besieger"), 0, 1)
     assault_force_share: float = param(
@@ -382,12 +386,20 @@ class NegotiationParams:
     handover_cost: float = param(0.03, assumption("cost per step of the weapons-handover scale"), 0, 5)
     entry_cost: float = param(0.06, assumption("cost of besieger checkpoints inside"), 0, 5)
     hardship_cost: float = param(0.5, assumption("weight of supply hardship in fighting on"), 0, 10)
+    hardship_adaptation: float = param(
+        1.0, assumption("share of the hardship a long low-intensity phase left that the community has adapted "
+                        "to, so that only hardship beyond it weighs in fighting on: enclaves lived for years at a "
+                        "grim supply equilibrium without giving in (shared/PATTERNS.md, patterns 5 and 6); "
+                        "reference dependence (Kahneman & Tversky 1979)"), 0, 1, "share of the starting hardship")
     casualty_cost: float = param(
         0.15, assumption("weight of own losses per 10% of the faction killed or wounded"), 0, 10)
     civilian_cost: float = param(
-        0.04, assumption("weight of civilians killed or injured per 1,000 residents: a community weighs the "
-                         "share of its people hurt, so a large enclave does not give in at once; at Daraa's "
-                         "40,000 the earlier 0.1 per 100 people"), 0, 10, "per harmed per 1,000 residents")
+        0.01, assumption("weight of civilians killed or injured per 1,000 residents: a community weighs the "
+                         "share of its people hurt, so a large enclave does not give in at once. Bounded by Eastern "
+                         "Ghouta (case file): its fighters held out 55 days while at least 1,600 of 395,000 were "
+                         "killed (4 per 1,000, about 16 harmed with the injured); at the earlier 0.04 that harm alone "
+                         "would outweigh the whole gap between holding out and a deal within two weeks"),
+        0, 10, "per harmed per 1,000 residents")
     weariness_cost: float = param(
         0.1, assumption("holding cost per month of siege (war of attrition; Zartman 2000 hurting "
                         "stalemate)"), 0, 10)
@@ -461,8 +473,10 @@ class ImplementationParams:
         3, Source(SourceKind.CASE_FILE, "case file: Aleppo convoys halted 16 Dec, resumed 18 Dec"), 0, 365,
         "days")
     collapse_probability: float = param(
-        0.4, assumption("share of breakdowns that end the deal (Daraa: 2 of 3 deals collapsed, case file)"),
-        0, 1)
+        0.6, Source(SourceKind.CASE_FILE, "case file (derived): of five breakdowns recorded, three ended the deal "
+                    "(Daraa 2021: the 24/25 Jul deal breached, the Aug deal crumbled, the 31 Aug deal collapsed) "
+                    "and two were suspensions that resumed (East Aleppo 16-18 Dec 2016; Homs May 2014, delayed "
+                    "over the aid to Nubl and Zahraa): 3/5"), 0, 1)
     spoiler_hazard: float = param(
         0.05, assumption("daily chance a spoiling faction attacks (Stedman 1997)"), 0, 1, "per day")
     completion_settled_share: float = param(

@@ -117,3 +117,33 @@ class TestTakeover:
         assert tp(strength=s * f) >= v - 1e-12
         assert tp(horizon_days=h * f) >= v - 1e-12
         assert tp(cells_to_take=c * f) <= v + 1e-12
+
+
+class TestCombatSignals:
+    """Every attack is a signal; an assault's outcome is weighed by what it says about a probe."""
+
+    def test_a_probe_is_one_observation(self):
+        won, held = beliefs.signal_weights(0.3, 1.0, 1.5)
+        assert won == pytest.approx(1.0)
+        assert held == pytest.approx(1.0)
+
+    @FAST
+    @given(theta=open_unit, strength=st.floats(1.01, 50), steep=st.floats(0.1, 5))
+    def test_stronger_attacks_tell_less_when_they_win_and_more_when_held(self, theta, strength, steep):
+        won, held = beliefs.signal_weights(theta, strength, steep)
+        assert 0.0 <= won < 1.0
+        assert held > 1.0
+
+    @FAST
+    @given(theta=open_unit, s1=st.floats(1, 20), ds=st.floats(0.01, 20), steep=st.floats(0.1, 5))
+    def test_weights_are_monotone_in_strength(self, theta, s1, ds, steep):
+        won1, held1 = beliefs.signal_weights(theta, s1, steep)
+        won2, held2 = beliefs.signal_weights(theta, s1 + ds, steep)
+        assert won2 <= won1 + 1e-12
+        assert held2 >= held1 - 1e-12
+
+    def test_signals_add_up_the_day(self):
+        day = [(1.0, True), (1.0, False), (4.0, True), (4.0, False)]
+        won4, held4 = beliefs.signal_weights(0.2, 4.0, 1.5)
+        assert beliefs.signals(0.2, day, 1.5) == pytest.approx((1.0 + won4, 1.0 + held4))
+        assert beliefs.signals(0.2, [], 1.5) == (0.0, 0.0)

@@ -85,7 +85,7 @@ class TestFightValue:
         s = situation()
         p = 0.3
         expected = ((1 - p) * 0.5 + p * -0.6 + 0.6 * (0.55 - 0.5) - 0.5 * 0.2 - 0.15 * 0.05 * 10
-                    - 0.04 * 1.25 - 0.1 * 1.0)
+                    - NEG.civilian_cost * 1.25 - 0.1 * 1.0)
         assert float(decisions.fight_value(s, NEG)[0]) == pytest.approx(expected)
 
     @pytest.mark.parametrize("field,lo,hi", [
@@ -349,3 +349,21 @@ class TestVoteReason:
         """A vote against the modelled values is attributed to unmodelled considerations."""
         assert "unmodelled" in decisions.vote_reason(True, 0.0, 0.1, 0.5, 0.1, 0.2, NEG)
         assert "unmodelled" in decisions.vote_reason(False, 0.2, 0.1, 0.5, 0.1, 0.2, NEG)
+
+
+class TestFeltHardship:
+    """Only hardship beyond what the long phase left weighs in fighting on (pattern 6)."""
+
+    def test_full_adaptation_discounts_the_starting_hardship(self):
+        assert decisions.felt_hardship(0.5, 0.5, 1.0) == 0.0
+        assert decisions.felt_hardship(0.7, 0.5, 1.0) == pytest.approx(0.2)
+
+    def test_no_adaptation_feels_it_all(self):
+        assert decisions.felt_hardship(0.5, 0.5, 0.0) == 0.5
+
+    @FAST
+    @given(h=unit, endured=unit, a=unit)
+    def test_bounded_and_monotone(self, h, endured, a):
+        felt = decisions.felt_hardship(h, endured, a)
+        assert 0.0 <= felt <= h
+        assert decisions.felt_hardship(h, endured, min(1.0, a + 0.1)) <= felt

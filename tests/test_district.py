@@ -120,3 +120,20 @@ def test_the_civilian_cost_reads_people_not_events():
     assert d.civilian_injury_events[0] >= 199
     assert d.harm_total() == pytest.approx(before)
 
+
+
+def test_only_ground_fighting_enters_the_ground_death_record():
+    """The mediator weighs the deaths ground operations add: crossfire counts, shelling and starvation
+    do not; the week's sum covers the last seven recorded days."""
+    d = district([1000, 1000])
+    d.harm(np.array([5, 0]), np.zeros(2, dtype=np.int64), HarmCause.SHELLING)
+    d.harm(np.array([0, 2]), np.zeros(2, dtype=np.int64), HarmCause.GROUND)
+    d.harm(np.array([1, 0]), np.zeros(2, dtype=np.int64), HarmCause.STARVATION)
+    d.record_deaths()
+    assert d.deaths_last_week() == 8
+    assert d.ground_deaths_last_week() == 2
+    for _ in range(7):
+        d.end_day()
+        d.record_deaths()
+    assert d.ground_deaths_last_week() == 0
+    assert d.deaths_last_week() == 0

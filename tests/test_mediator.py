@@ -236,3 +236,42 @@ class TestCredibility:
     def test_more_violations_lower_credibility(self, g, v, loss, gain):
         assert (mediator.credibility_after(g, v + 1, True, loss, gain)
                 < mediator.credibility_after(g, v, True, loss, gain))
+
+
+class TestDecisivePhase:
+    """The decisive phase: launched by the first approval of ground operations, never called off."""
+
+    def test_launch_is_the_approval_of_ground_operations(self):
+        assert not mediator.launches_decisive_phase(Escalation.NONE)
+        assert not mediator.launches_decisive_phase(Escalation.SHELLING)
+        assert all(mediator.launches_decisive_phase(lvl) for lvl in Escalation if lvl >= Escalation.GROUND_PROBES)
+
+    def test_floor_holds_the_ceiling_at_ground_operations(self):
+        low = 0.0  # no pressure at all: without the floor nothing is approved
+        assert ceiling(low) == Escalation.NONE
+        floored = mediator.escalation_ceiling(low, MP.external_constraint, MP.image_weight,
+                                              MP.civilian_harm_weight, 100.0, AirCover.CONDITIONAL,
+                                              floor=Escalation.GROUND_PROBES)
+        assert floored == Escalation.GROUND_PROBES
+
+    def test_floor_never_exceeds_the_cap(self):
+        capped = mediator.escalation_ceiling(5.0, 0.3, 0.2, 0.5, 0.0, AirCover.CONDITIONAL,
+                                             max_level=Escalation.SHELLING, floor=Escalation.GROUND_PROBES)
+        assert capped == Escalation.SHELLING
+
+    @FAST
+    @given(pr=st.floats(0, 5), ext=unit, img=unit, hw=st.floats(0, 10), deaths=st.floats(0, 50),
+           air=st.sampled_from(list(AirCover)))
+    def test_floor_only_lifts_what_the_pressure_would_not_pay_for(self, pr, ext, img, hw, deaths, air):
+        free = ceiling(pr, ext, img, hw, deaths, air)
+        floored = mediator.escalation_ceiling(pr, ext, img, hw, deaths, air, floor=Escalation.GROUND_PROBES)
+        assert floored == max(free, Escalation.GROUND_PROBES)
+
+
+class TestHarmOfGroundOperations:
+    def test_the_mediator_weighs_the_deaths_ground_fighting_adds(self):
+        # the cost term reads last week's ground-combat deaths: zero of them cost nothing extra however
+        # many the bombardment killed (those are the price of the shelling rung already approved)
+        c = mediator.escalation_cost(Escalation.GROUND_PROBES, 0.6, 0.1, 0.5, 0.0, AirCover.GRANTED)
+        assert c == pytest.approx(MP.level_cost_ground_probes * 0.7)
+        assert mediator.escalation_cost(Escalation.GROUND_PROBES, 0.6, 0.1, 0.5, 20.0, AirCover.GRANTED) > c

@@ -112,7 +112,7 @@ def evaluate(run: RunConfig, cases: list[Case], values: dict[str, Any], seed: in
     terms, probabilities = {}, {}
     for case in cases:
         runs = case_runs(run, base, case, seed, on_progress)
-        terms[case.id] = case_loss(runs, case.facts, case.recorded)
+        terms[case.id] = case_loss(runs, case.facts, case.recorded, run.hindcast.horizon_days)
         table = outcome_table(runs)
         probabilities[case.id] = dict(zip(table["outcome"], table["probability"]))
     return Evaluation(float(np.mean([t["total"] for t in terms.values()])), terms, probabilities)

@@ -285,13 +285,14 @@ def figure_distance(median: float, low: float | None, high: float | None, measur
     return max(to_log(lo) - to_log(median), to_log(median) - to_log(hi), 0.0)
 
 
-def case_loss(runs: pd.DataFrame, facts: CaseFacts, recorded: RecordedOutcome) -> dict[str, float]:
+def case_loss(runs: pd.DataFrame, facts: CaseFacts, recorded: RecordedOutcome,
+              horizon_days: int | None = None) -> dict[str, float]:
     """The calibration objective for one case (lower is better): -log of the probability given to the
     recorded class plus the squared distance of each recorded figure from the predicted median,
-    capped at FIGURE_TERM_CAP so that one figure the model cannot reach (Eastern Ghouta's 55-day
-    offensive, where most replicates end under shelling alone) does not outweigh every other case.
-    Siege length is left out: the model starts at a case's start date and has no low-intensity phase,
-    so it cannot reproduce Homs's 700 days and would be pulled towards stalemates trying."""
+    capped at FIGURE_TERM_CAP so that one figure the model misses badly does not outweigh every
+    other case. The siege length counts too, as the days from the model's start, when `horizon_days`
+    is given and the recorded length lies within the model's reach (not Homs's 700 days, which begin
+    on the model's day 0); a figure out of reach would pull the fit towards stalemates."""
     terms: dict[str, float] = {}
     if recorded.outcome_class:
         share = float((runs["outcome"] == recorded.outcome_class).mean()) if len(runs) else 0.0
@@ -304,5 +305,12 @@ def case_loss(runs: pd.DataFrame, facts: CaseFacts, recorded: RecordedOutcome) -
             continue
         distance = figure_distance(float(np.median(predicted[measure])), low, high, measure)
         terms[measure] = min(distance ** 2, FIGURE_TERM_CAP)
+    low, high = records["siege_length_days"]
+    if horizon_days is not None and low is not None and not unreachable_reason(
+            "siege_length_days", low, high, facts, horizon_days):
+        so_far = facts.siege_days_so_far
+        distance = figure_distance(float(np.median(predicted["siege_length_days"])) - so_far, low - so_far,
+                                   None if high is None else high - so_far, "siege_length_days")
+        terms["siege_length_days"] = min(distance ** 2, FIGURE_TERM_CAP)
     terms["total"] = float(sum(terms.values()))
     return terms

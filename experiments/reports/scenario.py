@@ -296,7 +296,7 @@ def _timeline_figure(showcase: Showcase) -> go.Figure:
     kind = _col(ev, "event").astype(str)
     votes = ev[kind == EventKind.VOTE.value]
     factions = sorted({f for f in (_faction_id(v) for v in _col(votes, "faction")) if f is not None and f >= 0})
-    lanes = (["committee", "deal"] + [f"faction {f}" for f in factions]
+    lanes = (["escalation", "committee", "deal"] + [f"faction {f}" for f in factions]
              + ["convoy", "refusal", "violation", "breakdown", "pre-emptive strike", "outcome"])
     y_of = {name: i for i, name in enumerate(lanes)}
 
@@ -364,6 +364,11 @@ def _timeline_figure(showcase: Showcase) -> go.Figure:
                    "deal: implementation starts" if verdict == "implement" else f"committee: {verdict}",
                    colour, symbol, texts, size=13)
 
+    launches = ev[kind == EventKind.ESCALATION.value]
+    lane_trace(launches, "escalation", "decisive phase launched", "#b03a2e", "arrow-bar-right",
+               [f"{plotly_text(d)}<br>rung {plotly_text(lv)}, pressure {_num(pr, '.2f')}"
+                for d, lv, pr in zip(_col(launches, "detail"), _col(launches, "level"), _col(launches, "pressure"))],
+               size=14)
     convoys = ev[kind == EventKind.CONVOY.value]
     if not convoys.empty:
         carried = _col(convoys, "fighters").fillna(0) + _col(convoys, "civilians").fillna(0)

@@ -40,7 +40,7 @@ def calm(**kw) -> FactionSituation:
     """A faction for which fighting (0.19 at p=0.2) lies between exile (-0.2) and staying under an
     0.8-credible guarantee (0.35), so its counter-offer is interior (about 0.29 at exile_scale 1)."""
     base = dict(exile_share=np.zeros(1), p_takeover=np.array([0.2]), resolve=np.array([0.6]),
-                losses_share=np.array([0.02]), hardship=0.1, civilian_harm=0.5, months_besieged=0.5)
+                losses_share=np.array([0.02]), hardship=0.1, civilian_harm=2.0, months_besieged=0.5)
     base.update(kw)
     return FactionSituation(**base)
 
