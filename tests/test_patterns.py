@@ -1,5 +1,5 @@
 """The patterns of section 7 of the model brief, tested statistically on the default Daraa
-scenario over 300 seeded replicates with 95% intervals (Wilson for shares, bootstrap for
+scenario over 200 seeded replicates with 95% intervals (Wilson for shares, bootstrap for
 medians, means and paired differences). Arms share seeds replicate by replicate (common random
 numbers), so comparisons are paired."""
 
@@ -14,7 +14,7 @@ from helpers.intervals import bootstrap_ci
 from helpers.scenarios import scenario_params, simulate
 from sim.enums import Outcome
 
-N = 300
+N = 200
 SEED = 20210624
 AIR = ("model.mediator.air_cover=GRANTED", "model.mediator.external_constraint=0.1")
 HARSH = ("model.terms.expulsion_fraction=0.5",)
