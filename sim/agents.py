@@ -139,10 +139,7 @@ class Mediator(TakeoverBelief):
             return self.ceiling
         pressure = mediator_rules.escalation_pressure(m.rejections, m.day, mp.impatience, mp.siege_weariness,
                                                       mp.base_pressure, m.collapses, mp.collapse_pressure)
-        self.ceiling = mediator_rules.escalation_ceiling(
-            pressure, mp.external_constraint, mp.image_weight, mp.civilian_harm_weight,
-            m.district.ground_deaths_last_week(), mp.air_cover, mp.max_escalation, mediator_rules.level_costs(mp),
-            self.decisive_floor())
+        self.ceiling = self.ceiling_at(pressure)
         self.threat = self.ceiling
         if self.launch_day is None and mediator_rules.launches_decisive_phase(self.ceiling):
             self.launch_day = m.day
@@ -153,6 +150,15 @@ class Mediator(TakeoverBelief):
     def decisive_floor(self) -> Escalation:
         """Once the decisive phase has begun, the siege never returns below ground operations."""
         return Escalation.GROUND_PROBES if self.launch_day is not None else Escalation.NONE
+
+    def ceiling_at(self, pressure: float) -> Escalation:
+        """The rung the mediator approves at this pressure, given its costs, last week's ground-combat
+        deaths and the floor of a decisive phase already launched."""
+        mp = self.model.params.mediator
+        return mediator_rules.escalation_ceiling(
+            pressure, mp.external_constraint, mp.image_weight, mp.civilian_harm_weight,
+            self.model.district.ground_deaths_last_week(), mp.air_cover, mp.max_escalation,
+            mediator_rules.level_costs(mp), self.decisive_floor())
 
     def ceiling_rose(self) -> bool:
         """Today's ceiling is above yesterday's: the threat has grown."""
@@ -179,10 +185,7 @@ class Mediator(TakeoverBelief):
         pressure = mediator_rules.escalation_pressure(int(future_rejections), m.day + int(horizon),
                                                       mp.impatience, mp.siege_weariness, mp.base_pressure,
                                                       m.collapses, mp.collapse_pressure)
-        return mediator_rules.escalation_ceiling(pressure, mp.external_constraint, mp.image_weight,
-                                                 mp.civilian_harm_weight, m.district.ground_deaths_last_week(),
-                                                 mp.air_cover, mp.max_escalation, mediator_rules.level_costs(mp),
-                                                 self.decisive_floor())
+        return self.ceiling_at(pressure)
 
     def update_expectation(self) -> None:
         """Weigh what it would approve if the rebels kept rejecting (its credible threat), which
