@@ -65,8 +65,8 @@ class TakeoverBelief(mesa.Agent):
         won, held = beliefs.signals(self.theta, engagements, p.combat.assault_steepness)
         return p.beliefs.learning_rate * won, p.beliefs.learning_rate * held
 
-    def takeover_chance(self, threat: Escalation, anticipation: float) -> float:
-        """P(takeover within the planning horizon) under `threat`, with weight `anticipation` on the
+    def takeover_chance(self, threat: Escalation, anticipation: float, horizon_days: float) -> float:
+        """P(takeover within `horizon_days`) under `threat`, with weight `anticipation` on the
         next rung being approved too (Schelling 1966: only an approved threat is credible)."""
         m = self.model
         p = m.params
@@ -77,7 +77,7 @@ class TakeoverBelief(mesa.Agent):
             if w > 0:
                 attacks, strength = m.besieger.attack_profile(level)
                 chance += w * beliefs.takeover_probability(self.theta, attacks, strength, p.combat.assault_steepness,
-                                                           p.beliefs.planning_horizon_days, cells_to_take)
+                                                           horizon_days, cells_to_take)
         return chance
 
 
@@ -100,7 +100,8 @@ class FactionLeader(TakeoverBelief):
 
     def update_expectation(self) -> None:
         """Weigh the approved threat, and the next rung with weight `beliefs.anticipation`."""
-        self.p_takeover = self.takeover_chance(self.model.mediator.threat, self.model.params.beliefs.anticipation)
+        b = self.model.params.beliefs
+        self.p_takeover = self.takeover_chance(self.model.mediator.threat, b.anticipation, b.planning_horizon_days)
 
     def strike_first(self, rng: np.random.Generator) -> int | None:
         """A faction that expects an imminent takeover strikes first on some days (the late-July 2021
@@ -189,8 +190,10 @@ class Mediator(TakeoverBelief):
 
     def update_expectation(self) -> None:
         """Weigh what it would approve if the rebels kept rejecting (its credible threat), which
-        already looks over the horizon, so no further rung is anticipated."""
-        self.p_takeover = self.takeover_chance(self.credible_threat(), anticipation=0.0)
+        already looks over the horizon, so no further rung is anticipated; a takeover is judged over
+        a decisive campaign's length (`beliefs.campaign_horizon_days`)."""
+        self.p_takeover = self.takeover_chance(self.credible_threat(), anticipation=0.0,
+                                               horizon_days=self.model.params.beliefs.campaign_horizon_days)
 
     def learn(self, engagements: list[tuple[float, bool]]) -> None:
         """Update the besieger side's belief from today's attacks."""
@@ -217,6 +220,11 @@ class Mediator(TakeoverBelief):
         return mediator_rules.offers_terms(m.params.mediator.present, self.p_takeover,
                                            m.params.besieger.storm_confidence)
 
+    def hardening(self) -> float:
+        """How strongly its demands track the balance of power, tempered by its outside constraint."""
+        mp = self.model.params.mediator
+        return mediator_rules.constrained_hardening(mp.hardening, mp.external_constraint)
+
     def revise(self, terms: decisions.Terms, counter: float) -> decisions.Terms:
         """After a rejection: concede towards the committee's counter, harden with power."""
         m = self.model
@@ -226,7 +234,7 @@ class Mediator(TakeoverBelief):
         floor = max(m.base_expulsion * tp.expulsion_floor_share, self.broken_demand)
         fraction = mediator_rules.revise_expulsion(terms.expulsion_fraction, counter, self.p_takeover,
                                                    m.base_expulsion, floor,
-                                                   mp.concession_step, mp.hardening, mp.hardening_threshold)
+                                                   mp.concession_step, self.hardening(), mp.hardening_threshold)
         return dataclasses.replace(terms, expulsion_fraction=fraction)
 
     def offer(self, terms: decisions.Terms) -> decisions.Terms:
@@ -236,7 +244,7 @@ class Mediator(TakeoverBelief):
         mp = m.params.mediator
         if self.p_takeover <= mp.hardening_threshold or terms.template != DealTemplate.NAMED_LIST:
             return terms
-        demand = mediator_rules.power_expulsion(self.p_takeover, m.base_expulsion, mp.hardening,
+        demand = mediator_rules.power_expulsion(self.p_takeover, m.base_expulsion, self.hardening(),
                                                 mp.hardening_threshold)
         if demand <= terms.expulsion_fraction:
             return terms

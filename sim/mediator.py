@@ -80,6 +80,14 @@ def offers_terms(mediator_present: bool, p_takeover: float, storm_confidence: fl
     return mediator_present or p_takeover < storm_confidence
 
 
+def constrained_hardening(hardening: float, external_constraint: float) -> float:
+    """How strongly the demand tracks the balance of power once the mediator's outside arrangements are
+    weighed: an external constraint that makes escalation costly also tempers the terms (Daraa 2021,
+    article: Moscow 'preferring a settlement' near Jordan and Israel, 'the local population has not been
+    expelled'; shared/PATTERNS.md, pattern 9: external constraints go with the smallest evacuations)."""
+    return hardening * (1.0 - external_constraint)
+
+
 def power_expulsion(p_takeover: float, base: float, hardening: float,
                     threshold: float = MediatorParams.hardening_threshold) -> float:
     """The demand the balance of power supports: the base demand, rising towards full evacuation

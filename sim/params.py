@@ -213,11 +213,10 @@ class BesiegerParams:
         2, assumption(f"a couple of frontier pushes a day ({ARTICLE}: 'trying to advance on the ground')"),
         0, 100)
     assault_attacks_per_day: int = param(
-        6, assumption("a full assault presses many frontier cells at once (the case file's offensives suggest "
-                      "about 2 a day, East Aleppo's 37 and Eastern Ghouta's 55 days; at 2 the takeover beliefs "
-                      "over a month's horizon stay below the mediator's hardening threshold and the besieger's "
-                      "storming confidence, so air cover no longer changes how a siege ends: docs/ODD.md, "
-                      "section 9, item 19)"), 0, 1000)
+        2, Source(SourceKind.CASE_FILE, "case file (derived): East Aleppo's final offensive took about 95% of the "
+                  "enclave in 37 days and Eastern Ghouta's ground push about three quarters in 47, about 2 "
+                  "cells of a 100-cell enclave a day at an assault's near-certain success (docs/ODD.md, "
+                  "section 9, item 19)"), 0, 1000)
     probe_force_share: float = param(
         0.02, assumption("a ground probe commits a platoon-sized share of the besieger"), 0, 1)
     assault_force_share: float = param(
@@ -303,7 +302,8 @@ class MediatorParams:
     hardening: float = param(
         1.0, assumption("how strongly terms track the balance of power (Hinnebusch & Imady 2017)"), 0, 5)
     hardening_threshold: float = param(
-        0.7, assumption("demands harden only once a takeover is more likely than not by a margin"), 0, 0.99,
+        0.5, assumption("demands harden once a takeover within a decisive campaign "
+                        "(beliefs.campaign_horizon_days) is more likely than not"), 0, 0.99,
         "takeover probability")
     collapse_pressure: float = param(
         0.04, assumption("pressure to escalate added by each collapsed deal, as much again as a rejected offer "
@@ -498,6 +498,13 @@ class BeliefParams:
         1.0, assumption("pseudo-observations per probe won or held"), 0, 100)
     planning_horizon_days: float = param(
         30.0, assumption("sides weigh the coming month"), 1, 3650, "days")
+    campaign_horizon_days: float = param(
+        56.0, assumption("the mediator (or, with none, the besieger's command) judges whether force alone "
+                         "would take the enclave over the length of a decisive campaign, not the coming "
+                         "month: decisive phases last roughly 2 to 8 weeks (shared/PATTERNS.md, pattern 5; "
+                         "the case file's longest, Eastern Ghouta's, 55 days), so its hardening and "
+                         "storming thresholds are reachable at an offensive's recorded pace"),
+        1, 3650, "days")
     anticipation: float = param(
         0.25, assumption("weight sides give to the mediator approving the next rung within the horizon "
                          "(Schelling 1966)"), 0, 1)

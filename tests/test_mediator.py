@@ -115,8 +115,8 @@ class TestEscalation:
 
 
 class TestReviseExpulsion:
-    def rev(self, current=0.5, counter=0.2, p=0.5, base=0.1, floor=0.1, step=0.3, hardening=1.0):
-        return mediator.revise_expulsion(current, counter, p, base, floor, step, hardening)
+    def rev(self, current=0.5, counter=0.2, p=0.5, base=0.1, floor=0.1, step=0.3, hardening=1.0, threshold=0.7):
+        return mediator.revise_expulsion(current, counter, p, base, floor, step, hardening, threshold)
 
     def test_concedes_share_of_gap_to_lower_counter(self):
         assert self.rev() == pytest.approx(0.5 - 0.3 * 0.3)
@@ -177,13 +177,25 @@ class TestReviseExpulsion:
 class TestPowerExpulsion:
     def test_base_below_threshold(self):
         for p in (0.0, 0.5, 0.7):
-            assert mediator.power_expulsion(p, 0.25, 1.0) == pytest.approx(0.25)
+            assert mediator.power_expulsion(p, 0.25, 1.0, 0.7) == pytest.approx(0.25)
 
     def test_levels_above_threshold(self):
-        assert mediator.power_expulsion(1.0, 0.25, 1.0) == pytest.approx(1.0)
-        assert mediator.power_expulsion(0.85, 0.25, 1.0) == pytest.approx(0.625)
-        assert mediator.power_expulsion(0.85, 0.25, 0.0) == pytest.approx(0.25)
-        assert mediator.power_expulsion(0.85, 0.25, 5.0) == pytest.approx(1.0)
+        assert mediator.power_expulsion(1.0, 0.25, 1.0, 0.7) == pytest.approx(1.0)
+        assert mediator.power_expulsion(0.85, 0.25, 1.0, 0.7) == pytest.approx(0.625)
+        assert mediator.power_expulsion(0.85, 0.25, 0.0, 0.7) == pytest.approx(0.25)
+        assert mediator.power_expulsion(0.85, 0.25, 5.0, 0.7) == pytest.approx(1.0)
+
+    def test_default_threshold_is_an_even_chance(self):
+        assert mediator.power_expulsion(0.5, 0.25, 1.0) == pytest.approx(0.25)
+        assert mediator.power_expulsion(0.75, 0.25, 1.0) == pytest.approx(0.25 + 0.5 * 0.75)
+
+    def test_outside_constraint_tempers_hardening(self):
+        assert mediator.constrained_hardening(1.0, 0.0) == pytest.approx(1.0)
+        assert mediator.constrained_hardening(1.0, 0.9) == pytest.approx(0.1)
+        assert mediator.constrained_hardening(2.0, 1.0) == pytest.approx(0.0)
+        demands = [mediator.power_expulsion(0.9, 0.25, mediator.constrained_hardening(1.0, x), 0.5)
+                   for x in np.linspace(0, 1, 11)]
+        assert all(a >= b - 1e-12 for a, b in zip(demands, demands[1:]))
 
     @FAST
     @given(p=unit, dp=st.floats(0.001, 1), base=unit, h=st.floats(0, 5), dh=st.floats(0.01, 5))

@@ -179,8 +179,10 @@ def test_no_escalation_and_no_ground_combat_gives_no_takeover():
 
 
 def test_full_credibility_and_no_expulsion_settle_quickly():
-    """A guarantee taken as certain and no one to expel: the fighters stay and settle within weeks."""
-    params = scenario_params("model.mediator.initial_credibility=1.0", "model.terms.expulsion_fraction=0")
+    """A guarantee taken as certain and no one to expel, even as the balance of power shifts: the
+    fighters stay and settle within weeks."""
+    params = scenario_params("model.mediator.initial_credibility=1.0", "model.terms.expulsion_fraction=0",
+                             "model.mediator.hardening=0")
     runs, _, _ = simulate(params, 200)
     stay = int((runs["outcome"] == Outcome.SETTLEMENT_LOCAL_STAY.value).sum())
     lo, _ = wilson_interval(stay, len(runs))
