@@ -43,7 +43,7 @@ class Vote:
 
 class TakeoverBelief(mesa.Agent):
     """A side's Beta belief about theta, the chance that a ground probe takes a cell, and the chance
-    of a takeover within its planning horizon that the belief implies (Smith & Stam 2004)."""
+    of a takeover within the horizon the side weighs that the belief implies (Smith & Stam 2004)."""
 
     def __init__(self, model: SiegeModel, prior_alpha: float, prior_beta: float):
         super().__init__(model)
