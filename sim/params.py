@@ -288,7 +288,11 @@ class MediatorParams:
     civilian_harm_weight: float = param(
         0.5, assumption("cost to the mediator of civilian deaths"), 0, 10, "per 10 deaths/week")
     impatience: float = param(
-        0.04, assumption("pressure to escalate added by each rejected offer"), 0, 5)
+        0.01, assumption("pressure to escalate added by each rejected offer: rejections alone build pressure "
+                         "slowly, so a decisive phase is launched by the siege's length or the collapse of talks "
+                         "rather than by the first refusals (shared/PATTERNS.md, pattern 5; Daraa 2021's ground "
+                         "offensive began on day 35, case file; the calibration fit to the four cases found 0.014)"),
+        0, 5)
     siege_weariness: float = param(
         0.1, assumption("pressure to escalate added per 30 days of siege"), 0, 5)
     initial_credibility: float = param(0.5, assumption("neutral trust in the guarantee"), 0, 1)
@@ -306,9 +310,10 @@ class MediatorParams:
                         "(beliefs.campaign_horizon_days) is more likely than not"), 0, 0.99,
         "takeover probability")
     collapse_pressure: float = param(
-        0.04, assumption("pressure to escalate added by each collapsed deal, as much again as a rejected offer "
-                         "(mediator.impatience; a collapse also counts as one): each Daraa breakdown was "
-                         "followed by heavier shelling (shared/PATTERNS.md, pattern 7; case file)"), 0, 5)
+        0.2, assumption("pressure to escalate added by each collapsed deal: enough on its own to approve ground "
+                        "operations under Daraa's costs (base 0.2 against 0.3 x (0.9 + 0.4) = 0.39), as the "
+                        "breach of its 24/25 July 2021 deal was followed by the 29 July offensive (case file); "
+                        "failed talks trigger escalation (shared/PATTERNS.md, patterns 5 and 7)"), 0, 5)
     collapse_tightening: float = param(
         0.1, assumption("after a collapse the named-list demand returns a tenth above the broken deal's share, "
                         "and is never conceded below it (pattern 7: renegotiated on tighter terms)"), 0, 1,

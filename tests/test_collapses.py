@@ -9,6 +9,8 @@ import pytest
 
 from helpers.scenarios import scenario_params, simulate
 from sim import mediator as mediator_rules
+from sim.enums import AirCover, Escalation
+from sim.params import MediatorParams
 
 N = 150
 
@@ -39,3 +41,21 @@ def test_after_a_collapse_no_offer_falls_below_the_broken_deals_tightened_share(
             checked += later.size
     assert checked > 50, "enough offers after a collapse to test the rule"
     assert (runs["collapses"] > 0).mean() > 0.3
+
+
+def test_one_collapse_launches_ground_operations_under_daraas_costs_where_rejections_do_not():
+    """At Daraa's costs (constraint 0.9, image 0.4) a single collapsed deal approves ground probes on
+    day 0, while a month of rejected offers at the default impatience does not (pattern 5: the
+    collapse of talks, not the first refusals, launches the decisive phase)."""
+    mp = MediatorParams()
+    costs = mediator_rules.level_costs(mp)
+
+    def ceiling(rejections: int, days: int, collapses: int) -> Escalation:
+        pressure = mediator_rules.escalation_pressure(rejections, days, mp.impatience, mp.siege_weariness,
+                                                      mp.base_pressure, collapses, mp.collapse_pressure)
+        return mediator_rules.escalation_ceiling(pressure, 0.9, 0.4, mp.civilian_harm_weight, 0.0,
+                                                 AirCover.WITHHELD, costs=costs)
+
+    assert ceiling(0, 0, 0) == Escalation.SHELLING
+    assert ceiling(1, 0, 1) >= Escalation.GROUND_PROBES
+    assert ceiling(7, 28, 0) == Escalation.SHELLING

@@ -109,7 +109,7 @@ class TestEscalation:
 
     def test_pressure_over_siege_climbs_the_ladder(self):
         levels = [ceiling(mediator.escalation_pressure(r, 4 * r, MP.impatience, MP.siege_weariness))
-                  for r in range(0, 15)]
+                  for r in range(0, 41)]
         assert all(a <= b for a, b in zip(levels, levels[1:]))
         assert levels[-1] == Escalation.ASSAULT_WITH_AIR
 

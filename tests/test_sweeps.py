@@ -242,11 +242,6 @@ def test_air_cover_raises_takeover_and_civilian_harm(air_by_constraint):
     assert lo > 0, "air cover with a weak constraint makes a takeover or a full evacuation more likely than at Daraa"
 
 
-@pytest.mark.xfail(strict=True, reason="known miss since the assault's pace follows the case file (two attacks a "
-                   "day): with a mediator offering terms, air cover and a weak constraint end in full evacuation "
-                   "(86%) and a takeover only about 1% of the time, so the takeover share alone does not rise "
-                   "significantly (200 replicates, seed of the sweep); PATTERNS 2 puts takeovers where no mediator "
-                   "offers terms")
 def test_air_cover_with_a_weak_constraint_raises_takeover_alone(air_by_constraint):
     lo, _ = paired_ci(air_by_constraint.runs, ("0.9", "WITHHELD"), ("0.1", "GRANTED"), takeover)
     assert lo > 0, "air cover with a weak constraint makes a takeover more likely than at Daraa"
@@ -262,9 +257,6 @@ def test_weaker_constraint_raises_military_endings(air_by_constraint):
     assert lo > 0, "with air cover, a weaker constraint makes a takeover or a full evacuation more likely"
 
 
-@pytest.mark.xfail(strict=True, reason="known miss since issue 10's decisive-phase mechanisms: without air, a weaker "
-                   "constraint ends the siege sooner in full evacuations, so civilian harm falls (paired 95% lower "
-                   "bound -4.6 people over 300 replicates, seed of the sweep)")
 def test_weaker_constraint_raises_civilian_harm(air_by_constraint):
     lo, _ = paired_ci(air_by_constraint.runs, ("0.9", "WITHHELD"), ("0.1", "WITHHELD"), civilian_harm)
     assert lo > 0, "more civilians killed and injured, paired by replicate"
