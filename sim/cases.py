@@ -13,7 +13,7 @@ from enum import Enum
 from typing import Any
 
 from sim import harm
-from sim.enums import AirCover, DealTemplate, WeaponsHandover
+from sim.enums import AirCover, Corridor, DealTemplate, WeaponsHandover
 from sim.params import CaseMappingParams, ModelParams
 from sim.units import EPSILON
 
@@ -57,6 +57,7 @@ class CaseFacts:
     deal_template: DealTemplate | None = None  # who must leave; None (older case files): see default_template
     outside_support: bool = False       # opposition elsewhere attacks the besieger (a second front)
     mediator_present: bool = True       # a third party offers terms; false: the besieger alone decides
+    corridor: Corridor = Corridor.OPEN  # can civilians leave: freely, through pauses only, or not at all
     besieger_troops: int | None = None
     militia_share: float | None = None  # share of the besieging force that is militia (else mapping.militia_share)
     buses_per_convoy: int | None = None
@@ -116,6 +117,7 @@ def case_overrides(facts: CaseFacts, base: ModelParams) -> dict[str, Any]:
         "mediator.air_cover": air,
         "mediator.external_constraint": level_value(mp, "external_constraint", facts.external_constraint),
         "mediator.present": facts.mediator_present,
+        "civilians.corridor": facts.corridor,
         "mediator.image_weight": level_value(mp, "image_weight", facts.mediator_image_concern
                                              if facts.mediator_present else Level.NONE),
         "mediator.initial_credibility": level_value(mp, "credibility", facts.trust_in_guarantee),

@@ -33,6 +33,15 @@ class AirCover(Enum):
     GRANTED = "granted"
 
 
+class Corridor(Enum):
+    """Whether civilians can leave for besieger-held areas: freely, only through pauses and
+    checkpoints on the besieger's terms, or not at all (a case fact)."""
+
+    OPEN = "open"
+    RESTRICTED = "restricted"
+    CLOSED = "closed"
+
+
 class WeaponsHandover(IntEnum):
     """How much of their arsenal the settling fighters must hand over."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.enums import Corridor
 from sim.params import DistrictParams
 
 
@@ -40,6 +41,12 @@ def stock_after_siege(start_days: float, siege_days: int, resupply_share: float,
     for _ in range(siege_days):
         stock = supply_after_day(stock, 1.0, resupply_share, scarcity_leakage, buffer_days)
     return stock
+
+
+def corridor_flight_share(corridor: Corridor, restricted_share: float) -> float:
+    """The share of the flight an open corridor would let through: all, `restricted_share` through
+    pauses and checkpoints, none when the corridor is closed."""
+    return {Corridor.OPEN: 1.0, Corridor.RESTRICTED: restricted_share, Corridor.CLOSED: 0.0}[corridor]
 
 
 def flight_probability(hardship_level: float, shells_per_100: np.ndarray, journey_risk: float,

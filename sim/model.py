@@ -16,7 +16,7 @@ from sim.besieger import Besieger, Engagement
 from sim.deal import Deal
 from sim.decisions import Terms, opening_demand
 from sim.district import District
-from sim.enums import Escalation, EventKind, Outcome, Phase
+from sim.enums import Corridor, Escalation, EventKind, Outcome, Phase
 from sim.fighters import Fighters
 from sim.params import ModelParams
 from sim.records import Recorder
@@ -155,7 +155,7 @@ class SiegeModel(mesa.Model):
         self.hardship = d.consume_supplies(dp.resupply_share, dp.scarcity_leakage, dp.hardship_buffer_days)
         d.starve(cp.starvation_mortality, self.hardship, rng)
         d.record_deaths()
-        if cp.corridor_open:
+        if cp.corridor != Corridor.CLOSED:
             d.flee(self.hardship, self.tally.shells, cp, self.params.combat.frontier_weight, rng)
 
     # ------------------------------------------------------------------ 5. beliefs

@@ -19,7 +19,7 @@ from datetime import date
 from enum import Enum
 from typing import Any
 
-from sim.enums import AirCover, DealTemplate, Escalation, WeaponsHandover
+from sim.enums import AirCover, Corridor, DealTemplate, Escalation, WeaponsHandover
 
 ARTICLE = "article (shared/sources/daraa_al_balad_2021_article.txt)"
 CASES = "case file (shared/cases/syrian_sieges.yaml)"
@@ -129,8 +129,14 @@ class CivilianParams:
                            "figure"), 0, 10_000_000, "people")
     injured_per_killed: float = param(
         3.0, assumption("a common 3:1 injured-to-killed ratio for explosive weapons in towns"), 0, 20)
-    corridor_open: bool = param(
-        True, case_file("OCHA registered 38,600 displaced from Daraa al-Balad, so civilians could leave"))
+    corridor: Corridor = param(
+        Corridor.OPEN, case_file("OCHA registered 38,600 displaced from Daraa al-Balad, so civilians could leave"))
+    restricted_flight_share: float = param(
+        0.3, case_file("(derived) Eastern Ghouta 2018, whose corridors opened only in daily five-hour pauses: about "
+                       "80,000 of 395,000 left through them by early April, some 36 days, about 0.6% a day, "
+                       "against about 2% a day from Daraa al-Balad's open corridor (38,600 of 40,000-50,000 in 75 "
+                       "days): a restricted corridor lets through about 0.3 of the flight an open one would"),
+        0, 1, "share of the open corridor's daily flight")
     flight_intercept: float = param(
         -4.0, Source(SourceKind.CASE_FILE, "case file: OCHA registered 38,600 displaced from ~40,000-50,000 in "
                      "75 days, ~2% a day; the intercept gives ~1.5% on a quiet day"), -20, 20)

@@ -131,7 +131,8 @@ REFUSED_OVERRIDES = [
     (["+model.foo=1"], ["model.foo", "allowed"]),                                     # '+' cannot slip past
     (["model.fighters.count=abc"], ["model.fighters.count='abc' is not allowed", "a whole number"]),
     (["model.mediator.air_cover=MAYBE"], ["air_cover='MAYBE'", "WITHHELD, CONDITIONAL, GRANTED"]),
-    (["model.civilians.corridor_open=perhaps"], ["corridor_open='perhaps'", "true or false"]),
+    (["model.terms.besieger_entry=perhaps"], ["besieger_entry='perhaps'", "true or false"]),
+    (["model.civilians.corridor=AJAR"], ["corridor='AJAR'", "OPEN, RESTRICTED, CLOSED"]),
     (["model.fighters.count=-5"], ["model.fighters.count=-5", "[1, 100000]"]),
     (["model.terms.expulsion_fraction=1.5"], ["expulsion_fraction=1.5", "[0, 1]"]),
     (["model.terms.expulsion_list=500"], ["expulsion_list=500", "at most fighters.count (400)"]),
@@ -319,7 +320,7 @@ REFUSED_RANGES = [
     ("parameters:\n  model.fighters.resolve_mean: {lo: 0.8, hi: 0.2}\n", "model.fighters.resolve_mean: lo=0.8"),
     ("parameters:\n  model.fighters.resolve_mean: {lo: 0.5, hi: 1.5}\n", "leaves the allowed range [0, 1]"),
     ("parameters:\n  model.fighters.factions: {lo: 2.5, hi: 6}\n", "whole-number bounds"),
-    ("parameters:\n  model.civilians.corridor_open: {lo: 0, hi: 1}\n", "not a numeric parameter"),
+    ("parameters:\n  model.terms.besieger_entry: {lo: 0, hi: 1}\n", "not a numeric parameter"),
     ("parameters:\n  model.mediator.impatience: {lo: 0.1, hi: 0.1}\n", "must be below"),
     ("parameters:\n  model.combat.required_force_ratio: {lo: 2, hi: 4, reason: x}\n",
      "sourced (literature), not an assumption"),

@@ -10,7 +10,7 @@ import pytest
 from experiments.stats import wilson_interval
 from helpers.scenarios import scenario_params, simulate
 from sim.district import District
-from sim.enums import Control, FighterStatus, Outcome
+from sim.enums import Control, Corridor, FighterStatus, Outcome
 from sim.model import SiegeModel
 from sim.params import ModelParams
 
@@ -21,7 +21,7 @@ VARIANTS = {
     "harsh_expulsion": ("model.terms.expulsion_fraction=0.5",),
     "big_city": ("model.civilians.count=50000", "model.fighters.count=1200", "model.district.grid_width=14",
                  "model.district.grid_height=12"),
-    "no_corridor_scarce_buses": ("model.civilians.corridor_open=false", "model.implementation.buses_per_convoy=1",
+    "no_corridor_scarce_buses": ("model.civilians.corridor=CLOSED", "model.implementation.buses_per_convoy=1",
                                  "model.implementation.convoys_per_week=0.5"),
     "trusting_generous": ("model.mediator.initial_credibility=0.9", "model.terms.expulsion_fraction=0.05"),
 }
@@ -29,6 +29,11 @@ VARIANTS = {
 
 def _log_uniform(rng: np.random.Generator, lo: float, hi: float) -> float:
     return float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
+
+
+def _corridor(u: float) -> Corridor:
+    """Closed for half the draws, restricted or open for a quarter each (one uniform draw, as before)."""
+    return Corridor.CLOSED if u < 0.5 else (Corridor.RESTRICTED if u < 0.75 else Corridor.OPEN)
 
 
 def _random_params(rng: np.random.Generator) -> ModelParams:
@@ -46,7 +51,7 @@ def _random_params(rng: np.random.Generator) -> ModelParams:
     p.implementation = dataclasses.replace(p.implementation, collapse_probability=float(rng.uniform(0, 1)))
     p.civilians = dataclasses.replace(p.civilians, count=int(_log_uniform(rng, 100, 100_000)),
                                       injured_per_killed=float(rng.uniform(0, 20)),
-                                      corridor_open=bool(rng.random() < 0.5))
+                                      corridor=_corridor(float(rng.random())))
     # the lethality of a shell set so that the chance of death in the open, per day in an average
     # cell, spans mild (1 in 10,000) to extreme (3 in 10); injuries are up to 20 times as common
     open_day_risk = _log_uniform(rng, 1e-4, 0.3)

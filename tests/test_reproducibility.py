@@ -66,7 +66,7 @@ def test_who_among_the_harmed_was_injured_moves_only_the_injury_columns():
     Reseeding it, with the leaders' civilian cost (the one reader of injuries) switched off, leaves
     every other daily column unchanged, day by day; the people injured move, the injury events do not."""
     params = scenario_params("model.negotiation.civilian_cost=0", "model.besieger.shells_per_day=3000",
-                             "model.civilians.corridor_open=false", "model.civilians.injured_per_killed=20")
+                             "model.civilians.corridor=RESTRICTED", "model.civilians.injured_per_killed=20")
     a = SiegeModel(params, root_seed=2, replicate=0)
     b = SiegeModel(params, root_seed=2, replicate=0)
     b.district.injury_rng = np.random.default_rng(12345)

@@ -137,6 +137,7 @@ def _facts_behind(path: str) -> list[str]:
              "mediator.air_cover": ["air_power", "air_cover"],
              "mediator.external_constraint": ["external_constraint"],
              "mediator.present": ["mediator_present"],
+             "civilians.corridor": ["corridor"],
              "mediator.image_weight": ["mediator_image_concern", "mediator_present"],
              "mediator.initial_credibility": ["trust_in_guarantee"],
              "terms.template": ["deal_template", "expulsion_fraction"],
