@@ -18,7 +18,8 @@ from sim.params import CaseMappingParams, ModelParams
 from sim.units import EPSILON
 
 # The leaves outside `mapping` that case_overrides reads (paths under `model`); it writes none of them.
-MAPPING_INPUTS = ("implementation.seats_per_bus", "implementation.family_seat_share", "district.resupply_share",
+MAPPING_INPUTS = ("implementation.seats_per_bus", "implementation.family_seat_share",
+                  "implementation.families_seat_share", "district.resupply_share",
                   "district.scarcity_leakage", "district.hardship_buffer_days")
 
 
@@ -130,7 +131,9 @@ def case_overrides(facts: CaseFacts, base: ModelParams) -> dict[str, Any]:
     if facts.buses_per_convoy is not None:
         overrides["implementation.buses_per_convoy"] = facts.buses_per_convoy
     else:
-        seats_needed = facts.expulsion_fraction * facts.fighters_inside / (1.0 - ip.family_seat_share)
+        relatives = (ip.family_seat_share if default_template(facts, mp) == DealTemplate.NAMED_LIST
+                     else ip.families_seat_share)
+        seats_needed = facts.expulsion_fraction * facts.fighters_inside / (1.0 - relatives)
         overrides["implementation.buses_per_convoy"] = max(mp.min_buses_per_convoy, math.ceil(
             seats_needed / (ip.seats_per_bus * max(convoys, EPSILON) * mp.bus_weeks_for_demand)))
     if facts.convoys_per_week is not None:

@@ -20,6 +20,12 @@ if TYPE_CHECKING:
     from sim.fighters import Fighters
 
 
+def family_share(template: DealTemplate, ip: ImplementationParams) -> float:
+    """The share of a convoy's seats relatives take: a few under a named list of wanted men, whole
+    families where fighters leave with them (settle-or-leave, full exit)."""
+    return ip.family_seat_share if template == DealTemplate.NAMED_LIST else ip.families_seat_share
+
+
 @dataclass
 class Convoy:
     """What one convoy carried and who refused to board."""
@@ -95,7 +101,8 @@ class Deal:
         if waiting.size == 0 or ip.buses_per_convoy == 0:
             return None
         seats = ip.buses_per_convoy * ip.seats_per_bus
-        fighter_seats = max(1, int(seats * (1.0 - ip.family_seat_share)))
+        relatives = family_share(self.terms.template, ip)
+        fighter_seats = max(1, int(seats * (1.0 - relatives)))
         queue = rng.permutation(waiting)[:fighter_seats]
         if self.terms.template == DealTemplate.SETTLE_OR_LEAVE:
             refuse = np.zeros(queue.size, dtype=bool)  # they chose to leave: nobody is made to board
@@ -106,7 +113,7 @@ class Deal:
         boarded, refused = queue[~refuse], queue[refuse]
         fighters.board(boarded)
         family = district.evacuate_families(
-            round(boarded.size * ip.family_seat_share / (1 - ip.family_seat_share)), rng)
+            round(boarded.size * relatives / (1 - relatives)), rng)
         fighters.listed[refused] = False
         return Convoy(fighters=int(boarded.size), civilians=family, refused=int(refused.size), seats=seats)
 

@@ -459,7 +459,12 @@ class ImplementationParams:
         2.0, Source(SourceKind.CASE_FILE, "case file: two batches on 24-25 and 26 Aug 2021"), 0, 50)
     family_seat_share: float = param(
         0.15, Source(SourceKind.CASE_FILE, "case file: 'some family members accompanied' (3 of 53 with "
-                     "families, SOHR)"), 0, 0.95)
+                     "families, SOHR): the share of a named list's seats relatives take"), 0, 0.95)
+    families_seat_share: float = param(
+        0.72, Source(SourceKind.CASE_FILE, "case file (derived): Douma 2018, 3,354 fighters and 8,642 relatives "
+                     "(Russian MoD), 2.6 relatives a fighter: the share of the seats relatives take where "
+                     "fighters leave with their families (settle-or-leave, full exit; shared/PATTERNS.md, "
+                     "pattern 3)"), 0, 0.95)
     list_hardliner_weight: float = param(
         3.0, assumption(f"a hardliner is four times as likely as a moderate of the same resolve to be named on "
                         f"the list (weight 1 + 3), after the regime's list of 'wanted' men ({CASES})"), 0, 100)

@@ -2,7 +2,7 @@
 evacuation the evacuated share of fighters is far above that of civilians; more civilians flee into
 besieger-held areas than are bused out of a large enclave; a small enclave empties completely while
 a large one sheds a minority. (The size of that minority, 13-16% of Eastern Ghouta's people and
-12-18% of East Aleppo's, is not reproduced: docs/ODD.md, section 1.)"""
+12-18% of East Aleppo's, comes out short, about a tenth: docs/ODD.md, section 1.)"""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ import pytest
 
 from helpers.intervals import bootstrap_ci
 from helpers.scenarios import scenario_params, simulate
+from sim.deal import family_share
+from sim.enums import DealTemplate
+from sim.params import ImplementationParams
 
 N = 40
 LARGE = ("east_aleppo_2016", "eastern_ghouta_2018")
@@ -57,3 +60,17 @@ def test_a_small_enclave_empties_and_a_large_one_sheds_a_minority(cases):
                                                                            + runs["civilians_initial"])
         _, hi = bootstrap_ci(north.to_numpy(float), stat=np.median)
         assert hi < 0.5, f"{case}: a minority of the people goes north"
+
+
+@pytest.mark.parametrize("template, share", [(DealTemplate.NAMED_LIST, 0.15), (DealTemplate.SETTLE_OR_LEAVE, 0.72),
+                                             (DealTemplate.FULL_EXIT, 0.72)])
+def test_relatives_take_a_few_seats_beside_wanted_men_and_most_beside_leaving_families(template, share):
+    assert family_share(template, ImplementationParams()) == share
+
+
+def test_under_a_full_exit_the_buses_carry_whole_families(cases):
+    """East Aleppo's full exit: about 2.6 relatives a fighter (Douma's ratio), where relatives remain."""
+    runs = cases["east_aleppo_2016"]
+    per_fighter = runs["civilians_bused"] / runs["fighters_evacuated"]
+    lo, hi = bootstrap_ci(per_fighter.to_numpy(float))
+    assert lo > 2.0 and hi < 2.7, f"relatives a fighter 95% CI [{lo:.2f}, {hi:.2f}]"

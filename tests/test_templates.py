@@ -89,9 +89,6 @@ def _share(runs, outcome: str) -> np.ndarray:
     return (runs["outcome"] == outcome).to_numpy(float)
 
 
-@pytest.mark.xfail(strict=True, reason="known miss since issue 10's decisive-phase mechanisms: under East Aleppo's "
-                   "facts the named list of all fighters now ends in full evacuation about as often as the full "
-                   "exit (paired 95% lower bound of the difference -0.03, 120 replicates, seed 11)")
 def test_a_full_exit_empties_the_enclave_where_a_named_list_is_bargained_down():
     """East Aleppo's facts with the full exit it recorded, against the same demand as a named list that
     the mediator may concede down to its floor (common random numbers: replicate r pairs with r)."""
