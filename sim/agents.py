@@ -250,6 +250,11 @@ class Mediator(TakeoverBelief):
             return terms
         return dataclasses.replace(terms, expulsion_fraction=demand)
 
+    def guarantee(self, terms: decisions.Terms) -> float:
+        """The credibility of its guarantee under `terms`: raised when its military police deploy."""
+        return mediator_rules.guaranteed_credibility(self.credibility, terms.guarantor_on_ground,
+                                                     self.model.params.terms.ground_guarantee_weight)
+
     def on_day_of_deal(self, violations: int) -> None:
         """Violations erode the guarantee; quiet implementation days rebuild it slowly."""
         mp = self.model.params.mediator
@@ -315,7 +320,7 @@ class Committee(mesa.Agent):
         neg = m.params.negotiation
         for v in votes:
             v.yes = bool(rng.random() < v.p_accept)
-            v.reason = decisions.vote_reason(v.yes, v.u_accept, v.u_fight, m.mediator.credibility,
+            v.reason = decisions.vote_reason(v.yes, v.u_accept, v.u_fight, m.mediator.guarantee(m.terms),
                                              v.exile_share, v.p_takeover, neg)
         weights = np.array([v.weight for v in votes], dtype=float)
         yes = np.array([v.yes for v in votes])

@@ -36,11 +36,13 @@ class BesiegerCommand(mesa.Agent):
         self.restraint = restraint
         self.killed = 0  # whole troops
 
-    def level_today(self, ceiling: Escalation, phase: Phase, rng: np.random.Generator) -> tuple[Escalation, bool]:
+    def level_today(self, ceiling: Escalation, phase: Phase, rng: np.random.Generator,
+                    buffer: float = 0.0) -> tuple[Escalation, bool]:
         """The rung this command uses today and whether that breaks the ceiling (a violation).
 
         During a siege both press to the ceiling; during a deal's implementation the ceiling is
-        a ceasefire, which a command breaks with a hazard that falls with its restraint.
+        a ceasefire, which a command breaks with a hazard that falls with its restraint and, where
+        the guarantor's military police stand between it and the district, by the share `buffer`.
         """
         if self.strength <= 0:
             return Escalation.NONE, False
@@ -51,7 +53,7 @@ class BesiegerCommand(mesa.Agent):
             if self.kind == BesiegerKind.MILITIA and ceiling < Escalation.FULL_ASSAULT and rng.random() < hazard:
                 return Escalation(ceiling + 1), True
             return ceiling, False
-        if rng.random() < hazard:
+        if rng.random() < hazard * (1.0 - buffer):
             return Escalation.SHELLING, True
         return Escalation.NONE, False
 
@@ -97,13 +99,14 @@ class Besieger:
         """Losses have reached what the besieger tolerates: it lifts the siege."""
         return self.killed >= self.loss_tolerance
 
-    def levels_today(self, ceiling: Escalation, phase: Phase, rng: np.random.Generator
+    def levels_today(self, ceiling: Escalation, phase: Phase, rng: np.random.Generator, buffer: float = 0.0
                      ) -> tuple[Escalation, list[tuple[BesiegerCommand, Escalation]]]:
         """The rung used today (the higher of the two commands') and each command that broke the
-        ceiling, with the rung it used."""
+        ceiling, with the rung it used; `buffer` is the share of ceasefire breaches the guarantor's
+        military police prevent."""
         levels, violations = [], []
         for command in (self.army, self.militia):
-            level, violated = command.level_today(ceiling, phase, rng)
+            level, violated = command.level_today(ceiling, phase, rng, buffer)
             levels.append(level)
             if violated:
                 violations.append((command, level))

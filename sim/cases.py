@@ -59,6 +59,7 @@ class CaseFacts:
     outside_support: bool = False       # opposition elsewhere attacks the besieger (a second front)
     mediator_present: bool = True       # a third party offers terms; false: the besieger alone decides
     corridor: Corridor = Corridor.OPEN  # can civilians leave: freely, through pauses only, or not at all
+    guarantor_on_ground: bool = False   # the deal on the table deploys the guarantor's military police
     besieger_troops: int | None = None
     militia_share: float | None = None  # share of the besieging force that is militia (else mapping.militia_share)
     buses_per_convoy: int | None = None
@@ -126,6 +127,7 @@ def case_overrides(facts: CaseFacts, base: ModelParams) -> dict[str, Any]:
         "terms.expulsion_fraction": facts.expulsion_fraction,
         "terms.weapons_handover": facts.weapons_handover,
         "terms.besieger_entry": facts.besieger_entry,
+        "terms.guarantor_on_ground": facts.guarantor_on_ground,
     }
     convoys = facts.convoys_per_week if facts.convoys_per_week is not None else mp.default_convoys_per_week
     if facts.buses_per_convoy is not None:

@@ -16,12 +16,14 @@ from sim.units import RESOLVE_MIDPOINT, TENTHS_PER_SHARE
 @dataclass
 class Terms:
     """The deal on the table: who must leave (the template; under a named list, which share of the
-    fighters), what the rest hand over, and whether the besieger enters."""
+    fighters), what the rest hand over, whether the besieger enters and whether the guarantor's
+    military police deploy on the ground."""
 
     expulsion_fraction: float
     weapons_handover: WeaponsHandover
     besieger_entry: bool
     template: DealTemplate = DealTemplate.NAMED_LIST
+    guarantor_on_ground: bool = False  # the guarantor's military police deploy inside (pattern 10)
 
 
 @dataclass

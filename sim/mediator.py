@@ -109,6 +109,12 @@ def revise_expulsion(current: float, counter: float, p_takeover: float, base: fl
     return float(min(1.0, max(floor, conceded, hardened)))
 
 
+def guaranteed_credibility(credibility: float, on_ground: bool, weight: float) -> float:
+    """The guarantee's credibility under the terms: with the guarantor's military police on the ground
+    it closes the share `weight` of the gap to a fully credible one (Walter 1997; pattern 10)."""
+    return credibility + weight * (1.0 - credibility) if on_ground else credibility
+
+
 def credibility_after(credibility: float, violations: int, compliant: bool, loss: float, gain: float) -> float:
     """Each violation removes a share of the guarantee's credibility; a compliant day adds a little."""
     g = credibility * (1.0 - loss) ** violations

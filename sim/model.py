@@ -70,7 +70,8 @@ class SiegeModel(mesa.Model):
         tp = params.terms
         self.base_expulsion = opening_demand(tp.template, tp.expulsion_fraction, tp.expulsion_list,
                                              self.initial_fighters)
-        self.terms = Terms(self.base_expulsion, tp.weapons_handover, tp.besieger_entry, tp.template)
+        self.terms = Terms(self.base_expulsion, tp.weapons_handover, tp.besieger_entry, tp.template,
+                           tp.guarantor_on_ground)
 
         self.mediator = Mediator(self)
         self.besieger = Besieger(self, params)
@@ -94,7 +95,7 @@ class SiegeModel(mesa.Model):
         self.negotiate()                                 # 6. negotiation round
         self.implement()                                 # 7. convoys, settlement, breakdowns
         self.check_outcome()                             # 8. outcome check
-        self.committee.update_standing(self.terms, self.mediator.credibility)  # 9. positions at day's end
+        self.committee.update_standing(self.terms, self.mediator.guarantee(self.terms))  # 9. positions at day's end
         self.recorder.record_day()                       # 10. data collection
         self.day += 1
         if self.outcome is not None:
@@ -110,7 +111,9 @@ class SiegeModel(mesa.Model):
     def besiege(self, ceiling: Escalation) -> None:
         """The commands choose their rung; the force shells the enclave and attacks its frontier."""
         b, rng = self.besieger, self.streams.combat
-        level, violations = b.levels_today(ceiling, self.phase, rng)
+        guarded = self.deal is not None and self.phase != Phase.SIEGE and self.deal.terms.guarantor_on_ground
+        level, violations = b.levels_today(ceiling, self.phase, rng,
+                                           self.params.terms.ground_guarantee_buffer if guarded else 0.0)
         for command, used in violations:
             # only a breach of a deal's ceasefire counts against the deal (not a breach of the
             # ceiling earlier on the day a deal is struck)
@@ -213,8 +216,9 @@ class SiegeModel(mesa.Model):
         self.log(EventKind.OFFER, actor="mediator", template=terms.template.value,
                  expulsion_fraction=terms.expulsion_fraction,
                  weapons_handover=terms.weapons_handover.name, besieger_entry=terms.besieger_entry,
+                 guarantor_on_ground=terms.guarantor_on_ground,
                  credibility=self.mediator.credibility, round=self.rounds)
-        votes = self.committee.positions(terms, self.mediator.credibility)
+        votes = self.committee.positions(terms, self.mediator.guarantee(terms))
         accepted, veto, counter = self.committee.decide(votes, rng)
         for v in votes:
             self.log(EventKind.VOTE, actor=f"faction {v.faction}", faction=v.faction,
@@ -242,7 +246,7 @@ class SiegeModel(mesa.Model):
         return offered
 
     def _start_implementation(self, votes: list[Vote]) -> None:
-        self.deal, listed = Deal.strike(self.day, self.terms, votes, self.fighters, self.mediator.credibility,
+        self.deal, listed = Deal.strike(self.day, self.terms, votes, self.fighters, self.mediator.guarantee(self.terms),
                                         self.params.negotiation, self.params.implementation.convoys_per_week,
                                         self.streams.implementation)
         self.phase = Phase.IMPLEMENTATION
@@ -283,7 +287,7 @@ class SiegeModel(mesa.Model):
 
     def _run_convoy(self, rng: np.random.Generator) -> None:
         ip = self.params.implementation
-        convoy = self.deal.run_convoy(self.fighters, self.district, self.mediator.credibility, ip, rng)
+        convoy = self.deal.run_convoy(self.fighters, self.district, self.mediator.guarantee(self.deal.terms), ip, rng)
         if convoy is None:
             return
         self.log(EventKind.CONVOY, actor="mediator", fighters=convoy.fighters, civilians=convoy.civilians,

@@ -356,6 +356,18 @@ class TermsParams:
     weapons_handover: WeaponsHandover = param(
         WeaponsHandover.ALL, article("'the rest of the rebels would have to hand over their weapons'"))
     besieger_entry: bool = param(True, article("'accept a resumption of regime control'"))
+    guarantor_on_ground: bool = param(
+        False, case_file("Russian military police entered Daraa al-Balad only on 24 Aug 2021, day 61 of the siege "
+                         "(The National), so the deal first on the table had no guarantor on the ground"))
+    ground_guarantee_weight: float = param(
+        0.3, assumption("the guarantor's military police on the ground close this share of the gap to a fully "
+                        "credible guarantee for those who settle (Walter 1997: third-party enforcement makes "
+                        "disarming safe; shared/PATTERNS.md, pattern 10)"), 0, 1, "share of the credibility gap")
+    ground_guarantee_buffer: float = param(
+        0.5, assumption("military police posted between the besieger's units and the district halve the commands' "
+                        "breaches of a deal's ceasefire (pattern 10: communities bargained for them to keep out "
+                        "the units they feared most; case file: Russia pledged to bar the 4th Division)"), 0, 1,
+        "share of breaches prevented")
 
 
 @dataclass

@@ -144,6 +144,7 @@ def _facts_behind(path: str) -> list[str]:
              "terms.expulsion_fraction": ["expulsion_fraction"],
              "terms.weapons_handover": ["weapons_handover"],
              "terms.besieger_entry": ["besieger_entry"],
+             "terms.guarantor_on_ground": ["guarantor_on_ground"],
              "implementation.buses_per_convoy": ["buses_per_convoy", "expulsion_fraction", "fighters_inside"],
              "implementation.convoys_per_week": ["convoys_per_week"]}
     return table.get(path, [])
