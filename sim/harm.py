@@ -46,7 +46,9 @@ def stock_after_siege(start_days: float, siege_days: int, resupply_share: float,
 def corridor_flight_share(corridor: Corridor, restricted_share: float) -> float:
     """The share of the flight an open corridor would let through: all, `restricted_share` through
     pauses and checkpoints, none when the corridor is closed."""
-    return {Corridor.OPEN: 1.0, Corridor.RESTRICTED: restricted_share, Corridor.CLOSED: 0.0}[corridor]
+    if corridor == Corridor.OPEN:
+        return 1.0
+    return restricted_share if corridor == Corridor.RESTRICTED else 0.0
 
 
 def flight_probability(hardship_level: float, shells_per_100: np.ndarray, journey_risk: float,
