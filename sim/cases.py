@@ -13,6 +13,7 @@ from enum import Enum
 from typing import Any
 
 from sim import harm
+from sim.deal import family_share
 from sim.enums import AirCover, Corridor, DealTemplate, WeaponsHandover
 from sim.params import CaseMappingParams, ModelParams
 from sim.units import EPSILON
@@ -133,8 +134,7 @@ def case_overrides(facts: CaseFacts, base: ModelParams) -> dict[str, Any]:
     if facts.buses_per_convoy is not None:
         overrides["implementation.buses_per_convoy"] = facts.buses_per_convoy
     else:
-        relatives = (ip.family_seat_share if default_template(facts, mp) == DealTemplate.NAMED_LIST
-                     else ip.families_seat_share)
+        relatives = family_share(default_template(facts, mp), ip)
         seats_needed = facts.expulsion_fraction * facts.fighters_inside / (1.0 - relatives)
         overrides["implementation.buses_per_convoy"] = max(mp.min_buses_per_convoy, math.ceil(
             seats_needed / (ip.seats_per_bus * max(convoys, EPSILON) * mp.bus_weeks_for_demand)))

@@ -4,12 +4,10 @@ a corridor that closes displaces fewer people and leaves more under the bombardm
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-from experiments.config.cases import register_cases
+from experiments.config.cases import CASES_DIR, register_cases
 from experiments.config.compose import compose, to_run_config
 from helpers.intervals import bootstrap_ci
 from helpers.scenarios import scenario_params, simulate
@@ -17,7 +15,6 @@ from sim import harm
 from sim.enums import Corridor
 
 N = 100
-CASES_DIR = Path(__file__).resolve().parents[1] / "conf" / "cases"
 
 
 @pytest.mark.parametrize("corridor, expected", [(Corridor.OPEN, 1.0), (Corridor.RESTRICTED, 0.3),
