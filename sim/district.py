@@ -17,7 +17,7 @@ import numpy as np
 from sim import combat, harm
 from sim.enums import Control, HarmCause
 from sim.params import CivilianParams, CombatParams, DistrictParams
-from sim.units import DAYS_PER_WEEK, PER_HUNDRED
+from sim.units import DAYS_PER_WEEK
 
 
 def neighbour_table(width: int, height: int) -> np.ndarray:
@@ -240,12 +240,12 @@ class District:
 
     def flee(self, hardship: float, shells: float, cp: CivilianParams, frontier_weight: float,
              rng: np.random.Generator) -> None:
-        """Residents of enclave cells leave with a chance that rises with hardship and with today's
-        shells per resident (capped), and falls with the journey's risk, times the share the corridor
-        lets through (harm.corridor_flight_share); leavers are displaced."""
+        """Residents of enclave cells leave with a chance that rises with hardship and with the shells
+        falling on their cell today (the danger each of them runs, whatever the cell's crowd; capped),
+        and falls with the journey's risk, times the share the corridor lets through
+        (harm.corridor_flight_share); leavers are displaced."""
         per_cell = combat.shells_by_cell(shells, self.rebel_held(), self.frontier(), frontier_weight)
-        shells_per_100 = per_cell * PER_HUNDRED / np.maximum(self.civilians, 1)
-        p_flee = harm.flight_probability(hardship, np.minimum(shells_per_100, cp.flight_shelling_cap),
+        p_flee = harm.flight_probability(hardship, np.minimum(per_cell, cp.flight_shelling_cap),
                                          cp.journey_risk, cp.flight_intercept, cp.flight_hardship,
                                          cp.flight_shelling, cp.flight_journey_risk) * self.rebel_held()
         p_flee = p_flee * harm.corridor_flight_share(cp.corridor, cp.restricted_flight_share)

@@ -51,9 +51,9 @@ def corridor_flight_share(corridor: Corridor, restricted_share: float) -> float:
     return restricted_share if corridor == Corridor.RESTRICTED else 0.0
 
 
-def flight_probability(hardship_level: float, shells_per_100: np.ndarray, journey_risk: float,
+def flight_probability(hardship_level: float, shells_on_cell: np.ndarray, journey_risk: float,
                        intercept: float, w_hardship: float, w_shelling: float,
                        w_journey: float) -> np.ndarray:
     """Daily chance a resident leaves: sigmoid(b0 + b1*hardship + b2*shelling - b3*journey risk)."""
-    x = intercept + w_hardship * hardship_level + w_shelling * shells_per_100 - w_journey * journey_risk
+    x = intercept + w_hardship * hardship_level + w_shelling * shells_on_cell - w_journey * journey_risk
     return 1.0 / (1.0 + np.exp(-x))

@@ -132,23 +132,28 @@ class CivilianParams:
     corridor: Corridor = param(
         Corridor.OPEN, case_file("OCHA registered 38,600 displaced from Daraa al-Balad, so civilians could leave"))
     restricted_flight_share: float = param(
-        0.3, case_file("(derived) Eastern Ghouta 2018, whose corridors opened only in daily five-hour pauses: about "
-                       "80,000 of 395,000 left through them by early April, some 36 days, about 0.6% a day, "
-                       "against about 2% a day from Daraa al-Balad's open corridor (38,600 of 40,000-50,000 in 75 "
-                       "days): a restricted corridor lets through about 0.3 of the flight an open one would"),
+        0.03, case_file("(derived by simulation) Eastern Ghouta 2018, whose corridors opened only in daily "
+                        "five-hour pauses under one of the war's heaviest bombardments: about 80,000 of 395,000 "
+                        "left through them by early April, some 36 days, about 0.6% a day; 0.03 gives 0.54-0.63% "
+                        "a day in the model's Eastern Ghouta (10-90%, 40 replicates, seed 20210624), where an "
+                        "open corridor under the same shelling would let out about 20% a day"),
         0, 1, "share of the open corridor's daily flight")
     flight_intercept: float = param(
-        -4.0, Source(SourceKind.CASE_FILE, "case file: OCHA registered 38,600 displaced from ~40,000-50,000 in "
-                     "75 days, ~2% a day; the intercept gives ~1.5% on a quiet day"), -20, 20)
+        -3.7, Source(SourceKind.CASE_FILE, "case file: OCHA registered 38,600 displaced from ~40,000-50,000 in "
+                     "75 days, ~2% a day; the intercept gives 1.96-2.16% a day in the model's Daraa (10-90%, 60 "
+                     "replicates, seed 20210624), about 1.8% on a quiet day"), -20, 20)
     flight_hardship: float = param(2.0, assumption("hardship drives flight (MECHANISMS E.23)"), 0, 20)
     flight_shelling: float = param(
-        1.5, assumption("shelling risk drives flight (Davenport, Moore & Poe 2003)"), 0, 20,
-        "per shell per 100 residents")
+        0.375, assumption("the danger a resident runs drives flight (Davenport, Moore & Poe 2003): the shells "
+                          "on a resident's cell, not per resident, since a crowd does not make a shell less "
+                          "deadly; 0.375 is the former 1.5 per shell per 100 residents at Daraa's 400 residents "
+                          "a cell"), 0, 20, "per shell per cell")
     flight_journey_risk: float = param(
         1.0, assumption("checkpoint detention deters flight (MECHANISMS D.19, Todman 2017)"), 0, 20)
     flight_shelling_cap: float = param(
-        10.0, assumption("above ten shells a day per 100 residents more shelling drives no more flight "
-                         "(the logit saturates where people already run)"), 0, 1000, "shells per 100 residents")
+        40.0, assumption("above 40 shells a day on a cell more shelling drives no more flight (the logit "
+                         "saturates where people already run; the former ten per 100 residents at Daraa's 400 "
+                         "a cell)"), 0, 1000, "shells per cell")
     journey_risk: float = param(0.3, assumption("moderate risk at regime checkpoints"), 0, 1)
     starvation_mortality: float = param(
         2e-5, assumption("small deaths from deprivation at full hardship (MECHANISMS D.19)"), 0, 0.01,

@@ -10,7 +10,6 @@ from __future__ import annotations
 # unit conversions
 DAYS_PER_WEEK = 7          # the convoy timetable (convoys per week) and the mediator's 7-day record of deaths
 DAYS_PER_MONTH = 30.0      # siege length in months (negotiation.weariness_cost, mediator.siege_weariness)
-PER_HUNDRED = 100.0        # "per 100 residents" (flight)
 PER_THOUSAND = 1000.0      # "per 1,000 residents" (negotiation.civilian_cost)
 PER_TEN_DEATHS = 10.0      # mediator.civilian_harm_weight is per 10 civilian deaths a week
 TENTHS_PER_SHARE = 10.0    # negotiation.casualty_cost is per 10% of a faction: a share times 10
