@@ -86,6 +86,11 @@ class Besieger:
         self.militia = BesiegerCommand(model, BesiegerKind.MILITIA, b.militia_strength, b.militia_restraint)
         # the siege is lifted after losing this many troops (at least one)
         self.loss_tolerance = max(1.0, b.loss_tolerance_share * (b.army_strength + b.militia_strength))
+        assault = b.assault_force_share / max(b.probe_force_share, EPSILON)
+        self._profiles = {Escalation.GROUND_PROBES: (float(b.probe_attacks_per_day), 1.0),
+                          Escalation.FULL_ASSAULT: (float(b.assault_attacks_per_day), assault),
+                          Escalation.ASSAULT_WITH_AIR: (float(b.assault_attacks_per_day),
+                                                        assault * params.combat.air_multiplier)}
 
     @property
     def strength(self) -> float:
@@ -150,13 +155,9 @@ class Besieger:
         return self.params.combat.air_multiplier if level == Escalation.ASSAULT_WITH_AIR else 1.0
 
     def attack_profile(self, level: Escalation) -> tuple[float, float]:
-        """(attacks per day, strength relative to a probe) that an escalation level brings."""
-        b = self.params.besieger
-        assault = b.assault_force_share / max(b.probe_force_share, EPSILON)
-        return {Escalation.GROUND_PROBES: (b.probe_attacks_per_day, 1.0),
-                Escalation.FULL_ASSAULT: (b.assault_attacks_per_day, assault),
-                Escalation.ASSAULT_WITH_AIR: (b.assault_attacks_per_day, assault * self.params.combat.air_multiplier),
-                }.get(level, (0.0, 0.0))
+        """(attacks per day, strength relative to a probe) that an escalation level brings; the table
+        is built once from the parameters."""
+        return self._profiles.get(level, (0.0, 0.0))
 
     def ground_attack(self, level: Escalation, district: District, fighters: Fighters, rng: np.random.Generator,
                       harm_rng: np.random.Generator) -> Engagement | None:

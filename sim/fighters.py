@@ -42,6 +42,7 @@ class Fighters:
     status: np.ndarray       # int8 FighterStatus
     list_weight: np.ndarray  # float: how likely the besieger is to name the fighter on its list
     killed_by: dict[HarmCause, int] = field(default_factory=lambda: {cause: 0 for cause in HarmCause})
+    _fighting: np.ndarray | None = field(default=None, init=False, repr=False)  # cached mask, see `fighting`
 
     @classmethod
     def create(cls, p: FighterParams, ip: ImplementationParams, frontier_cells: np.ndarray,
@@ -76,8 +77,17 @@ class Fighters:
         return self.status == status
 
     def fighting(self) -> np.ndarray:
-        """Active and armed: those who can defend, vote and be targeted as combatants."""
-        return (self.status == FighterStatus.ACTIVE) & self.armed
+        """Active and armed: those who can defend, vote and be targeted as combatants. Computed once
+        per change of status or arms (every change goes through the methods below) and read-only, so
+        the many readers of a day share one mask."""
+        if self._fighting is None:
+            self._fighting = (self.status == FighterStatus.ACTIVE) & self.armed
+            self._fighting.flags.writeable = False
+        return self._fighting
+
+    def _changed(self) -> None:
+        """A status or an arms flag changed: the fighting mask must be recomputed."""
+        self._fighting = None
 
     def inside(self) -> np.ndarray:
         """Still in the enclave and not settled: active or wounded."""
@@ -99,6 +109,7 @@ class Fighters:
         self.listed[hit[dies]] = False
         self.killed_by[cause] += int(dies.sum())
         self.status[hit[~dies]] = FighterStatus.WOUNDED
+        self._changed()
 
     def take_shelling(self, shells: np.ndarray, shelter: np.ndarray, cp: CombatParams,
                       rng: np.random.Generator) -> None:
@@ -112,6 +123,7 @@ class Fighters:
         """Each wounded fighter returns to the line with a daily chance."""
         wounded = np.flatnonzero(self.status == FighterStatus.WOUNDED)
         self.status[wounded[rng.random(wounded.size) < rate]] = FighterStatus.ACTIVE
+        self._changed()
 
     # ------------------------------------------------------------------ combat positions
     def defending(self, cell: int, support_cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -132,12 +144,14 @@ class Fighters:
         """These fighters settle their status: they stay, disarmed."""
         self.status[who] = FighterStatus.SETTLED
         self.armed[who] = False
+        self._changed()
 
     def board(self, who: np.ndarray) -> None:
         """These fighters leave on a convoy: evacuated, off the list, disarmed."""
         self.status[who] = FighterStatus.EVACUATED
         self.listed[who] = False
         self.armed[who] = False
+        self._changed()
 
     def defect(self, hardship: float, faction_belief: np.ndarray, base_rate: float, sensitivity: float,
                rng: np.random.Generator) -> None:
@@ -171,6 +185,13 @@ class Fighters:
         count = np.bincount(fac, minlength=factions).astype(float)
         total = np.bincount(fac, weights=values, minlength=factions)
         return np.where(count > 0, total / np.maximum(count, 1.0), empty)
+
+    def faction_resolve(self, factions: int) -> np.ndarray:
+        """Mean resolve of each faction's fighting members (the midpoint for a faction with none)."""
+        fac = self.faction[self.fighting()]
+        weight = np.bincount(fac, minlength=factions).astype(float)
+        return np.where(weight > 0, np.bincount(fac, weights=self.resolve[self.fighting()], minlength=factions)
+                        / np.maximum(weight, 1.0), RESOLVE_MIDPOINT)
 
     def faction_stats(self, factions: int, hardline_majority: float) -> FactionStats:
         """Per-faction tallies of the fighters, in one vectorised pass."""

@@ -168,9 +168,9 @@ class SiegeModel(mesa.Model):
         escalation the mediator now approves."""
         engagements = self.tally.engagements
         self.mediator.learn(engagements)
-        resolve = self.fighters.faction_stats(len(self.leaders), self.params.negotiation.hardline_majority).resolve
+        resolve = self.fighters.faction_resolve(len(self.leaders)).tolist()
         for leader in self.leaders:
-            leader.learn(engagements, float(resolve[leader.faction]))
+            leader.learn(engagements, resolve[leader.faction])
         self.refresh_expectations()
 
     def refresh_expectations(self) -> None:

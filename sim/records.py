@@ -75,8 +75,8 @@ class Recorder:
             "rejections": m.rejections,
             "rounds": m.rounds,
         }
-        for vote in m.committee.standing:
-            row[f"acceptance_f{vote.faction}"] = vote.p_accept
+        for faction, p_accept in enumerate(m.committee.standing.tolist()):
+            row[f"acceptance_f{faction}"] = p_accept
         self.daily.append(row)
         if self.grid is not None:
             self.grid.append({"control": d.control.copy(), "damage": d.damage.copy(),
