@@ -172,7 +172,7 @@ class Besieger:
         target = int(rng.choice(frontier))
         share = b.probe_force_share if level == Escalation.GROUND_PROBES else b.assault_force_share
         attackers = share * self.strength * air
-        in_cell, support = fighters.defending(target, district.enclave_neighbours(target))
+        in_cell, support = fighters.defending(target, district.enclave_neighbours(target), district.cells)
         defenders = float(in_cell.sum()) + cp.support_weight * float(support.sum())
         p_win = combat.assault_success_probability(attackers, defenders, cp.urban_defence_multiplier,
                                                    cp.required_force_ratio, cp.assault_steepness)

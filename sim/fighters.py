@@ -126,10 +126,13 @@ class Fighters:
         self._changed()
 
     # ------------------------------------------------------------------ combat positions
-    def defending(self, cell: int, support_cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Masks of the fighting fighters in an attacked cell and in the enclave cells supporting it."""
+    def defending(self, cell: int, support_cells: np.ndarray, cells: int) -> tuple[np.ndarray, np.ndarray]:
+        """Masks of the fighting fighters in an attacked cell and in the enclave cells supporting it
+        (`cells`: the grid's size; a lookup table over cells is faster than a set test)."""
         fighting = self.fighting()
-        return fighting & (self.cell == cell), fighting & np.isin(self.cell, support_cells)
+        supporting = np.zeros(cells, dtype=bool)
+        supporting[support_cells] = True
+        return fighting & (self.cell == cell), fighting & supporting[self.cell]
 
     def retreat_from(self, cell: int, options: np.ndarray, rng: np.random.Generator) -> None:
         """Fighters still inside a lost cell fall back to a random cell among `options`."""
