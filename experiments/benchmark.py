@@ -1,9 +1,10 @@
 """Speed benchmark: `python -m experiments.benchmark` (console script `siege-benchmark`).
 
-Prints seconds per replicate of the default Daraa scenario beside Mesa's own Epstein civil-violence
-example at about the same number of agents and steps, replicates per second on all cores, and the
-cost of 50,000 civilians and of 4,000 fighters relative to the default. Figures, not assertions:
-timing belongs here, not in the unit tests.
+Prints seconds per replicate and per simulated day of the default Daraa scenario beside Mesa's own
+Epstein civil-violence example at about the same number of agents, per step and per run, replicates
+per second on all cores, and the cost of 50,000 civilians and of 4,000 fighters relative to the
+default. `--memory` adds the peak memory of the main job at several replicate counts, `--sweep` the
+overhead per sweep point. Figures, not assertions: timing belongs here, not in the unit tests.
 """
 
 from __future__ import annotations
@@ -109,6 +110,30 @@ def sweep_main(replicates: int) -> None:
         print(f"{name:<48} {rate:>12} {ratio:>8} {job:>22} {overall:>14}")
 
 
+def peak_memory_mib(replicates: int) -> float:
+    """Peak resident memory (MiB) of the largest process of the main job (`siege-run`, report
+    included) at `replicates`, measured from a wrapper process that waits for it."""
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        job = [sys.executable, "-m", "experiments.run", f"replicates={replicates}", "progress=false",
+               f"hydra.run.dir={tmp}"]
+        probe = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, "
+                 "stdout=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+        out = subprocess.run([sys.executable, "-c", probe, *job], check=True, capture_output=True, text=True)
+    return int(out.stdout.split()[-1]) / 1024
+
+
+def memory_main(counts: list[int]) -> None:
+    print(f"{'replicates':>10}  {'peak memory':>12}  {'wall':>8}")
+    for n in counts:
+        start = time.perf_counter()
+        peak = peak_memory_mib(n)
+        print(f"{n:>10,}  {peak:>8,.0f} MiB  {time.perf_counter() - start:>6.0f} s", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replicates", type=int, default=40, help="replicates per single-process timing")
@@ -116,7 +141,13 @@ def main() -> None:
     parser.add_argument("--sweep", action="store_true",
                         help="instead: time a 25-point sweep per launcher against one process pool")
     parser.add_argument("--sweep-replicates", type=int, default=100, help="replicates per sweep point")
+    parser.add_argument("--memory", type=lambda text: [int(n) for n in text.split(",")], metavar="N,N,...",
+                        help="instead: peak memory of the main job at these replicate counts (e.g. "
+                             "1000,10000,100000; about 16 replicates a second on 2 cores)")
     args = parser.parse_args()
+    if args.memory:
+        memory_main(args.memory)
+        return
     if args.sweep:
         sweep_main(args.sweep_replicates)
         return
@@ -138,10 +169,13 @@ def main() -> None:
     run_replicates(base, 1, args.pool_replicates, workers=0)
     pool_rate = args.pool_replicates / (time.perf_counter() - start)
 
+    per_step_epstein = 1000 * epstein / 120
     rows = [
         ("Mesa Epstein civil violence example", f"{agents} agents, 120 steps", f"{epstein:.3f} s"),
+        ("Mesa Epstein, per step", f"{agents} agents", f"{per_step_epstein:.2f} ms"),
         ("Siege, default Daraa replicate", f"400 fighters, mean {days:.0f} days", f"{per_rep:.4f} s"),
         ("Siege, per simulated day", "default scenario", f"{per_day:.3f} ms"),
+        ("Speed-up over Epstein per step", "aim >= 50x", f"{per_step_epstein / per_day:.1f}x"),
         ("Siege, a full 120-day replicate", f"runs to the horizon ({days_120:.0f} days)",
          f"{per_day_120 * days_120 / 1000:.4f} s"),
         ("Speed-up over Epstein (120-day replicate)", "same agents and steps",

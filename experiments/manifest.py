@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,10 @@ def clear_run_files(out_dir: Path) -> list[str]:
         if path.is_file():
             path.unlink()
             removed.append(name)
+    for parts in sorted(Path(out_dir).glob(".*.parquet.parts.*")):  # a killed job's streamed blocks
+        if parts.is_dir():
+            shutil.rmtree(parts, ignore_errors=True)
+            removed.append(parts.name)
     return removed
 
 

@@ -5,11 +5,12 @@ bit whatever the number of workers."""
 from __future__ import annotations
 
 import atexit
+import itertools
 import multiprocessing
 import os
 import sys
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from sim.params import ModelParams
 from sim.runner import ReplicateResult, run_replicate
 
 tqdm.monitor_interval = 0  # no monitor thread in the parent
+IN_FLIGHT_PER_WORKER = 4  # blocks submitted ahead per worker: keeps workers busy, bounds the parent's memory
 
 
 @dataclass
@@ -83,39 +85,71 @@ def _shutdown_pools() -> None:
     _POOLS.clear()
 
 
-def run_replicates(params: ModelParams, root_seed: int, replicates: int, workers: int = 0,
-                   progress: bool = False, on_progress: Callable[[int], None] | None = None) -> Tables:
-    """Simulate replicates 0..n-1 on `workers` processes (1 = in this process), in replicate order.
+def stream_replicates(params: ModelParams, root_seed: int, replicates: int, sink: Callable[[Tables], None],
+                      workers: int = 0, progress: bool = False,
+                      on_progress: Callable[[int], None] | None = None) -> None:
+    """Simulate replicates 0..n-1 on `workers` processes (1 = in this process) and hand their tables
+    to `sink` block by block, in replicate order, as soon as each block's turn comes, so the caller
+    can write them away: a few blocks per worker are in flight, never the whole batch.
     `on_progress(k)` is called as each block of k replicates finishes (for sweep-wide progress)."""
     workers = min(resolve_workers(workers), replicates)
     bar = tqdm(total=replicates, desc="replicates", unit="rep", disable=not progress, file=sys.stderr)
     chunk = max(1, min(25, replicates // (workers * 4)))
     chunks = [list(range(i, min(i + chunk, replicates))) for i in range(0, replicates, chunk)]
     done: dict[int, Tables] = {}
+    handed = 0  # chunks given to the sink so far
 
     def finished(i: int, tables: Tables) -> None:
+        nonlocal handed
         done[i] = tables
         bar.update(len(chunks[i]))
         if on_progress is not None:
             on_progress(len(chunks[i]))
+        while handed in done:
+            sink(done.pop(handed))
+            handed += 1
 
     if workers <= 1:
         for i, c in enumerate(chunks):
             finished(i, _run_chunk(params, root_seed, c))
     else:
         pool = shared_pool(workers)
-        futures = {pool.submit(_run_chunk, params, root_seed, c): i for i, c in enumerate(chunks)}
+        in_flight: dict[Future, int] = {}
+        queued = iter(enumerate(chunks))
         try:
-            for future in as_completed(futures):
-                finished(futures[future], future.result())
+            for i, c in itertools.islice(queued, workers * IN_FLIGHT_PER_WORKER):
+                in_flight[pool.submit(_run_chunk, params, root_seed, c)] = i
+            while in_flight:
+                ready, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in sorted(ready, key=in_flight.get):
+                    finished(in_flight.pop(future), future.result())
+                    for i, c in itertools.islice(queued, 1):
+                        in_flight[pool.submit(_run_chunk, params, root_seed, c)] = i
         except BaseException as exc:
-            for future in futures:
+            for future in in_flight:
                 future.cancel()
             if isinstance(exc, BrokenProcessPool):  # never hand a broken pool to the next point
                 _POOLS.pop(workers, None)
                 pool.shutdown(wait=False, cancel_futures=True)
             raise
     bar.close()
-    ordered = [done[i] for i in range(len(chunks))]
+
+
+def run_replicates(params: ModelParams, root_seed: int, replicates: int, workers: int = 0,
+                   progress: bool = False, on_progress: Callable[[int], None] | None = None) -> Tables:
+    """Simulate replicates 0..n-1 and return their tables in memory, in replicate order (see
+    `stream_replicates`, which the scenario job uses to write them away as they come)."""
+    ordered: list[Tables] = []
+    stream_replicates(params, root_seed, replicates, ordered.append, workers, progress, on_progress)
     return Tables(runs=_concat([t.runs for t in ordered]), daily=_concat([t.daily for t in ordered]),
                   events=_concat([t.events for t in ordered]))
+
+
+def run_runs(params: ModelParams, root_seed: int, replicates: int, workers: int = 0,
+             on_progress: Callable[[int], None] | None = None) -> pd.DataFrame:
+    """Only the runs table of replicates 0..n-1 (one row each), with the daily and events rows
+    dropped as they come: what the hindcast and calibration score, in memory of a row a replicate."""
+    runs: list[pd.DataFrame] = []
+    stream_replicates(params, root_seed, replicates, lambda tables: runs.append(tables.runs), workers,
+                      on_progress=on_progress)
+    return _concat(runs)

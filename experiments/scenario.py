@@ -7,18 +7,20 @@ clears the files an earlier run left there."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
-from experiments.analysis.fans import fan_quantiles, with_held_control
+from experiments.analysis.fans import fan_quantiles_from_parquet
 from experiments.analysis.showcase import choose_showcase
 from experiments.analysis.summary import format_summary, outcome_table
 from experiments.config.identity import run_identity
 from experiments.config.schema import RunConfig
 from experiments.io import CONFIG_FILE, METADATA_FILE, run_metadata, write_job_files, write_parquet, write_text
 from experiments.manifest import clear_run_files, write_manifest
-from experiments.replicates import run_replicates
+from experiments.parquet_blocks import ParquetBlockWriter
+from experiments.replicates import Tables, stream_replicates
 from experiments.reports.scenario import FAN_COLUMNS, STEP_SERIES, Showcase, write_report
 from sim.district import evacuation_cell
 from sim.params import provenance_table
@@ -50,13 +52,37 @@ def parameter_table(run: RunConfig) -> pd.DataFrame:
     return table
 
 
-def write_outputs(out_dir: Path, run: RunConfig, runs: pd.DataFrame, daily: pd.DataFrame,
-                  events: pd.DataFrame) -> Path | None:
-    """Write tables, parameters, the job's record and (unless disabled) the report; return its path."""
+def simulate_to_files(run: RunConfig, out_dir: Path, progress: bool = False,
+                      on_progress: Callable[[int], None] | None = None) -> pd.DataFrame:
+    """Simulate the replicates, streaming the daily and events tables into `out_dir` as blocks of
+    replicates finish (memory stays flat however many replicates run); returns the runs table."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    writers = {name: ParquetBlockWriter(out_dir / f"{name}.parquet") for name in ("daily", "events")}
+    runs: list[pd.DataFrame] = []
+
+    def sink(tables: Tables) -> None:
+        runs.append(tables.runs)
+        writers["daily"].add(tables.daily)
+        writers["events"].add(tables.events)
+
+    try:
+        stream_replicates(run.model, run.seed, run.replicates, sink, run.workers, progress, on_progress)
+        for writer in writers.values():
+            writer.close()
+    finally:
+        for writer in writers.values():
+            writer.abort()
+    frames = [f for f in runs if not f.empty]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def write_outputs(out_dir: Path, run: RunConfig, runs: pd.DataFrame) -> Path | None:
+    """Beside the daily and events tables `simulate_to_files` wrote: the runs table, parameters, the
+    job's record and (unless disabled) the report, whose fan charts are read from the daily file
+    a column at a time; returns the report's path."""
     out_dir.mkdir(parents=True, exist_ok=True)
     meta = run_metadata(run)
-    for name, table in zip(TABLES, (runs, daily, events)):
-        write_parquet(out_dir / f"{name}.parquet", table)
+    write_parquet(out_dir / "runs.parquet", runs)
     params = parameter_table(run)
     write_text(out_dir / PARAMETERS_FILE, params.to_csv(index=False))
     write_job_files(out_dir, run, meta)
@@ -64,7 +90,7 @@ def write_outputs(out_dir: Path, run: RunConfig, runs: pd.DataFrame, daily: pd.D
     if not run.report:
         finish_run(out_dir, run, written)
         return None
-    fans = fan_quantiles(with_held_control(daily), FAN_COLUMNS, steps=STEP_SERIES)
+    fans = fan_quantiles_from_parquet(out_dir / "daily.parquet", FAN_COLUMNS, steps=STEP_SERIES)
     report = write_report(out_dir / REPORT_FILE, outcome_table(runs), fans, showcase(run, runs), params, meta,
                           len(runs))
     finish_run(out_dir, run, [*written, REPORT_FILE])
@@ -85,9 +111,9 @@ def showcase(run: RunConfig, runs: pd.DataFrame) -> Showcase:
 def run_scenario(run: RunConfig, out_dir: Path) -> Path | None:
     """Simulate, write every output into `out_dir`, print the summary; return the report path."""
     start_run(out_dir)
-    tables = run_replicates(run.model, run.seed, run.replicates, run.workers, progress=run.progress)
-    report = write_outputs(out_dir, run, tables.runs, tables.daily, tables.events)
-    print(format_summary(tables.runs, run.scenario_name))
+    runs = simulate_to_files(run, out_dir, progress=run.progress)
+    report = write_outputs(out_dir, run, runs)
+    print(format_summary(runs, run.scenario_name))
     print(f"\nTables: {out_dir}")
     if report is not None:
         print(f"Interactive report: {report}")

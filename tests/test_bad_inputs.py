@@ -146,8 +146,8 @@ REFUSED_OVERRIDES = [
     (["model.start_date=2021-W25-4"], ["model.start_date='2021-W25-4'", "YYYY-MM-DD"]),
     (["model.start_date=9999-12-30"], ["model.start_date='9999-12-30'", "horizon_days (120) before 9999-12-31"]),
     # the run's own settings and their caps
-    (["replicates=0"], ["replicates=0", "[1, 10000]"]),
-    (["replicates=10001"], ["replicates=10001 is not allowed", "[1, 10000]", "in memory"]),
+    (["replicates=0"], ["replicates=0", "[1, 1000000]"]),
+    (["replicates=1000001"], ["replicates=1000001 is not allowed", "[1, 1000000]", "streamed to disk"]),
     (["workers=-1"], ["workers=-1", "0 (all cores)"]),
     (["workers=257"], ["workers=257 is not allowed", "[1, 256]", "per core"]),
     (["seed=-1"], ["seed=-1", "[0, 2**63 - 1"]),

@@ -156,7 +156,7 @@ def test_failed_point_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
         run = to_run_config(compose(base + overrides))
         with monkeypatch.context() as m:
             if cred == "0.5":
-                m.setattr(job, "run_replicates", boom)
+                m.setattr(job, "simulate_to_files", boom)
             statuses.append(run_point(run, tmp_path / str(num), overrides, num))
     assert statuses == ["done", "failed", "done"]
     failure = json.loads((tmp_path / "1" / STATUS_FILE).read_text())

@@ -78,10 +78,11 @@ class RunConfig:
 MAX_SEED = 2**63 - 1
 SEED_CAP_REASON = ("the run tables store the root seed as a 64-bit integer; NumPy's SeedSequence itself takes "
                    "any size, so larger seeds would buy nothing")
-MAX_REPLICATES = 10_000
-REPLICATES_CAP_REASON = ("a run holds every replicate's daily rows in memory until its tables are written, about "
-                         "50 kB a replicate at Daraa and 1 kB more for every day a siege lasts; 10,000 replicates "
-                         "already give outcome probabilities within about 1 percentage point")
+MAX_REPLICATES = 1_000_000
+REPLICATES_CAP_REASON = ("daily and events rows are streamed to disk in blocks of 1,000 replicates, but a run keeps "
+                         "one row per replicate in memory (about 1 kB) and writes about 12 kB of tables per "
+                         "replicate; 100,000 replicates already give outcome probabilities within about 0.3 "
+                         "percentage points")
 MAX_WORKERS = 256
 WORKERS_CAP_REASON = ("one process per core, each about 120 MB; more workers than cores only add memory and "
                       "no speed")

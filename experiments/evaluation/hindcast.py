@@ -37,7 +37,7 @@ from experiments.evaluation.scoring import (
 )
 from experiments.io import CONFIG_FILE, METADATA_FILE, run_metadata, write_job_files, write_parquet
 from experiments.measures import REFERENCE_FORECASTS
-from experiments.replicates import run_replicates
+from experiments.replicates import run_runs
 from experiments.reports.hindcast import write_hindcast_report
 from experiments.scenario import finish_run, start_run
 from sim.cases import case_overrides
@@ -67,7 +67,7 @@ def recorded_classes(cases: list[Case]) -> dict[str, str]:
 def case_runs(run: RunConfig, base: ModelParams, case: Case, seed: int, on_progress=None) -> pd.DataFrame:
     """One case's replicates (its run table, with a `case` column) at the shared values of `base`."""
     params = case_params(base, case, run.hindcast.horizon_days)
-    return run_replicates(params, seed, run.replicates, run.workers, on_progress=on_progress).runs.assign(case=case.id)
+    return run_runs(params, seed, run.replicates, run.workers, on_progress=on_progress).assign(case=case.id)
 
 
 @dataclass

@@ -11,8 +11,7 @@ from pathlib import Path
 
 from experiments.config.identity import run_hash
 from experiments.config.schema import RunConfig
-from experiments.replicates import run_replicates
-from experiments.scenario import start_run, write_outputs
+from experiments.scenario import simulate_to_files, start_run, write_outputs
 from experiments.sweeps.folder import (
     NOT_FINISHED,
     damage,
@@ -56,11 +55,10 @@ def run_point(run: RunConfig, out_dir: Path, overrides: list[str], job_num: int)
     start_run(out_dir)
     write_point(out_dir, run, overrides, identity)
     try:
-        tables = run_replicates(run.model, run.seed, run.replicates, run.workers,
-                                progress=run.progress and SweepProgress.bar is None,
-                                on_progress=SweepProgress.update)
+        runs = simulate_to_files(run, out_dir, progress=run.progress and SweepProgress.bar is None,
+                                 on_progress=SweepProgress.update)
         simulated = time.perf_counter()
-        write_outputs(out_dir, run, tables.runs, tables.daily, tables.events)
+        write_outputs(out_dir, run, runs)
     except Exception as exc:  # a failing point is recorded; the sweep goes on
         write_status(out_dir, identity, exc)
         print(f"[point {job_num}] FAILED ({describe_failure(exc)}): {' '.join(overrides)}", file=sys.stderr)
