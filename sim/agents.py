@@ -18,7 +18,6 @@ import numpy as np
 from sim import beliefs, decisions
 from sim import mediator as mediator_rules
 from sim.enums import AirCover, DealTemplate, Escalation, EventKind, Phase
-from sim.fighters import FactionStats
 from sim.units import DAYS_PER_MONTH, PER_THOUSAND
 
 if TYPE_CHECKING:
@@ -265,36 +264,11 @@ class Mediator(TakeoverBelief):
 
 class Committee(mesa.Agent):
     """Gathers every faction's position on the terms and aggregates the votes into accept or
-    reject, with hardline vetoes. At the end of each day it takes stock of the terms on the table
-    (`standing`, each faction's chance of accepting, which the recorder reads)."""
-
-    def __init__(self, model: SiegeModel):
-        super().__init__(model)
-        self.standing = np.zeros(len(model.leaders))  # P(accept) per faction at the day's end
-
-    def update_standing(self, terms: decisions.Terms, credibility: float) -> None:
-        """Each faction's chance of accepting the terms on the table at the end of the day (what the
-        recorder reads): the same values as a vote's, without the counter-offers and votes."""
-        self.standing = self._evaluate(terms, credibility)[0]
+    reject, with hardline vetoes."""
 
     def positions(self, terms: decisions.Terms, credibility: float) -> list[Vote]:
-        """Each faction's value of accepting vs fighting on and its counter-offer, computed for all
-        factions at once from per-faction tallies of its members and its leader's belief."""
-        m = self.model
-        neg = m.params.negotiation
-        p_acc, u_acc, u_fight, exile, stats, situation = self._evaluate(terms, credibility)
-        factions = len(m.leaders)
-        # a counter-offer is a share to expel: only a named list has one to bargain over
-        counter = (decisions.indifferent_expulsion(situation, credibility, terms, neg,
-                                                   stats.exile_scale * m.fighters.list_scale())
-                   if terms.template == DealTemplate.NAMED_LIST else np.full(factions, terms.expulsion_fraction))
-        return [Vote(f, int(stats.weight[f]), float(u_acc[f]), float(u_fight[f]), float(p_acc[f]),
-                     float(situation.p_takeover[f]), float(exile[f]), float(counter[f]), bool(stats.hardline[f]))
-                for f in range(factions)]
-
-    def _evaluate(self, terms: decisions.Terms, credibility: float) -> tuple[
-            np.ndarray, np.ndarray, np.ndarray, np.ndarray, FactionStats, decisions.FactionSituation]:
-        """(P(accept), U_accept, V_fight, exile share, tallies, situation), arrays over factions."""
+        """Each faction's value of accepting vs fighting on, computed for all factions at once
+        from per-faction tallies of its members and its leader's belief."""
         m = self.model
         neg = m.params.negotiation
         fighters = m.fighters
@@ -323,7 +297,13 @@ class Committee(mesa.Agent):
             months_besieged=m.day / DAYS_PER_MONTH)
         u_fight = decisions.fight_value(situation, neg)
         p_acc = decisions.acceptance_probability(u_acc, u_fight, neg.temperature)
-        return p_acc, u_acc, u_fight, exile, stats, situation
+        # a counter-offer is a share to expel: only a named list has one to bargain over
+        counter = (decisions.indifferent_expulsion(situation, credibility, terms, neg,
+                                                   stats.exile_scale * fighters.list_scale())
+                   if terms.template == DealTemplate.NAMED_LIST else np.full(factions, terms.expulsion_fraction))
+        return [Vote(f, int(stats.weight[f]), float(u_acc[f]), float(u_fight[f]), float(p_acc[f]),
+                     float(p_takeover[f]), float(exile[f]), float(counter[f]), bool(stats.hardline[f]))
+                for f in range(len(m.leaders))]
 
     def decide(self, votes: list[Vote], rng: np.random.Generator) -> tuple[bool, int | None, float]:
         """Draw each faction's vote, then apply majority and veto; returns (accepted, veto, counter)."""

@@ -35,6 +35,7 @@ class DayTally:
     violations: int = 0
     attacks: int = 0
     air_strikes: bool = False
+    acceptance: list[float] | None = None  # each faction's P(accept) in today's round, if one was held
 
 
 class SiegeModel(mesa.Model):
@@ -95,8 +96,7 @@ class SiegeModel(mesa.Model):
         self.negotiate()                                 # 6. negotiation round
         self.implement()                                 # 7. convoys, settlement, breakdowns
         self.check_outcome()                             # 8. outcome check
-        self.committee.update_standing(self.terms, self.mediator.guarantee(self.terms))  # 9. positions at day's end
-        self.recorder.record_day()                       # 10. data collection
+        self.recorder.record_day()                       # 9. data collection
         self.day += 1
         if self.outcome is not None:
             self.running = False
@@ -219,6 +219,7 @@ class SiegeModel(mesa.Model):
                  guarantor_on_ground=terms.guarantor_on_ground,
                  credibility=self.mediator.credibility, round=self.rounds)
         votes = self.committee.positions(terms, self.mediator.guarantee(terms))
+        self.tally.acceptance = [v.p_accept for v in votes]
         accepted, veto, counter = self.committee.decide(votes, rng)
         for v in votes:
             self.log(EventKind.VOTE, actor=f"faction {v.faction}", faction=v.faction,

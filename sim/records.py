@@ -75,7 +75,9 @@ class Recorder:
             "rejections": m.rejections,
             "rounds": m.rounds,
         }
-        for faction, p_accept in enumerate(m.committee.standing.tolist()):
+        # each faction's chance of accepting in today's round; empty (NaN) on a day without one
+        acceptance = m.tally.acceptance or [float("nan")] * len(m.leaders)
+        for faction, p_accept in enumerate(acceptance):
             row[f"acceptance_f{faction}"] = p_accept
         self.daily.append(row)
         if self.grid is not None:
