@@ -45,7 +45,8 @@ def _run_chunk(params: ModelParams, root_seed: int, replicates: list[int]) -> Ta
     return to_tables([run_replicate(params, root_seed, r) for r in replicates])
 
 
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The non-empty frames one below the other (an empty frame if none)."""
     frames = [f for f in frames if not f.empty]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
@@ -141,8 +142,8 @@ def run_replicates(params: ModelParams, root_seed: int, replicates: int, workers
     `stream_replicates`, which the scenario job uses to write them away as they come)."""
     ordered: list[Tables] = []
     stream_replicates(params, root_seed, replicates, ordered.append, workers, progress, on_progress)
-    return Tables(runs=_concat([t.runs for t in ordered]), daily=_concat([t.daily for t in ordered]),
-                  events=_concat([t.events for t in ordered]))
+    return Tables(runs=concat_frames([t.runs for t in ordered]), daily=concat_frames([t.daily for t in ordered]),
+                  events=concat_frames([t.events for t in ordered]))
 
 
 def run_runs(params: ModelParams, root_seed: int, replicates: int, workers: int = 0,
@@ -152,4 +153,4 @@ def run_runs(params: ModelParams, root_seed: int, replicates: int, workers: int 
     runs: list[pd.DataFrame] = []
     stream_replicates(params, root_seed, replicates, lambda tables: runs.append(tables.runs), workers,
                       on_progress=on_progress)
-    return _concat(runs)
+    return concat_frames(runs)

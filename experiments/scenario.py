@@ -20,7 +20,7 @@ from experiments.config.schema import RunConfig
 from experiments.io import CONFIG_FILE, METADATA_FILE, run_metadata, write_job_files, write_parquet, write_text
 from experiments.manifest import clear_run_files, write_manifest
 from experiments.parquet_blocks import ParquetBlockWriter
-from experiments.replicates import Tables, stream_replicates
+from experiments.replicates import Tables, concat_frames, stream_replicates
 from experiments.reports.scenario import FAN_COLUMNS, STEP_SERIES, Showcase, write_report
 from sim.district import evacuation_cell
 from sim.params import provenance_table
@@ -72,8 +72,7 @@ def simulate_to_files(run: RunConfig, out_dir: Path, progress: bool = False,
     finally:
         for writer in writers.values():
             writer.abort()
-    frames = [f for f in runs if not f.empty]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return concat_frames(runs)
 
 
 def write_outputs(out_dir: Path, run: RunConfig, runs: pd.DataFrame) -> Path | None:

@@ -203,8 +203,7 @@ class Fighters:
         fac = self.faction[fighting]
         weight = np.bincount(fac, minlength=n).astype(float)
         safe = np.maximum(weight, 1.0)
-        resolve = np.where(weight > 0, np.bincount(fac, weights=self.resolve[fighting], minlength=n) / safe,
-                           RESOLVE_MIDPOINT)
+        resolve = self.faction_resolve(n)
         hurt = (self.status == FighterStatus.KILLED) | (self.status == FighterStatus.WOUNDED)
         members = np.maximum(np.bincount(self.faction, minlength=n), 1)
         losses = np.bincount(self.faction[hurt], minlength=n) / members
