@@ -74,8 +74,9 @@ class TakeoverBelief(mesa.Agent):
         cells_to_take = m.district.cells_to_take(p.outcome.takeover_control_share)
         chance = 0.0
         for level, w in ((threat, 1.0 - anticipation), (nxt, anticipation)):
-            if w > 0:
-                attacks, strength = m.besieger.attack_profile(level)
+            attacks, strength = m.besieger.attack_profile(level)
+            # a rung without ground attacks adds nothing while cells remain to be taken
+            if w > 0 and (attacks > 0 or cells_to_take <= 0):
                 chance += w * beliefs.takeover_probability(self.theta, attacks, strength, p.combat.assault_steepness,
                                                            horizon_days, cells_to_take)
         return chance
