@@ -1,6 +1,7 @@
 """Speed benchmark: `python -m experiments.benchmark` (console script `siege-benchmark`).
 
-Prints seconds per replicate and per simulated day of the default Daraa scenario beside Mesa's own
+Prints seconds per replicate and per simulated day of the default Daraa scenario against the floor
+(the same day's array work written straight, experiments/floor.py) and beside Mesa's own
 Epstein civil-violence example at about the same number of agents, per step and per run, replicates
 per second on all cores, and the cost of 50,000 civilians and of 4,000 fighters relative to the
 default. `--memory` adds the peak memory of the main job at several replicate counts, `--sweep` the
@@ -15,6 +16,7 @@ import time
 from pathlib import Path
 
 from experiments.config.compose import compose, to_run_config
+from experiments.floor import floor_ms_per_day
 from experiments.replicates import resolve_workers, run_replicates
 from sim.model import SiegeModel
 from sim.params import ModelParams
@@ -161,6 +163,7 @@ def main() -> None:
 
     epstein, agents = epstein_seconds()
     per_rep, per_day, days = siege_timing(base, args.replicates)
+    floor = floor_ms_per_day(base)
     _, per_day_120, days_120 = siege_timing(full_horizon, max(5, args.replicates // 4))
     _, per_day_civ, _ = siege_timing(many_civilians, args.replicates)
     _, per_day_fig, _ = siege_timing(many_fighters, max(5, args.replicates // 4))
@@ -175,6 +178,8 @@ def main() -> None:
         ("Mesa Epstein, per step", f"{agents} agents", f"{per_step_epstein:.2f} ms"),
         ("Siege, default Daraa replicate", f"400 fighters, mean {days:.0f} days", f"{per_rep:.4f} s"),
         ("Siege, per simulated day", "default scenario", f"{per_day:.3f} ms"),
+        ("Floor: the day's array work written straight", "experiments/floor.py", f"{floor:.3f} ms"),
+        ("Siege day vs the floor", "aim <= 1.5x", f"{per_day / floor:.1f}x"),
         ("Speed-up over Epstein per step", "aim >= 50x", f"{per_step_epstein / per_day:.1f}x"),
         ("Siege, a full 120-day replicate", f"runs to the horizon ({days_120:.0f} days)",
          f"{per_day_120 * days_120 / 1000:.4f} s"),
