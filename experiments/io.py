@@ -83,11 +83,21 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+def parameter_uncertainty(run: Any) -> str:
+    """Whether the behavioural values are fixed or drawn per replicate from a posterior, and which."""
+    posterior = getattr(run, "posterior", None)
+    if posterior is None or not posterior.paths:
+        return "none: every replicate uses the same parameter values"
+    return (f"posterior {posterior.source or '(unnamed)'}: each replicate draws {', '.join(posterior.paths)} "
+            f"from {len(posterior.values)} weighted particles (its 'posterior' stream)")
+
+
 def run_metadata(run: Any, **extra: Any) -> dict[str, Any]:
     """What a job's results depend on besides its config: `run` is a RunConfig (its scenario,
     replicates and root seed are read), `extra` adds or replaces entries."""
     meta = {"scenario": run.scenario_name, "replicates": run.replicates, "root_seed": run.seed,
-            "seed_rule": SEED_RULE, "code_version": code_version(), "packages": package_versions(),
+            "seed_rule": SEED_RULE, "parameter_uncertainty": parameter_uncertainty(run),
+            "code_version": code_version(), "packages": package_versions(),
             "created": datetime.now(UTC).isoformat(timespec="seconds")}
     return {**meta, **extra}
 

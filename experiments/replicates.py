@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 from tqdm import tqdm
 
+from sim.draws import ParameterDraws
 from sim.params import ModelParams
 from sim.runner import ReplicateResult, run_replicate
 
@@ -40,9 +41,10 @@ def to_tables(results: list[ReplicateResult]) -> Tables:
                   events=pd.DataFrame([row for r in results for row in r.events]))
 
 
-def _run_chunk(params: ModelParams, root_seed: int, replicates: list[int]) -> Tables:
+def _run_chunk(params: ModelParams, root_seed: int, replicates: list[int],
+               draws: ParameterDraws | None = None) -> Tables:
     """Worker: simulate a contiguous block of replicates; DataFrames pickle far faster than rows."""
-    return to_tables([run_replicate(params, root_seed, r) for r in replicates])
+    return to_tables([run_replicate(params, root_seed, r, draws=draws) for r in replicates])
 
 
 def concat_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -88,11 +90,12 @@ def _shutdown_pools() -> None:
 
 def stream_replicates(params: ModelParams, root_seed: int, replicates: int, sink: Callable[[Tables], None],
                       workers: int = 0, progress: bool = False,
-                      on_progress: Callable[[int], None] | None = None) -> None:
+                      on_progress: Callable[[int], None] | None = None, draws: ParameterDraws | None = None) -> None:
     """Simulate replicates 0..n-1 on `workers` processes (1 = in this process) and hand their tables
     to `sink` block by block, in replicate order, as soon as each block's turn comes, so the caller
     can write them away: a few blocks per worker are in flight, never the whole batch.
-    `on_progress(k)` is called as each block of k replicates finishes (for sweep-wide progress)."""
+    `on_progress(k)` is called as each block of k replicates finishes (for sweep-wide progress);
+    with `draws`, each replicate takes its own particle of them (sim/draws.py)."""
     workers = min(resolve_workers(workers), replicates)
     bar = tqdm(total=replicates, desc="replicates", unit="rep", disable=not progress, file=sys.stderr)
     chunk = max(1, min(25, replicates // (workers * 4)))
@@ -112,20 +115,20 @@ def stream_replicates(params: ModelParams, root_seed: int, replicates: int, sink
 
     if workers <= 1:
         for i, c in enumerate(chunks):
-            finished(i, _run_chunk(params, root_seed, c))
+            finished(i, _run_chunk(params, root_seed, c, draws))
     else:
         pool = shared_pool(workers)
         in_flight: dict[Future, int] = {}
         queued = iter(enumerate(chunks))
         try:
             for i, c in itertools.islice(queued, workers * IN_FLIGHT_PER_WORKER):
-                in_flight[pool.submit(_run_chunk, params, root_seed, c)] = i
+                in_flight[pool.submit(_run_chunk, params, root_seed, c, draws)] = i
             while in_flight:
                 ready, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                 for future in sorted(ready, key=in_flight.get):
                     finished(in_flight.pop(future), future.result())
                     for i, c in itertools.islice(queued, 1):
-                        in_flight[pool.submit(_run_chunk, params, root_seed, c)] = i
+                        in_flight[pool.submit(_run_chunk, params, root_seed, c, draws)] = i
         except BaseException as exc:
             for future in in_flight:
                 future.cancel()
@@ -137,20 +140,21 @@ def stream_replicates(params: ModelParams, root_seed: int, replicates: int, sink
 
 
 def run_replicates(params: ModelParams, root_seed: int, replicates: int, workers: int = 0,
-                   progress: bool = False, on_progress: Callable[[int], None] | None = None) -> Tables:
+                   progress: bool = False, on_progress: Callable[[int], None] | None = None,
+                   draws: ParameterDraws | None = None) -> Tables:
     """Simulate replicates 0..n-1 and return their tables in memory, in replicate order (see
     `stream_replicates`, which the scenario job uses to write them away as they come)."""
     ordered: list[Tables] = []
-    stream_replicates(params, root_seed, replicates, ordered.append, workers, progress, on_progress)
+    stream_replicates(params, root_seed, replicates, ordered.append, workers, progress, on_progress, draws)
     return Tables(runs=concat_frames([t.runs for t in ordered]), daily=concat_frames([t.daily for t in ordered]),
                   events=concat_frames([t.events for t in ordered]))
 
 
 def run_runs(params: ModelParams, root_seed: int, replicates: int, workers: int = 0,
-             on_progress: Callable[[int], None] | None = None) -> pd.DataFrame:
+             on_progress: Callable[[int], None] | None = None, draws: ParameterDraws | None = None) -> pd.DataFrame:
     """Only the runs table of replicates 0..n-1 (one row each), with the daily and events rows
     dropped as they come: what the hindcast and calibration score, in memory of a row a replicate."""
     runs: list[pd.DataFrame] = []
     stream_replicates(params, root_seed, replicates, lambda tables: runs.append(tables.runs), workers,
-                      on_progress=on_progress)
+                      on_progress=on_progress, draws=draws)
     return concat_frames(runs)

@@ -66,7 +66,8 @@ def simulate_to_files(run: RunConfig, out_dir: Path, progress: bool = False,
         writers["events"].add(tables.events)
 
     try:
-        stream_replicates(run.model, run.seed, run.replicates, sink, run.workers, progress, on_progress)
+        stream_replicates(run.model, run.seed, run.replicates, sink, run.workers, progress, on_progress,
+                          run.posterior.draws())
         for writer in writers.values():
             writer.close()
     finally:
@@ -99,7 +100,7 @@ def write_outputs(out_dir: Path, run: RunConfig, runs: pd.DataFrame) -> Path | N
 def showcase(run: RunConfig, runs: pd.DataFrame) -> Showcase:
     """The typical replicate replayed with its district layers recorded, for the report's map and timeline."""
     chosen = choose_showcase(runs)
-    replay = run_replicate(run.model, run.seed, chosen, record_grid=True)
+    replay = run_replicate(run.model, run.seed, chosen, record_grid=True, draws=run.posterior.draws())
     d = run.model.district
     outcome = str(runs.loc[runs["replicate"] == chosen, "outcome"].iloc[0])
     return Showcase(replicate=chosen, outcome=outcome, daily=pd.DataFrame(replay.daily),

@@ -15,7 +15,8 @@ import numpy as np
 
 from sim.units import STREAM_KEY_BYTES
 
-STREAMS = ("setup", "combat", "harm", "negotiation", "implementation", "injury", "mesa")
+STREAMS = ("setup", "combat", "harm", "negotiation", "implementation", "injury", "mesa",
+           "posterior")  # posterior: which particle of a posterior a replicate takes (sim/draws.py)
 
 
 def stream_key(stream: str) -> int:
@@ -51,5 +52,5 @@ class Streams:
     @classmethod
     def for_replicate(cls, root_seed: int, replicate: int) -> Streams:
         gens = {name: np.random.default_rng(seed_sequence(root_seed, replicate, name))
-                for name in STREAMS if name != "mesa"}
+                for name in STREAMS if name not in ("mesa", "posterior")}
         return cls(mesa=seed_sequence(root_seed, replicate, "mesa"), **gens)

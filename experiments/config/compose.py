@@ -37,7 +37,7 @@ from experiments.config.schema import (
 )
 from experiments.keys import flatten
 from sim.cases import CaseFacts
-from sim.params import ModelParams, ParameterError, iter_leaves, validate
+from sim.params import ModelParams, ParameterError, SourceKind, iter_leaves, source_of, validate
 
 
 def register(cases_dir: str | Path | None = None) -> None:
@@ -142,8 +142,35 @@ def check_run(run: RunConfig) -> None:
         raise ConfigError(f"hindcast.horizon_days={run.hindcast.horizon_days!r} is not allowed: a whole number in "
                           f"[{horizon['lo']}, {horizon['hi']}] (the range of model.horizon_days)")
     check_name("scenario_name", run.scenario_name, "it names the output folder, outputs/<scenario_name>/")
+    check_posterior(run)
     if run.experiment:
         check_name("experiment", run.experiment, "it names the sweep folder, multirun/<experiment>")
+
+
+def check_posterior(run: RunConfig) -> None:
+    """A posterior's particles: numeric model parameters marked 'assumption' (facts are never drawn),
+    a value per path in every row, weights that make sense, and every particle a valid model."""
+    try:
+        draws = run.posterior.draws()
+    except ValueError as exc:
+        raise ConfigError(f"{exc} is not allowed") from None
+    if draws is None:
+        return
+    leaves = {path: (value, f) for path, value, f in iter_leaves(ModelParams())}
+    for path in draws.paths:
+        if path not in leaves:
+            raise ConfigError(f"posterior.paths: {path!r} is not allowed: a dotted path under model, such as "
+                              "negotiation.resolve_weight")
+        value, f = leaves[path]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or source_of(f).kind != SourceKind.ASSUMPTION:
+            raise ConfigError(f"posterior.paths: {path!r} is not allowed: only numeric assumptions carry a posterior "
+                              f"({path} is {source_of(f).kind.value})")
+    for k in range(draws.weights.size):
+        try:
+            validate(draws.params_for(run.model, k))
+        except ParameterError as exc:
+            raise ConfigError(f"posterior.values[{k}]: model.{exc.key}={exc.value!r} is not allowed: "
+                              f"{exc.allowed}") from None
 
 
 def _list_sections(schema: type, prefix: str = "") -> dict[str, type]:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.cases import CaseFacts
+from sim.draws import ParameterDraws
 from sim.params import ModelParams
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
@@ -54,6 +55,24 @@ class CalibrationConfig:
 
 
 @dataclass
+class PosteriorConfig:
+    """Parameter uncertainty (`+calibration=<name>` from a Bayesian calibration): every replicate
+    draws its values of `paths` from the weighted particles. Empty paths: the fixed values."""
+
+    source: str = ""                 # where the particles come from (the calibration's name, date, data)
+    paths: list[str] = field(default_factory=list)          # dotted paths under `model`
+    values: list[list[float]] = field(default_factory=list)  # one row per particle, a value per path
+    weights: list[float] = field(default_factory=list)      # one per particle; empty = equal weights
+
+    def draws(self) -> ParameterDraws | None:
+        """The particles as ParameterDraws, or None when there are none (fixed values)."""
+        if not self.paths and not self.values:
+            return None
+        return ParameterDraws.create(list(self.paths), [list(v) for v in self.values],
+                                     list(self.weights) or None, self.source)
+
+
+@dataclass
 class RunConfig:
     """One job: a scenario's parameters, how many replicates, on how many workers, from which seed."""
 
@@ -72,6 +91,7 @@ class RunConfig:
     provenance: dict[str, str] = field(default_factory=dict)
     experiment: str = ""        # set by conf/experiment/*.yaml
     reference: dict[str, str] = field(default_factory=dict)  # a sweep's point of comparison (paired differences)
+    posterior: PosteriorConfig = field(default_factory=PosteriorConfig)  # parameter uncertainty, if any
 
 
 # Caps on the run's own settings, each with its reason (the messages quote them).

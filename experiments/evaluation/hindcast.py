@@ -41,6 +41,7 @@ from experiments.replicates import run_runs
 from experiments.reports.hindcast import write_hindcast_report
 from experiments.scenario import finish_run, start_run
 from sim.cases import case_overrides
+from sim.draws import ParameterDraws
 from sim.params import ModelParams, ParameterError, validate, with_values
 
 
@@ -64,10 +65,13 @@ def recorded_classes(cases: list[Case]) -> dict[str, str]:
     return {c.id: c.recorded.outcome_class or "" for c in cases}
 
 
-def case_runs(run: RunConfig, base: ModelParams, case: Case, seed: int, on_progress=None) -> pd.DataFrame:
-    """One case's replicates (its run table, with a `case` column) at the shared values of `base`."""
+def case_runs(run: RunConfig, base: ModelParams, case: Case, seed: int, on_progress=None,
+              draws: ParameterDraws | None = None) -> pd.DataFrame:
+    """One case's replicates (its run table, with a `case` column) at the shared values of `base`,
+    each replicate drawing its behavioural values from `draws` when given (a posterior)."""
     params = case_params(base, case, run.hindcast.horizon_days)
-    return run_runs(params, seed, run.replicates, run.workers, on_progress=on_progress).assign(case=case.id)
+    return run_runs(params, seed, run.replicates, run.workers, on_progress=on_progress,
+                    draws=draws).assign(case=case.id)
 
 
 @dataclass
@@ -222,7 +226,12 @@ def behavioural_source(run: RunConfig) -> str:
     """Where the shared behavioural values come from: the defaults, or the calibrations applied."""
     names = sorted({text.split(" (", 1)[0].removeprefix("calibration ") for text in run.provenance.values()
                     if text.startswith("calibration ")})
-    return ("calibration " + ", ".join(names)) if names else "defaults (sim/params.py)"
+    fixed = ("calibration " + ", ".join(names)) if names else "defaults (sim/params.py)"
+    draws = run.posterior.draws()
+    if draws is None:
+        return fixed
+    return (f"{fixed}, with {', '.join(draws.paths)} drawn per replicate from the posterior "
+            f"{draws.source or '(unnamed)'} ({draws.weights.size} particles)")
 
 
 def simulate_cases(run: RunConfig, cases: list[Case], recorded: dict[str, str]) -> list[CaseResult]:
@@ -233,7 +242,7 @@ def simulate_cases(run: RunConfig, cases: list[Case], recorded: dict[str, str]) 
     results = []
     for case in cases:
         bar.set_postfix_str(case.id)
-        runs = case_runs(run, run.model, case, run.seed, on_progress=bar.update)
+        runs = case_runs(run, run.model, case, run.seed, on_progress=bar.update, draws=run.posterior.draws())
         results.append(score_case(case, runs, run.hindcast.horizon_days, recorded))
     bar.close()
     return results

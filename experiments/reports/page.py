@@ -18,7 +18,8 @@ from plotly.offline import get_plotlyjs
 
 PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 FOOTER = "Generated offline; plotly.js is embedded in this file."
-META_ORDER = ("scenario", "replicates", "root_seed", "seed_rule", "code_version", "packages", "created")
+META_ORDER = ("scenario", "replicates", "root_seed", "seed_rule", "parameter_uncertainty", "code_version", "packages",
+              "created")
 
 # StrictUndefined: a template naming a value the report did not pass fails instead of printing nothing.
 TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("experiments.reports", "templates"), autoescape=True,
