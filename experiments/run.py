@@ -23,6 +23,7 @@ from omegaconf.errors import OmegaConfBaseException
 from experiments import callbacks
 from experiments.config.compose import cases_dir_argument, compose, parse_overrides, register, to_run_config
 from experiments.config.schema import CONF_DIR, ConfigError, RunConfig, Task
+from experiments.evaluation.abc import check_abc, run_abc
 from experiments.evaluation.calibration import calibration_cases, check_parameters, run_calibration
 from experiments.evaluation.hindcast import case_params, hindcast_cases, run_hindcast
 from experiments.locks import FolderLocked, acquire, held_by, release
@@ -30,10 +31,12 @@ from experiments.scenario import run_scenario
 from experiments.sensitivity.sweeper import check_design, is_salib
 from experiments.sweeps.check import check_sweep, plain_overrides
 from experiments.sweeps.point import prepare_point, record_invalid_point, run_point
+from sim.cases import case_overrides
 
 register()
 
-TASKS = {Task.SCENARIO: run_scenario, Task.HINDCAST: run_hindcast, Task.CALIBRATION: run_calibration}
+TASKS = {Task.SCENARIO: run_scenario, Task.HINDCAST: run_hindcast, Task.CALIBRATION: run_calibration,
+         Task.ABC: run_abc}
 
 
 @hydra.main(config_path=str(CONF_DIR), config_name="config", version_base=None)
@@ -136,10 +139,31 @@ def check_output_folder(key: str, folder: str) -> None:
                           f"{free / 1024**2:.1f} MB free)")
 
 
+def check_posterior_against_cases(run: RunConfig) -> None:
+    """A posterior draws assumptions only: none that the scenario's case or a hindcast's cases set from
+    their facts (the draws would override the facts)."""
+    draws = run.posterior.draws()
+    if draws is None:
+        return
+    facts = [run.case] if run.case is not None else []
+    if run.task == Task.HINDCAST:
+        facts += [c.facts for c in hindcast_cases(run)]
+    mapped = set().union(*(case_overrides(f, run.model) for f in facts))
+    for path in draws.paths:
+        if path in mapped:
+            raise ConfigError(f"posterior.paths: {path!r} is not allowed: the case's facts set it (the case mapping), "
+                              "so the posterior would override the facts")
+
+
 def check_task(run: RunConfig) -> None:
     """Task-specific checks before anything runs: the cases exist and map to valid values, and a
     calibration's parameters are assumptions with bounds inside their ranges."""
+    check_posterior_against_cases(run)
     if run.task == Task.SCENARIO:
+        return
+    if run.task == Task.ABC:
+        for case in check_abc(run)[0]:
+            case_params(run.model, case, run.hindcast.horizon_days)
         return
     if run.task == Task.CALIBRATION:
         check_parameters(run)

@@ -21,9 +21,9 @@ import pytest
 
 from experiments.config.cases import CASES_DIR, MAX_CASE_BYTES, Case, load_cases, register_cases
 from experiments.config.compose import compose
+from experiments.config.ranges import load_ranges
 from experiments.config.schema import ConfigError
 from experiments.run import MIN_FREE_BYTES, check_output_folder, precheck
-from experiments.sensitivity.ranges import load_ranges
 
 SECRET = "hunter2-must-not-leak"
 SIEGE_RUN = Path(sys.executable).with_name("siege-run")

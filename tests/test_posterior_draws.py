@@ -83,3 +83,12 @@ def test_a_good_posterior_passes_and_is_named_in_the_record():
 def test_bad_posteriors_are_refused_in_one_line(fields, message):
     with pytest.raises(ConfigError, match=message):
         check_run(_with_posterior(**fields))
+
+
+def test_a_posterior_may_not_override_what_the_cases_facts_set():
+    from experiments.run import check_task
+
+    run = _with_posterior(paths=["mediator.initial_credibility"], values=[[0.3], [0.4]])
+    check_run(run)  # an assumption, so the posterior itself is valid ...
+    with pytest.raises(ConfigError, match="the case's facts set it"):
+        check_task(run)  # ... but Daraa's facts set the mediator's credibility

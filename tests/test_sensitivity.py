@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from SALib.test_functions import Ishigami
 
+from experiments.config.ranges import DEFAULT_RANGES, UncertainParameter, check_morris_grid, left_out, load_ranges
 from experiments.config.schema import ConfigError
 from experiments.reports.sensitivity import Design, render_sensitivity_report
 from experiments.sensitivity import analyse as sensitivity_analyse
@@ -25,7 +26,6 @@ from experiments.sensitivity.analyse import analyse_design
 from experiments.sensitivity.design import DesignSettings, Method, indices, ranking, sample, top_table
 from experiments.sensitivity.discovery import TreeSettings, discover, outcome_rows
 from experiments.sensitivity.files import design_runs
-from experiments.sensitivity.ranges import DEFAULT_RANGES, UncertainParameter, check_morris_grid, left_out, load_ranges
 from sim.params import ModelParams, SourceKind, assumption_paths, iter_leaves, source_of
 
 ROOT = Path(__file__).resolve().parent.parent

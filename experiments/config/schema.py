@@ -22,6 +22,7 @@ class Task(Enum):
     SCENARIO = "scenario"
     HINDCAST = "hindcast"
     CALIBRATION = "calibration"
+    ABC = "abc"
 
 
 @dataclass
@@ -55,6 +56,29 @@ class CalibrationConfig:
 
 
 @dataclass
+class PlantedValue:
+    """A value the synthetic records of an ABC check are simulated at."""
+
+    path: str = ""               # dotted path under `model`, one of abc.parameters
+    value: float = 0.0
+
+
+@dataclass
+class AbcConfig:
+    """Bayesian calibration settings (`+experiment=abc`; see experiments/evaluation/abc.py)."""
+
+    parameters: list[str] = field(default_factory=list)  # dotted paths under model; priors from ranges.yaml
+    cases: list[str] = field(default_factory=list)       # case ids; empty = every case with a recorded class
+    population_size: int = 100       # particles per population
+    populations: int = 4             # at most this many populations (tolerances)
+    min_epsilon: float = 0.0         # stop once the tolerance is this low
+    sampler_seed: int = 1            # pyabc's proposals (reproducible with workers=1)
+    dask_scheduler: str = ""         # address of a Dask scheduler ("tcp://host:8786"): particles run there
+    planted: list[PlantedValue] = field(default_factory=list)  # synthetic records simulated at these values
+    install_as: str = ""             # also write conf/calibration/<name>.yaml (use with +calibration=<name>)
+
+
+@dataclass
 class PosteriorConfig:
     """Parameter uncertainty (`+calibration=<name>` from a Bayesian calibration): every replicate
     draws its values of `paths` from the weighted particles. Empty paths: the fixed values."""
@@ -80,6 +104,7 @@ class RunConfig:
     cases_dir: str = ""         # a folder of the user's own case files, added to conf/cases
     hindcast: HindcastConfig = field(default_factory=HindcastConfig)
     calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
+    abc: AbcConfig = field(default_factory=AbcConfig)
     scenario_name: str = "generic"
     replicates: int = 200
     workers: int = 0            # 0 = all cores

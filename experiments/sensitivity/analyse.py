@@ -13,13 +13,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from experiments.config.ranges import UncertainParameter
 from experiments.io import write_parquet
 from experiments.measures import MEASURES, SENSITIVITY_OUTPUTS, SETTLEMENT
 from experiments.reports.sensitivity import Design, write_sensitivity_report
 from experiments.sensitivity.design import DesignSettings, Method, indices, level_text, top_table
 from experiments.sensitivity.discovery import TreeSettings, discover, format_boxes, outcome_rows, write_boxes
 from experiments.sensitivity.files import INDICES_FILE, OUTPUTS_FILE, DesignError, read_design, runs_of
-from experiments.sensitivity.ranges import UncertainParameter
 from sim.enums import Outcome
 
 REPORT_FILE = "sensitivity_report.html"

@@ -11,7 +11,7 @@ from enum import Enum
 import numpy as np
 import pandas as pd
 
-from experiments.sensitivity.ranges import UncertainParameter
+from experiments.config.ranges import UncertainParameter
 
 INDEX_COLUMNS = ["method", "output", "parameter", "index", "value", "conf", "conf_low", "conf_high"]
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
+from experiments.config.ranges import UncertainParameter
 from experiments.io import write_json, write_parquet
 from experiments.sensitivity.design import Design, DesignSettings, Method
-from experiments.sensitivity.ranges import UncertainParameter
 from experiments.sweeps.folder import read_points
 
 DESIGN_FILE = "design.parquet"

@@ -24,15 +24,15 @@ from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 
 from experiments.config.compose import compose, to_run_config
-from experiments.config.schema import ConfigError
-from experiments.sensitivity.design import Design, DesignSettings, Method, ranking, sample
-from experiments.sensitivity.files import INDICES_FILE, write_design
-from experiments.sensitivity.ranges import (
+from experiments.config.ranges import (
     DEFAULT_RANGES,
     check_morris_grid,
     load_ranges,
     resolve_path,
 )
+from experiments.config.schema import ConfigError
+from experiments.sensitivity.design import Design, DesignSettings, Method, ranking, sample
+from experiments.sensitivity.files import INDICES_FILE, write_design
 
 TARGET = "hydra_plugins.siege_sim.salib_sweeper.SalibSweeper"
 log = logging.getLogger(__name__)

@@ -1,0 +1,332 @@
+"""Bayesian calibration (`siege-run +experiment=abc`): a posterior over behavioural assumptions by
+approximate Bayesian computation with sequential Monte Carlo (ABC-SMC; Toni et al. 2009), with
+pyabc (Schälte et al. 2022).
+
+Priors are uniform over each assumption's range in conf/sensitivity/ranges.yaml. A particle is
+simulated on every case (`replicates` replicates a case) and its distance is the mean case loss
+(scoring.case_loss: -log p(recorded class) plus the capped squared misses of the recorded
+figures), the calibration's own objective; each population keeps the particles under a tolerance
+that falls to the median distance of the last (pyabc's adaptive quantile epsilon). With
+`abc.planted`, the "records" are instead simulated at planted values on a seed the fit never sees:
+the check that the calibration can recover what it is meant to find.
+
+Where it runs: `workers=1` in this process (bit for bit reproducible from `abc.sampler_seed`);
+more workers use pyabc's multicore sampler (particles in the order they finish, so populations
+differ from run to run); `abc.dask_scheduler=<address>` sends the particles to a Dask cluster
+(pyabc's DaskDistributedSampler). The posterior written is a file, so the forecasts drawn from it
+(`+calibration=<name>`) are reproducible whichever sampler produced it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import re
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from omegaconf import OmegaConf
+
+from experiments.config.cases import Case
+from experiments.config.ranges import UncertainParameter, load_ranges
+from experiments.config.schema import CONF_DIR, ConfigError, RunConfig
+from experiments.evaluation.calibration import calibration_cases
+from experiments.evaluation.hindcast import case_params
+from experiments.evaluation.scoring import case_loss, predicted_figures
+from experiments.io import CONFIG_FILE, METADATA_FILE, run_metadata, write_job_files, write_parquet, write_text
+from experiments.replicates import run_runs
+from experiments.reports.abc import write_abc_report
+from experiments.scenario import finish_run, start_run
+from sim.cases import RecordedOutcome, case_overrides
+from sim.draws import ParameterDraws
+from sim.params import value_at, with_values
+
+CALIBRATION_DIR = CONF_DIR / "calibration"
+POSTERIOR_FILE = "abc_posterior.parquet"
+PLANTED_REPLICATES_FACTOR = 4  # planted records from 4x a particle's replicates: the records' own noise stays small
+
+
+def abc_parameters(run: RunConfig, cases: list[Case]) -> list[UncertainParameter]:
+    """The assumptions to calibrate with their prior ranges (ranges.yaml), checked: each one in the
+    ranges file and none that a case's facts set (the mapping would be overridden)."""
+    paths = run.abc.parameters
+    if not paths:
+        raise ConfigError("abc.parameters=[] is not allowed: at least one assumption to calibrate, by its "
+                          "dotted path under model (e.g. [fighters.resolve_mean])")
+    if len(set(paths)) != len(paths):
+        raise ConfigError(f"abc.parameters={list(paths)!r} is not allowed: each parameter once")
+    keys = [f"model.{p}" for p in paths]
+    try:
+        params = load_ranges(only=keys)
+    except ConfigError as exc:
+        raise ConfigError(f"abc.parameters: {str(exc).split(': ', 1)[-1]} (priors come from "
+                          "conf/sensitivity/ranges.yaml)") from None
+    mapped = set().union(*(case_overrides(c.facts, run.model) for c in cases))
+    for p in paths:
+        if p in mapped:
+            raise ConfigError(f"abc.parameters: {p} is not allowed: the cases' facts set it (the case mapping), so "
+                              "a posterior would override the facts")
+    by_key = {p.key: p for p in params}
+    return [by_key[k] for k in keys]
+
+
+def check_abc(run: RunConfig) -> tuple[list[Case], list[UncertainParameter]]:
+    """Every check before anything runs: the cases, the parameters and the settings."""
+    a = run.abc
+    cases = calibration_cases(run) if not a.planted else _planted_cases(run)
+    params = abc_parameters(run, cases)
+    if a.population_size < 2:
+        raise ConfigError(f"abc.population_size={a.population_size!r} is not allowed: at least 2 particles")
+    if a.populations < 1:
+        raise ConfigError(f"abc.populations={a.populations!r} is not allowed: at least 1")
+    if a.min_epsilon < 0:
+        raise ConfigError(f"abc.min_epsilon={a.min_epsilon!r} is not allowed: 0 or more (a distance)")
+    if a.install_as and not re.fullmatch(r"[A-Za-z][\w-]*", a.install_as):
+        raise ConfigError(f"abc.install_as={a.install_as!r} is not allowed: a plain name (letters, digits, _ and "
+                          "-), written as conf/calibration/<name>.yaml")
+    by_path = {p.key.removeprefix("model."): p for p in params}
+    for path, value in planted_values(run).items():
+        if path not in by_path:
+            raise ConfigError(f"abc.planted.{path} is not allowed: a planted value needs its parameter in "
+                              f"abc.parameters ({', '.join(by_path)})")
+        p = by_path[path]
+        if not p.lo <= value <= p.hi:
+            raise ConfigError(f"abc.planted.{path}={value!r} is not allowed: inside its prior [{p.lo}, {p.hi}]")
+    return cases, params
+
+
+def planted_values(run: RunConfig) -> dict[str, float | int]:
+    """The planted values by path, whole-number parameters rounded (each path once)."""
+    paths = [v.path for v in run.abc.planted]
+    if len(set(paths)) != len(paths):
+        raise ConfigError(f"abc.planted: {paths!r} is not allowed: each parameter once")
+    out = {}
+    for v in run.abc.planted:
+        current = value_at(run.model, v.path) if v.path in run.abc.parameters else v.value
+        out[v.path] = round(v.value) if isinstance(current, int) and not isinstance(current, bool) else float(v.value)
+    return out
+
+
+def _planted_cases(run: RunConfig) -> list[Case]:
+    from experiments.config.cases import chosen_cases
+
+    return chosen_cases(run.abc.cases or run.calibration.cases, "abc.cases")
+
+
+def simulation_seed(root_seed: int, values: dict[str, float]) -> int:
+    """The seed a particle's simulations use: a hash of the root seed and the particle's values, so a
+    particle's distance does not depend on the order the sampler evaluates particles in."""
+    text = repr((int(root_seed), sorted((k, float(v)) for k, v in values.items())))
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little") >> 1
+
+
+@dataclass
+class CaseSimulator:
+    """pyabc's model: a particle's values (by short name p0, p1, ...) -> its loss on every case."""
+
+    run: RunConfig
+    cases: list[Case]
+    records: dict[str, RecordedOutcome]
+    params: list[UncertainParameter]
+
+    def values(self, particle: dict[str, float]) -> dict[str, float | int]:
+        return {p.key.removeprefix("model."): p.value(particle[f"p{i}"]) for i, p in enumerate(self.params)}
+
+    def __call__(self, particle: dict[str, float]) -> dict[str, float]:
+        values = self.values(particle)
+        base = with_values(self.run.model, values)
+        seed = simulation_seed(self.run.seed, values)
+        losses = {}
+        horizon = self.run.hindcast.horizon_days
+        for case in self.cases:
+            runs = run_runs(case_params(base, case, horizon), seed, self.run.replicates, 1)
+            losses[case.id] = case_loss(runs, case.facts, self.records[case.id], horizon)["total"]
+        return {"loss": float(np.mean(list(losses.values()))), **{f"loss_{c}": v for c, v in losses.items()}}
+
+
+def mean_loss_distance(x: dict[str, float], x_0: dict[str, float]) -> float:
+    """The distance of a simulation from the records: its mean case loss (the records score 0)."""
+    return float(x["loss"])
+
+
+def planted_records(run: RunConfig, cases: list[Case], planted: dict[str, float]) -> dict[str, RecordedOutcome]:
+    """Synthetic records: each case simulated at the planted values on a seed the fit never uses;
+    its most common class and its median figures become the 'recorded' outcome."""
+    base = with_values(run.model, planted)
+    records = {}
+    for case in cases:
+        params = case_params(base, case, run.hindcast.horizon_days)
+        runs = run_runs(params, run.seed + 1, PLANTED_REPLICATES_FACTOR * run.replicates, run.workers)
+        figures = predicted_figures(runs, case.facts)
+        records[case.id] = RecordedOutcome(
+            outcome_class=str(runs["outcome"].mode().iloc[0]),
+            siege_length_days=float(np.median(figures["siege_length_days"])),
+            decisive_phase_days=float(np.median(figures["decisive_phase_days"])),
+            fighters_evacuated=[float(np.median(runs["fighters_evacuated"])), None],
+            civilian_deaths=[float(np.median(figures["civilian_deaths"])), None])
+    return records
+
+
+def make_sampler(run: RunConfig):
+    """Where the particles run: this process, this machine's cores, or a Dask cluster."""
+    import pyabc
+
+    from experiments.replicates import resolve_workers
+
+    if run.abc.dask_scheduler:
+        from distributed import Client
+
+        return pyabc.sampler.DaskDistributedSampler(dask_client=Client(run.abc.dask_scheduler))
+    workers = resolve_workers(run.workers)
+    if workers <= 1:
+        return pyabc.sampler.SingleCoreSampler()
+    return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers)
+
+
+@dataclass
+class AbcResult:
+    """A calibration's output: the last population, every population, and the diagnostics."""
+
+    posterior: pd.DataFrame     # one row per particle: parameter columns and weight
+    populations: pd.DataFrame   # every population's particles: t, weight, distance, parameters
+    diagnostics: pd.DataFrame   # one row per population: tolerance, simulations, acceptance, ESS
+
+
+def calibrate(run: RunConfig, cases: list[Case], params: list[UncertainParameter],
+              records: dict[str, RecordedOutcome], db_path: Path) -> AbcResult:
+    """Run ABC-SMC and read its history into tables."""
+    import pyabc
+    from pyabc.weighted_statistics import effective_sample_size
+
+    abc_log = logging.getLogger("ABC")
+    for handler in list(abc_log.handlers):  # pyabc's own console handler would print every line twice
+        abc_log.removeHandler(handler)
+    np.random.seed(run.abc.sampler_seed)  # pyabc draws proposals from NumPy's global generator
+    prior = pyabc.Distribution(**{f"p{i}": pyabc.RV("uniform", p.lo, p.hi - p.lo) for i, p in enumerate(params)})
+    simulator = CaseSimulator(run, cases, records, params)
+    abc = pyabc.ABCSMC(simulator, prior, mean_loss_distance, population_size=run.abc.population_size,
+                       sampler=make_sampler(run))
+    abc.new(f"sqlite:///{db_path}", {"loss": 0.0})
+    history = abc.run(minimum_epsilon=run.abc.min_epsilon, max_nr_populations=run.abc.populations)
+    names = {f"p{i}": p.key.removeprefix("model.") for i, p in enumerate(params)}
+    frames, diagnostics = [], []
+    summary = history.get_all_populations()
+    for t in range(history.max_t + 1):
+        df, w = history.get_distribution(m=0, t=t)
+        distances = history.get_weighted_distances(t=t)
+        frame = df.rename(columns=names).reset_index(drop=True)
+        for p in params:
+            name = p.key.removeprefix("model.")
+            frame[name] = [p.value(v) for v in frame[name]]
+        frame.insert(0, "t", t)
+        frame["weight"] = np.asarray(w, dtype=float)
+        frame["distance"] = distances["distance"].to_numpy(float) if len(distances) == len(frame) else np.nan
+        frames.append(frame)
+        row = summary[summary["t"] == t].iloc[0]
+        diagnostics.append({"t": t, "epsilon": float(row["epsilon"]), "simulations": int(row["samples"]),
+                            "particles": int(row["particles"]), "acceptance_rate": int(row["particles"]) / max(
+                                int(row["samples"]), 1), "ess": float(effective_sample_size(np.asarray(w)))})
+    populations = pd.concat(frames, ignore_index=True)
+    posterior = populations[populations["t"] == history.max_t].drop(columns=["t"]).reset_index(drop=True)
+    return AbcResult(posterior, populations, pd.DataFrame(diagnostics))
+
+
+def posterior_summary(result: AbcResult, params: list[UncertainParameter], defaults: dict[str, float],
+                      planted: dict[str, float]) -> pd.DataFrame:
+    """One row per parameter: prior range, default, posterior 5/50/95% (weighted), planted value."""
+    draws = ParameterDraws.create([p.key.removeprefix("model.") for p in params],
+                                  result.posterior[[p.key.removeprefix("model.") for p in params]].to_numpy().tolist(),
+                                  result.posterior["weight"].tolist())
+    quantiles = draws.weighted_quantiles((0.05, 0.5, 0.95))
+    rows = []
+    for p in params:
+        path = p.key.removeprefix("model.")
+        q05, q50, q95 = quantiles[path]
+        rows.append({"parameter": path, "prior_low": p.lo, "prior_high": p.hi, "default": defaults[path],
+                     "q05": q05, "median": q50, "q95": q95,
+                     "interval_share_of_prior": (q95 - q05) / (p.hi - p.lo),
+                     "planted": planted.get(path, math.nan)})
+    return pd.DataFrame(rows)
+
+
+def posterior_config(result: AbcResult, params: list[UncertainParameter], cases: list[Case], run: RunConfig,
+                     name: str) -> str:
+    """A config group file (`+calibration=<name>`): the posterior's particles and weights."""
+    paths = [p.key.removeprefix("model.") for p in params]
+    source = (f"abc {name} ({date.today().isoformat()}): ABC-SMC on {', '.join(c.id for c in cases)}"
+              f"{' (planted values)' if run.abc.planted else ''}, {len(result.diagnostics)} populations of "
+              f"{run.abc.population_size} particles x {run.replicates} replicates a case")
+    body = {"posterior": {"source": source, "paths": paths,
+                          "values": [[float(v) for v in row] for row in result.posterior[paths].to_numpy()],
+                          "weights": [float(w) for w in result.posterior["weight"]]}}
+    return ("# @package _global_\n# Posterior particles written by `siege-run +experiment=abc`; with "
+            f"+calibration={name} every replicate\n# draws its values of these assumptions from them (its "
+            "'posterior' stream), on any scenario, sweep or the hindcast.\n"
+            + OmegaConf.to_yaml(OmegaConf.create(body)))
+
+
+def format_abc(summary: pd.DataFrame, diagnostics: pd.DataFrame) -> str:
+    """The lines printed at the end of a calibration."""
+    lines = ["ABC-SMC: posterior 5-50-95% against the prior range", ""]
+    for r in summary.itertuples():
+        planted = "" if math.isnan(r.planted) else f"  planted {r.planted:.4g}"
+        lines.append(f"  {r.parameter:<36} {r.q05:.4g} - {r.median:.4g} - {r.q95:.4g}  prior [{r.prior_low:.4g}, "
+                     f"{r.prior_high:.4g}], interval {r.interval_share_of_prior:.0%} of it{planted}")
+    lines += ["", "Populations: tolerance, simulations, acceptance rate, effective sample size"]
+    for d in diagnostics.itertuples():
+        lines.append(f"  t={d.t}: epsilon {d.epsilon:.3f}, {d.simulations} simulations, {d.acceptance_rate:.0%} "
+                     f"accepted, ESS {d.ess:.1f}")
+    return "\n".join(lines)
+
+
+def run_abc(run: RunConfig, out_dir: Path) -> Path | None:
+    """The ABC job: check, (plant), calibrate, write the posterior, its config and the report."""
+    cases, params = check_abc(run)
+    start_run(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    planted = planted_values(run)
+    records = planted_records(run, cases, planted) if planted else {c.id: c.recorded for c in cases}
+    print(f"ABC-SMC: {len(params)} parameters, {len(cases)} cases, up to {run.abc.populations} populations of "
+          f"{run.abc.population_size} particles, {run.replicates} replicates a case per particle", file=sys.stderr)
+    result = calibrate(run, cases, params, records, out_dir / "abc.db")
+    defaults = {p.key.removeprefix("model."): float(value_at(run.model, p.key.removeprefix("model."))) for p in params}
+    summary = posterior_summary(result, params, defaults, planted)
+    name = run.abc.install_as or "posterior"
+    config_text = posterior_config(result, params, cases, run, name)
+    meta = run_metadata(run, scenario="abc", cases=[c.id for c in cases], planted=planted or "none",
+                        populations=len(result.diagnostics), sampler=sampler_name(run))
+    write_parquet(out_dir / POSTERIOR_FILE, result.posterior)
+    write_parquet(out_dir / "abc_populations.parquet", result.populations)
+    write_parquet(out_dir / "abc_diagnostics.parquet", result.diagnostics)
+    write_parquet(out_dir / "abc_summary.parquet", summary)
+    write_text(out_dir / "posterior.yaml", config_text)
+    write_job_files(out_dir, run, meta)
+    if run.abc.install_as:
+        write_text(CALIBRATION_DIR / f"{name}.yaml", config_text)
+    print(format_abc(summary, result.diagnostics))
+    print(f"\nTables: {out_dir}\nPosterior config: {out_dir / 'posterior.yaml'}"
+          + (f" (installed: +calibration={name})" if run.abc.install_as else ""))
+    written = [POSTERIOR_FILE, "abc_populations.parquet", "abc_diagnostics.parquet", "abc_summary.parquet",
+               "posterior.yaml", "abc.db", CONFIG_FILE, METADATA_FILE]
+    if not run.report:
+        finish_run(out_dir, run, written)
+        return None
+    report = write_abc_report(out_dir / "abc_report.html", summary, result.populations, result.diagnostics, meta)
+    finish_run(out_dir, run, [*written, "abc_report.html"])
+    print(f"Interactive report: {report}")
+    return report
+
+
+def sampler_name(run: RunConfig) -> str:
+    """Where the particles ran, for the record."""
+    from experiments.replicates import resolve_workers
+
+    if run.abc.dask_scheduler:
+        return f"Dask cluster at {run.abc.dask_scheduler}"
+    workers = resolve_workers(run.workers)
+    return "one process (reproducible)" if workers <= 1 else f"{workers} processes (pyabc multicore)"

@@ -1,0 +1,101 @@
+"""Bayesian calibration: a small ABC-SMC (two populations) recovers a planted parameter from records
+simulated at it, inside its posterior's 90% interval and narrower than the prior; its posterior,
+once installed, makes posterior-predictive runs identical across worker counts and launchers; bad
+settings are refused in one line before anything runs."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from omegaconf import OmegaConf
+
+from experiments.config.compose import compose, to_run_config
+from experiments.config.schema import ConfigError
+from experiments.evaluation.abc import check_abc, simulation_seed
+
+PLANTED = 0.00012    # shell lethality, in the upper part of its prior [4.5e-05, 1.35e-04] (the default is 9e-05)
+ABC = ["+experiment=abc", "abc.cases=[daraa_2021]", "abc.parameters=[combat.shell_lethality]",
+       f"abc.planted=[{{path:combat.shell_lethality,value:{PLANTED}}}]", "abc.population_size=20",
+       "abc.populations=2", "replicates=6", "workers=1", "hindcast.horizon_days=150", "progress=false"]
+
+
+def siege_run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "experiments.run", *args], capture_output=True, text=True,
+                          timeout=600)
+
+
+@pytest.fixture(scope="module")
+def abc_run(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("abc")
+    done = siege_run(*ABC, f"hydra.run.dir={out}")
+    assert done.returncode == 0, done.stderr[-2000:]
+    return out
+
+
+def test_a_planted_parameter_is_recovered_inside_the_posteriors_90_percent_interval(abc_run):
+    summary = pd.read_parquet(abc_run / "abc_summary.parquet").iloc[0]
+    assert summary["q05"] <= PLANTED <= summary["q95"]
+    # and the records taught it something: the 90% interval is narrower than the prior's
+    assert summary["interval_share_of_prior"] < 0.9
+
+
+def test_the_posterior_and_diagnostics_are_written(abc_run):
+    posterior = pd.read_parquet(abc_run / "abc_posterior.parquet")
+    assert len(posterior) == 20 and posterior["weight"].sum() == pytest.approx(1.0)
+    assert posterior["combat.shell_lethality"].between(4.5e-05, 1.35e-04).all()
+    diagnostics = pd.read_parquet(abc_run / "abc_diagnostics.parquet")
+    assert list(diagnostics["t"]) == [0, 1]
+    assert diagnostics["epsilon"].iloc[1] < diagnostics["epsilon"].iloc[0]      # the tolerance fell
+    assert ((diagnostics["acceptance_rate"] > 0) & (diagnostics["acceptance_rate"] <= 1)).all()
+    assert (diagnostics["ess"] <= 20 + 1e-9).all() and (diagnostics["ess"] > 1).all()
+    assert (abc_run / "abc_report.html").stat().st_size > 0
+    config = OmegaConf.load(abc_run / "posterior.yaml")
+    assert list(config.posterior.paths) == ["combat.shell_lethality"] and len(config.posterior["values"]) == 20
+
+
+def test_posterior_predictive_runs_are_identical_across_workers_and_launchers(abc_run, tmp_path):
+    search = tmp_path / "conf" / "calibration"
+    search.mkdir(parents=True)
+    shutil.copy(abc_run / "posterior.yaml", search / "planted_check.yaml")
+    common = [f"hydra.searchpath=[file://{tmp_path / 'conf'}]", "+calibration=planted_check", "replicates=12",
+              "report=false", "progress=false"]
+    tables = []
+    for name, extra in (("one", ["workers=1"]), ("two", ["workers=2"])):
+        done = siege_run(*common, *extra, f"hydra.run.dir={tmp_path / name}")
+        assert done.returncode == 0, done.stderr[-2000:]
+        tables.append(pd.read_parquet(tmp_path / name / "runs.parquet"))
+    for launcher in ("basic", "joblib"):
+        done = siege_run("-m", *common, "seed=20210624", f"hydra/launcher={launcher}",
+                         f"hydra.sweep.dir={tmp_path / launcher}")
+        assert done.returncode == 0, done.stderr[-2000:]
+        tables.append(pd.read_parquet(tmp_path / launcher / "0" / "runs.parquet"))
+    assert tables[0]["particle"].nunique() > 1
+    for other in tables[1:]:
+        pd.testing.assert_frame_equal(tables[0], other)
+
+
+def test_a_particles_simulation_seed_depends_only_on_its_values():
+    assert simulation_seed(1, {"a": 0.5, "b": 2}) == simulation_seed(1, {"b": 2, "a": 0.5})
+    assert simulation_seed(1, {"a": 0.5}) != simulation_seed(1, {"a": 0.5000001})
+    assert simulation_seed(1, {"a": 0.5}) != simulation_seed(2, {"a": 0.5})
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    (["abc.parameters=[]"], "at least one assumption"),
+    (["abc.parameters=[besieger.army_strength]"], "the cases' facts set it"),
+    (["abc.parameters=[fighters.no_such]"], "abc.parameters"),
+    (["abc.population_size=1"], "at least 2 particles"),
+    (["abc.parameters=[fighters.resolve_mean]", "abc.planted=[{path:combat.shell_lethality,value:0.0001}]"],
+     "needs its parameter in abc.parameters"),
+    (["abc.parameters=[combat.shell_lethality]", "abc.planted=[{path:combat.shell_lethality,value:0.5}]"],
+     "inside its prior"),
+    (["abc.install_as=a/b"], "a plain name"),
+])
+def test_bad_abc_settings_are_refused_in_one_line(overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        check_abc(to_run_config(compose(["+experiment=abc", *overrides])))
