@@ -5,6 +5,7 @@ settings are refused in one line before anything runs."""
 
 from __future__ import annotations
 
+import math
 import shutil
 import subprocess
 import sys
@@ -14,14 +15,16 @@ import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
+from experiments.config.cases import chosen_cases
 from experiments.config.compose import compose, to_run_config
 from experiments.config.schema import ConfigError
-from experiments.evaluation.abc import check_abc, simulation_seed
+from experiments.evaluation.abc import check_abc, forecast_row, mean_scores, simulation_seed
 
 PLANTED = 0.00012    # shell lethality, in the upper part of its prior [4.5e-05, 1.35e-04] (the default is 9e-05)
 ABC = ["+experiment=abc", "abc.cases=[daraa_2021]", "abc.parameters=[combat.shell_lethality]",
        f"abc.planted=[{{path:combat.shell_lethality,value:{PLANTED}}}]", "abc.population_size=20",
-       "abc.populations=2", "replicates=6", "workers=1", "hindcast.horizon_days=150", "progress=false"]
+       "abc.populations=2", "abc.leave_one_out=false", "replicates=6", "workers=1", "hindcast.horizon_days=150",
+       "progress=false"]
 
 
 def siege_run(*args: str) -> subprocess.CompletedProcess:
@@ -99,3 +102,27 @@ def test_a_particles_simulation_seed_depends_only_on_its_values():
 def test_bad_abc_settings_are_refused_in_one_line(overrides, message):
     with pytest.raises(ConfigError, match=message):
         check_abc(to_run_config(compose(["+experiment=abc", *overrides])))
+
+
+def test_a_forecast_is_scored_by_hand():
+    run = to_run_config(compose(["+experiment=abc"]))
+    case = chosen_cases(["daraa_2021"], "abc.cases")[0]
+    record = case.recorded
+    # four replicates: three of the recorded class, one full evacuation
+    other = "full_evacuation" if record.outcome_class != "full_evacuation" else "military_takeover"
+    runs = pd.DataFrame({"outcome": [record.outcome_class] * 3 + [other], "decisive_phase_days": [40.0] * 4,
+                         "end_day": [75.0] * 4, "fighters_evacuated": [55.0] * 4, "civilians_killed": [20.0] * 4})
+    probabilities = {record.outcome_class: 0.75, other: 0.25}
+    row = forecast_row(run, case, record, "defaults", runs, probabilities)
+    assert row["p_recorded"] == 0.75
+    assert row["brier"] == pytest.approx(0.25 ** 2 + 0.25 ** 2)
+    assert row["log_score"] == pytest.approx(-math.log(0.75))
+    assert row["figures_recorded"] >= 1 and 0 <= row["figures_inside"] <= row["figures_recorded"]
+    # every replicate gives the same deaths, so the CRPS is the distance to the recorded deaths' midpoint
+    low, high = record.civilian_deaths[0], record.civilian_deaths[1]
+    mid = low if high is None else (low + high) / 2
+    assert row["crps_civilian_deaths"] == pytest.approx(abs(20.0 - mid))
+    climatology_row = forecast_row(run, case, record, "climatology", None, probabilities)
+    assert "crps_civilian_deaths" not in climatology_row
+    means = mean_scores(pd.DataFrame([row, {**row, "case": "x", "brier": 0.0}, climatology_row]))
+    assert means.loc[means.forecast == "defaults", "brier"].iloc[0] == pytest.approx(row["brier"] / 2)

@@ -76,6 +76,8 @@ class AbcConfig:
     dask_scheduler: str = ""         # address of a Dask scheduler ("tcp://host:8786"): particles run there
     planted: list[PlantedValue] = field(default_factory=list)  # synthetic records simulated at these values
     install_as: str = ""             # also write conf/calibration/<name>.yaml (use with +calibration=<name>)
+    leave_one_out: bool = True       # also fit without each case and score every case's forecasts
+    forecast_replicates: int = 100   # replicates of each scored forecast
 
 
 @dataclass

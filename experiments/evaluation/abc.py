@@ -32,13 +32,24 @@ import numpy as np
 import pandas as pd
 from omegaconf import OmegaConf
 
-from experiments.config.cases import Case
+from experiments.analysis.summary import outcome_table
+from experiments.config.cases import Case, chosen_cases
 from experiments.config.ranges import UncertainParameter, load_ranges
 from experiments.config.schema import CONF_DIR, ConfigError, RunConfig
-from experiments.evaluation.calibration import calibration_cases
-from experiments.evaluation.hindcast import case_params
-from experiments.evaluation.scoring import case_loss, predicted_figures
+from experiments.evaluation.hindcast import case_params, case_runs
+from experiments.evaluation.proper import crps, ranked_probability_score
+from experiments.evaluation.scoring import (
+    brier_score,
+    case_loss,
+    climatology,
+    inside_range,
+    log_loss,
+    other_classes,
+    predicted_figures,
+    recorded_figures,
+)
 from experiments.io import CONFIG_FILE, METADATA_FILE, run_metadata, write_job_files, write_parquet, write_text
+from experiments.measures import CASE_FIGURES
 from experiments.replicates import run_runs
 from experiments.reports.abc import write_abc_report
 from experiments.scenario import finish_run, start_run
@@ -78,7 +89,7 @@ def abc_parameters(run: RunConfig, cases: list[Case]) -> list[UncertainParameter
 def check_abc(run: RunConfig) -> tuple[list[Case], list[UncertainParameter]]:
     """Every check before anything runs: the cases, the parameters and the settings."""
     a = run.abc
-    cases = calibration_cases(run) if not a.planted else _planted_cases(run)
+    cases = _chosen(run)
     params = abc_parameters(run, cases)
     if a.population_size < 2:
         raise ConfigError(f"abc.population_size={a.population_size!r} is not allowed: at least 2 particles")
@@ -112,10 +123,15 @@ def planted_values(run: RunConfig) -> dict[str, float | int]:
     return out
 
 
-def _planted_cases(run: RunConfig) -> list[Case]:
-    from experiments.config.cases import chosen_cases
-
-    return chosen_cases(run.abc.cases or run.calibration.cases, "abc.cases")
+def _chosen(run: RunConfig) -> list[Case]:
+    """The cases named in abc.cases (every registered case if none); with real records, only those
+    that record an outcome class."""
+    cases = chosen_cases(run.abc.cases, "abc.cases")
+    if not run.abc.planted:
+        cases = [c for c in cases if c.recorded.outcome_class]
+        if not cases:
+            raise ConfigError("abc.cases: no chosen case records an outcome class to fit to")
+    return cases
 
 
 def simulation_seed(root_seed: int, values: dict[str, float]) -> int:
@@ -270,6 +286,74 @@ def posterior_config(result: AbcResult, params: list[UncertainParameter], cases:
             + OmegaConf.to_yaml(OmegaConf.create(body)))
 
 
+def draws_of(result: AbcResult, params: list[UncertainParameter], source: str) -> ParameterDraws:
+    """The last population as ParameterDraws, for posterior-predictive forecasts."""
+    paths = [p.key.removeprefix("model.") for p in params]
+    return ParameterDraws.create(paths, result.posterior[paths].to_numpy().tolist(),
+                                 result.posterior["weight"].tolist(), source)
+
+
+FORECASTS = {"defaults": "fixed values (the defaults)", "posterior_in_sample": "posterior fitted on every case",
+             "posterior_left_out": "posterior fitted without the case", "climatology": "the other cases' climatology"}
+
+
+def forecast_row(run: RunConfig, case: Case, record: RecordedOutcome, forecast: str, runs: pd.DataFrame | None,
+                 probabilities: dict[str, float]) -> dict[str, float | str]:
+    """A forecast of one case scored against its record: probability of the recorded class, Brier,
+    log score (floored at half a replicate), RPS, and per recorded figure the CRPS and whether the
+    10-90% range holds it (no figures for climatology, which forecasts only the class)."""
+    recorded, n = record.outcome_class, len(runs) if runs is not None else run.abc.forecast_replicates
+    p = probabilities.get(recorded, 0.0)
+    row: dict[str, float | str] = {"case": case.id, "forecast": forecast, "p_recorded": p,
+                                   "brier": brier_score(probabilities, recorded), "log_score": log_loss(p, n),
+                                   "rps": ranked_probability_score(probabilities, recorded)}
+    if runs is None:
+        return row
+    predicted, records = predicted_figures(runs, case.facts), recorded_figures(record, case.facts)
+    covered = recorded_count = 0
+    for measure in CASE_FIGURES:
+        low, high = records[measure]
+        row[f"crps_{measure}"] = crps(predicted[measure], low, high)
+        inside = inside_range(*np.quantile(predicted[measure], [0.1, 0.9]), low, high)
+        if inside is not None:
+            recorded_count += 1
+            covered += bool(inside)
+    row["figures_inside"], row["figures_recorded"] = covered, recorded_count
+    return row
+
+
+def leave_one_out(run: RunConfig, cases: list[Case], params: list[UncertainParameter],
+                  records: dict[str, RecordedOutcome], full: AbcResult, out_dir: Path) -> pd.DataFrame:
+    """Each case forecast by the fixed defaults, the posterior fitted on every case, a posterior
+    fitted without it, and the other cases' climatology, each forecast from `abc.forecast_replicates`
+    replicates on a seed no fit used; one row per case and forecast."""
+    seed, n = run.seed + 2, run.abc.forecast_replicates
+    forecast_run = replace_replicates(run, n)
+    in_sample = draws_of(full, params, "in sample")
+    classes = {c.id: records[c.id].outcome_class or "" for c in cases}
+    rows = []
+    for case in cases:
+        rest = [c for c in cases if c.id != case.id]
+        print(f"ABC-SMC without {case.id}", file=sys.stderr)
+        left = calibrate(run, rest, params, records, out_dir / f"abc_without_{case.id}.db")
+        for forecast, draws in (("defaults", None), ("posterior_in_sample", in_sample),
+                                ("posterior_left_out", draws_of(left, params, f"without {case.id}"))):
+            runs = case_runs(forecast_run, run.model, case, seed, draws=draws)
+            table = outcome_table(runs)
+            rows.append(forecast_row(run, case, records[case.id], forecast, runs,
+                                     dict(zip(table["outcome"], table["probability"]))))
+        rows.append(forecast_row(run, case, records[case.id], "climatology", None,
+                                 climatology(other_classes(case.id, classes))))
+    return pd.DataFrame(rows)
+
+
+def replace_replicates(run: RunConfig, replicates: int) -> RunConfig:
+    """The run with another number of replicates (for the forecasts)."""
+    import dataclasses
+
+    return dataclasses.replace(run, replicates=replicates)
+
+
 def format_abc(summary: pd.DataFrame, diagnostics: pd.DataFrame) -> str:
     """The lines printed at the end of a calibration."""
     lines = ["ABC-SMC: posterior 5-50-95% against the prior range", ""]
@@ -294,6 +378,8 @@ def run_abc(run: RunConfig, out_dir: Path) -> Path | None:
     print(f"ABC-SMC: {len(params)} parameters, {len(cases)} cases, up to {run.abc.populations} populations of "
           f"{run.abc.population_size} particles, {run.replicates} replicates a case per particle", file=sys.stderr)
     result = calibrate(run, cases, params, records, out_dir / "abc.db")
+    scores = leave_one_out(run, cases, params, records, result, out_dir) if run.abc.leave_one_out and len(
+        cases) > 1 else pd.DataFrame()
     defaults = {p.key.removeprefix("model."): float(value_at(run.model, p.key.removeprefix("model."))) for p in params}
     summary = posterior_summary(result, params, defaults, planted)
     name = run.abc.install_as or "posterior"
@@ -304,22 +390,53 @@ def run_abc(run: RunConfig, out_dir: Path) -> Path | None:
     write_parquet(out_dir / "abc_populations.parquet", result.populations)
     write_parquet(out_dir / "abc_diagnostics.parquet", result.diagnostics)
     write_parquet(out_dir / "abc_summary.parquet", summary)
+    if len(scores):
+        write_parquet(out_dir / "abc_scores.parquet", scores)
     write_text(out_dir / "posterior.yaml", config_text)
     write_job_files(out_dir, run, meta)
     if run.abc.install_as:
         write_text(CALIBRATION_DIR / f"{name}.yaml", config_text)
     print(format_abc(summary, result.diagnostics))
+    if len(scores):
+        print(format_scores(scores))
     print(f"\nTables: {out_dir}\nPosterior config: {out_dir / 'posterior.yaml'}"
           + (f" (installed: +calibration={name})" if run.abc.install_as else ""))
     written = [POSTERIOR_FILE, "abc_populations.parquet", "abc_diagnostics.parquet", "abc_summary.parquet",
                "posterior.yaml", "abc.db", CONFIG_FILE, METADATA_FILE]
+    if len(scores):
+        written += ["abc_scores.parquet", *(f"abc_without_{c.id}.db" for c in cases)]
     if not run.report:
         finish_run(out_dir, run, written)
         return None
-    report = write_abc_report(out_dir / "abc_report.html", summary, result.populations, result.diagnostics, meta)
+    report = write_abc_report(out_dir / "abc_report.html", summary, result.populations, result.diagnostics, meta,
+                              scores, mean_scores(scores) if len(scores) else scores, FORECASTS)
     finish_run(out_dir, run, [*written, "abc_report.html"])
     print(f"Interactive report: {report}")
     return report
+
+
+SCORE_COLUMNS = ("p_recorded", "brier", "log_score", "rps")
+
+
+def mean_scores(scores: pd.DataFrame) -> pd.DataFrame:
+    """Per forecast, the mean over cases of each score (and the figures inside their ranges)."""
+    columns = [c for c in scores.columns if c in SCORE_COLUMNS or c.startswith("crps_")]
+    table = scores.groupby("forecast", sort=False)[columns].mean()
+    if "figures_inside" in scores:
+        table["figures_inside"] = scores.groupby("forecast", sort=False)["figures_inside"].sum(min_count=1)
+        table["figures_recorded"] = scores.groupby("forecast", sort=False)["figures_recorded"].sum(min_count=1)
+    return table.reset_index()
+
+
+def format_scores(scores: pd.DataFrame) -> str:
+    """Lines comparing the forecasts, averaged over the cases."""
+    lines = ["", "Forecasts of each case, mean over cases (lower is better except p(recorded))"]
+    for r in mean_scores(scores).itertuples():
+        inside = "" if pd.isna(getattr(r, "figures_inside", float("nan"))) else (
+            f", figures inside {int(r.figures_inside)}/{int(r.figures_recorded)}")
+        lines.append(f"  {FORECASTS.get(r.forecast, r.forecast):<36} p(recorded) {r.p_recorded:.2f}, Brier "
+                     f"{r.brier:.3f}, log {r.log_score:.2f}, RPS {r.rps:.3f}{inside}")
+    return "\n".join(lines)
 
 
 def sampler_name(run: RunConfig) -> str:

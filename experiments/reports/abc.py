@@ -85,9 +85,25 @@ def diagnostics_figure(diagnostics: pd.DataFrame) -> go.Figure:
     return fig
 
 
+def scores_figure(means: pd.DataFrame, labels: dict[str, str]) -> go.Figure:
+    """Mean Brier, log score and RPS over the cases, per forecast (lower is better)."""
+    fig = make_subplots(rows=1, cols=3, subplot_titles=["Brier score", "log score", "ranked probability score"])
+    colours = ["#8c8c8c", "#2a7ab0", "#e08e0b", "#b8c2cc"]
+    for k, r in enumerate(means.itertuples()):
+        label = labels.get(r.forecast, r.forecast)
+        for col, score in enumerate(("brier", "log_score", "rps")):
+            fig.add_bar(row=1, col=col + 1, x=[label], y=[getattr(r, score)], name=label, legendgroup=label,
+                        showlegend=col == 0, marker_color=colours[k % len(colours)])
+    fig.update_xaxes(showticklabels=False)
+    fig.update_layout(height=360, margin=dict(l=10, r=10, t=70, b=10), legend=dict(orientation="h", y=-0.08))
+    return fig
+
+
 def render_abc_report(summary: pd.DataFrame, populations: pd.DataFrame, diagnostics: pd.DataFrame,
-                      meta: dict) -> str:
-    """The report as one HTML string."""
+                      meta: dict, scores: pd.DataFrame | None = None, means: pd.DataFrame | None = None,
+                      labels: dict[str, str] | None = None) -> str:
+    """The report as one HTML string; `scores` (one row per case and forecast) and their `means` add
+    the leave-one-case-out comparison, `labels` names the forecasts."""
     posterior = populations[populations["t"] == populations["t"].max()]
     sections = [
         Section("posterior", "Posterior", "Posterior against prior", "Weighted 5%, 50% and 95% quantiles of the "
@@ -104,6 +120,17 @@ def render_abc_report(summary: pd.DataFrame, populations: pd.DataFrame, diagnost
                 "accepted and the effective sample size of its weights.",
                 {"table": table(diagnostics, digits=3), "figure": figure_html(diagnostics_figure(diagnostics))}),
     ]
+    if scores is not None and len(scores):
+        labels = labels or {}
+        shown = means.assign(forecast=[labels.get(f, f) for f in means["forecast"]])
+        sections.insert(1, Section(
+            "scores", "Scores", "Forecasts scored, each case left out in turn", "Every case forecast four ways on a "
+            "seed no fit used: with the fixed defaults, from the posterior fitted on every case (in sample), from a "
+            "posterior fitted without it (the honest test), and by the other cases' climatology. Brier, log score "
+            "(floored at half a replicate) and ranked probability score of the outcome class, CRPS of each "
+            "recorded figure in its unit: lower is better; the mean over the cases first, then every case.",
+            {"table": table(shown, digits=3), "figure": figure_html(scores_figure(means, labels)),
+             "cases": table(scores.assign(forecast=[labels.get(f, f) for f in scores["forecast"]]), digits=3)}))
     planted = meta.get("planted")
     records = "simulated at planted values" if isinstance(planted, dict) and planted else "the case files"
     return render_page("abc.html", "Bayesian calibration (ABC-SMC)", sections, meta=meta,
@@ -112,6 +139,7 @@ def render_abc_report(summary: pd.DataFrame, populations: pd.DataFrame, diagnost
 
 
 def write_abc_report(path: Path, summary: pd.DataFrame, populations: pd.DataFrame, diagnostics: pd.DataFrame,
-                     meta: dict) -> Path:
+                     meta: dict, scores: pd.DataFrame | None = None, means: pd.DataFrame | None = None,
+                     labels: dict[str, str] | None = None) -> Path:
     """Render and write the report atomically."""
-    return write_text(Path(path), render_abc_report(summary, populations, diagnostics, meta))
+    return write_text(Path(path), render_abc_report(summary, populations, diagnostics, meta, scores, means, labels))
