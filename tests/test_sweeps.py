@@ -30,7 +30,8 @@ from experiments.sweeps.point import run_point
 
 ROOT = Path(__file__).resolve().parent.parent
 # sensitivity designs (hydra/sweeper=salib) have no axes nor reference: tests/test_sensitivity.py runs them;
-# the hindcast and the calibration are single jobs (a `task:`): tests/test_hindcast.py, test_calibration.py
+# the hindcast and the calibrations are single jobs (a `task:`): tests/test_hindcast.py, test_calibration.py,
+# test_abc.py
 EXPERIMENTS = sorted(p.stem for p in (CONF_DIR / "experiment").glob("*.yaml")
                      if "override /hydra/sweeper: salib" not in p.read_text() and "\ntask:" not in p.read_text())
 TINY = ["replicates=3", "model.horizon_days=40", "progress=false", "workers=1"]
