@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from experiments.config.compose import check_run, compose, to_run_config
-from experiments.config.schema import ConfigError, PosteriorConfig
+from experiments.config.schema import CONF_DIR, ConfigError, PosteriorConfig
 from experiments.replicates import run_replicates
 from sim.draws import ParameterDraws
 from sim.runner import run_replicate
@@ -92,3 +92,12 @@ def test_a_posterior_may_not_override_what_the_cases_facts_set():
     check_run(run)  # an assumption, so the posterior itself is valid ...
     with pytest.raises(ConfigError, match="the case's facts set it"):
         check_task(run)  # ... but Daraa's facts set the mediator's credibility
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in (CONF_DIR / "calibration").glob("*.yaml")))
+def test_every_shipped_calibration_composes_for_the_scenario_and_the_hindcast(name):
+    from experiments.run import check_task
+
+    for extra in ([], ["+experiment=hindcast"]):
+        run = to_run_config(compose([*extra, f"+calibration={name}"]))
+        check_task(run)

@@ -49,25 +49,23 @@ def marginals_figure(summary: pd.DataFrame, posterior: pd.DataFrame) -> go.Figur
 
 
 def pairs_figure(summary: pd.DataFrame, posterior: pd.DataFrame) -> go.Figure:
-    """Every pair of parameters: the posterior particles, sized by weight, on the prior's box."""
+    """Every pair of parameters (the lower triangle): the posterior particles, sized by weight, on the
+    prior's box; axes titled by the parameter's own name, its section in the hover."""
     params = list(summary["parameter"])
-    n = len(params)
-    fig = make_subplots(rows=n, cols=n, horizontal_spacing=0.02, vertical_spacing=0.02)
+    n = len(params) - 1
+    fig = make_subplots(rows=n, cols=n, horizontal_spacing=0.03, vertical_spacing=0.03)
     size = 4 + 14 * posterior["weight"] / max(posterior["weight"].max(), 1e-12)
-    for i, y in enumerate(params):
-        for j, x in enumerate(params):
-            if j >= i:
-                continue
+    bounds = summary.set_index("parameter")[["prior_low", "prior_high"]]
+    for i, y in enumerate(params[1:]):
+        for j, x in enumerate(params[:i + 1]):
             fig.add_scatter(row=i + 1, col=j + 1, x=posterior[x], y=posterior[y], mode="markers",
                             marker=dict(size=size, color=POSTERIOR_COLOUR, opacity=0.6), showlegend=False,
                             hovertemplate=f"{plotly_text(x)} %{{x:.4g}}<br>{plotly_text(y)} %{{y:.4g}}<extra></extra>")
-            lo_x, hi_x = summary.loc[summary.parameter == x, ["prior_low", "prior_high"]].iloc[0]
-            lo_y, hi_y = summary.loc[summary.parameter == y, ["prior_low", "prior_high"]].iloc[0]
-            fig.update_xaxes(range=[lo_x, hi_x], row=i + 1, col=j + 1, showticklabels=i == n - 1,
-                             title_text=plotly_text(x) if i == n - 1 else None)
-            fig.update_yaxes(range=[lo_y, hi_y], row=i + 1, col=j + 1, showticklabels=j == 0,
-                             title_text=plotly_text(y) if j == 0 else None)
-    side = max(360, 170 * n)
+            fig.update_xaxes(range=list(bounds.loc[x]), row=i + 1, col=j + 1, showticklabels=i == n - 1,
+                             title_text=plotly_text(x.rsplit(".", 1)[-1]) if i == n - 1 else None)
+            fig.update_yaxes(range=list(bounds.loc[y]), row=i + 1, col=j + 1, showticklabels=j == 0,
+                             title_text=plotly_text(y.rsplit(".", 1)[-1]) if j == 0 else None)
+    side = max(360, 190 * n)
     fig.update_layout(height=side, margin=dict(l=10, r=10, t=20, b=10))
     return fig
 
