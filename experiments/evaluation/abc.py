@@ -209,7 +209,7 @@ class AbcResult:
     """A calibration's output: the last population, every population, and the diagnostics."""
 
     posterior: pd.DataFrame     # one row per particle: parameter columns and weight
-    populations: pd.DataFrame   # every population's particles: t, weight, distance, parameters
+    populations: pd.DataFrame   # every population's particles: t, parameters, weight
     diagnostics: pd.DataFrame   # one row per population: tolerance, simulations, acceptance, ESS
 
 
@@ -234,14 +234,12 @@ def calibrate(run: RunConfig, cases: list[Case], params: list[UncertainParameter
     summary = history.get_all_populations()
     for t in range(history.max_t + 1):
         df, w = history.get_distribution(m=0, t=t)
-        distances = history.get_weighted_distances(t=t)
         frame = df.rename(columns=names).reset_index(drop=True)
         for p in params:
             name = p.key.removeprefix("model.")
             frame[name] = [p.value(v) for v in frame[name]]
         frame.insert(0, "t", t)
         frame["weight"] = np.asarray(w, dtype=float)
-        frame["distance"] = distances["distance"].to_numpy(float) if len(distances) == len(frame) else np.nan
         frames.append(frame)
         row = summary[summary["t"] == t].iloc[0]
         diagnostics.append({"t": t, "epsilon": float(row["epsilon"]), "simulations": int(row["samples"]),
@@ -255,10 +253,7 @@ def calibrate(run: RunConfig, cases: list[Case], params: list[UncertainParameter
 def posterior_summary(result: AbcResult, params: list[UncertainParameter], defaults: dict[str, float],
                       planted: dict[str, float]) -> pd.DataFrame:
     """One row per parameter: prior range, default, posterior 5/50/95% (weighted), planted value."""
-    draws = ParameterDraws.create([p.key.removeprefix("model.") for p in params],
-                                  result.posterior[[p.key.removeprefix("model.") for p in params]].to_numpy().tolist(),
-                                  result.posterior["weight"].tolist())
-    quantiles = draws.weighted_quantiles((0.05, 0.5, 0.95))
+    quantiles = draws_of(result, params, "").weighted_quantiles((0.05, 0.5, 0.95))
     rows = []
     for p in params:
         path = p.key.removeprefix("model.")
