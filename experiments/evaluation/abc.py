@@ -19,6 +19,7 @@ differ from run to run); `abc.dask_scheduler=<address>` sends the particles to a
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import math
@@ -323,7 +324,7 @@ def leave_one_out(run: RunConfig, cases: list[Case], params: list[UncertainParam
     fitted without it, and the other cases' climatology, each forecast from `abc.forecast_replicates`
     replicates on a seed no fit used; one row per case and forecast."""
     seed, n = run.seed + 2, run.abc.forecast_replicates
-    forecast_run = replace_replicates(run, n)
+    forecast_run = dataclasses.replace(run, replicates=n)
     in_sample = draws_of(full, params, "in sample")
     classes = {c.id: records[c.id].outcome_class or "" for c in cases}
     rows = []
@@ -340,13 +341,6 @@ def leave_one_out(run: RunConfig, cases: list[Case], params: list[UncertainParam
         rows.append(forecast_row(run, case, records[case.id], "climatology", None,
                                  climatology(other_classes(case.id, classes))))
     return pd.DataFrame(rows)
-
-
-def replace_replicates(run: RunConfig, replicates: int) -> RunConfig:
-    """The run with another number of replicates (for the forecasts)."""
-    import dataclasses
-
-    return dataclasses.replace(run, replicates=replicates)
 
 
 def format_abc(summary: pd.DataFrame, diagnostics: pd.DataFrame) -> str:
