@@ -69,6 +69,9 @@ MEASURES: dict[str, Measure] = {m.column: m for m in (
     Measure("brier", "Brier score", "score", Better.LOWER),
     Measure("log_loss", "log score", "nats", Better.LOWER),
     Measure("brier_skill", "Brier skill score", "score", Better.HIGHER),
+    Measure("rps", "ranked probability score", "score", Better.LOWER),
+    Measure("rps_skill", "ranked probability skill score", "score", Better.HIGHER),
+    Measure("crps", "continuous ranked probability score (the figure's unit)", "unit", Better.LOWER),
 )}
 
 # The lines printed at the end of a run, and the quantile table of the report.

@@ -97,6 +97,7 @@ def test_a_particles_simulation_seed_depends_only_on_its_values():
     (["abc.parameters=[combat.shell_lethality]", "abc.planted=[{path:combat.shell_lethality,value:0.5}]"],
      "inside its prior"),
     (["abc.install_as=a/b"], "a plain name"),
+    (["abc.patterns=[no_such]"], "abc.patterns: 'no_such' is not allowed: one of failed_deal_first"),
 ])
 def test_bad_abc_settings_are_refused_in_one_line(overrides, message):
     with pytest.raises(ConfigError, match=message):
@@ -110,12 +111,14 @@ def test_a_forecast_is_scored_by_hand():
     # four replicates: three of the recorded class, one full evacuation
     other = "full_evacuation" if record.outcome_class != "full_evacuation" else "military_takeover"
     runs = pd.DataFrame({"outcome": [record.outcome_class] * 3 + [other], "decisive_phase_days": [40.0] * 4,
-                         "end_day": [75.0] * 4, "fighters_evacuated": [55.0] * 4, "civilians_killed": [20.0] * 4})
+                         "end_day": [75.0] * 4, "fighters_evacuated": [55.0] * 4, "civilians_killed": [20.0] * 4,
+                         "breakdowns": [0, 1, 0, 0], "collapses": [0, 0, 1, 0]})
     probabilities = {record.outcome_class: 0.75, other: 0.25}
     row = forecast_row(run, case, record, "defaults", runs, probabilities)
     assert row["p_recorded"] == 0.75
     assert row["brier"] == pytest.approx(0.25 ** 2 + 0.25 ** 2)
     assert row["log_score"] == pytest.approx(-math.log(0.75))
+    assert row["pattern_failed_deal_first"] == 0.5, "two of four replicates see a failed deal"
     assert row["figures_recorded"] >= 1 and 0 <= row["figures_inside"] <= row["figures_recorded"]
     # every replicate gives the same deaths, so the CRPS is the distance to the recorded deaths' midpoint
     low, high = record.civilian_deaths[0], record.civilian_deaths[1]
@@ -125,3 +128,29 @@ def test_a_forecast_is_scored_by_hand():
     assert "crps_civilian_deaths" not in climatology_row
     means = mean_scores(pd.DataFrame([row, {**row, "case": "x", "brier": 0.0}, climatology_row]))
     assert means.loc[means.forecast == "defaults", "brier"].iloc[0] == pytest.approx(row["brier"] / 2)
+
+
+def test_the_posterior_file_carries_each_left_out_refit_for_the_hindcast():
+    """The config the calibration installs holds the refit without each case beside the full fit, and
+    composes into a posterior whose left-out draws are those refits' particles and weights."""
+    from experiments.config.ranges import load_ranges
+    from experiments.evaluation.abc import AbcResult, posterior_config
+
+    run = to_run_config(compose(["+experiment=abc"]))
+    params = load_ranges(only=["model.combat.shell_lethality"])
+    cases = chosen_cases(["daraa_2021", "homs_old_city_2014"], "abc.cases")
+
+    def fit(values: list[float], weights: list[float]) -> AbcResult:
+        frame = pd.DataFrame({"combat.shell_lethality": values, "weight": weights})
+        return AbcResult(frame, frame.assign(t=0), pd.DataFrame({"t": [0]}))
+
+    text = posterior_config(fit([8e-5, 1e-4], [0.5, 0.5]), params, cases, run, "test",
+                            {"daraa_2021": fit([1.2e-4], [1.0]), "homs_old_city_2014": fit([6e-5, 7e-5], [0.2, 0.8])})
+    body = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(PosteriorConfig),
+                                               OmegaConf.create(text)["posterior"]))
+    assert [f.case for f in body.left_out] == ["daraa_2021", "homs_old_city_2014"]
+    assert "ABC-SMC on homs_old_city_2014," in body.left_out[0].source, "the refit without Daraa saw only Homs"
+    homs = body.left_out_draws("homs_old_city_2014")
+    assert homs.values[:, 0].tolist() == [6e-5, 7e-5] and homs.weights.tolist() == pytest.approx([0.2, 0.8])
+    assert body.left_out_draws("east_aleppo_2016") is None
+    assert body.draws().values[:, 0].tolist() == [8e-5, 1e-4]

@@ -18,11 +18,14 @@ import pytest
 
 from experiments.config.cases import CASES_DIR, Case
 from experiments.evaluation.hindcast import (
+    FITS,
     case_rows,
     figure_rows,
+    fit_rows,
     outcome_rows,
     overall_scores,
     reference_rows,
+    reliability_rows,
     score_case,
 )
 from experiments.evaluation.scoring import (
@@ -53,13 +56,15 @@ SHIPPED = {"daraa_2021": PARTIAL, "east_aleppo_2016": FULL, "eastern_ghouta_2018
 
 
 def made_runs(outcomes: list[str], end_days: list[int] | None = None, evacuated: int = 0,
-              killed: int = 0) -> pd.DataFrame:
-    """A hand-made run table with the columns the scores read."""
+              killed: int = 0, broken: int = 0, collapsed: int = 0) -> pd.DataFrame:
+    """A hand-made run table with the columns the scores read: the first `broken` runs see an
+    implementation breakdown, the last `collapsed` a deal collapse."""
     n = len(outcomes)
     end_days = end_days or [10] * n
     return pd.DataFrame({"replicate": range(n), "outcome": outcomes, "end_day": end_days,
                          "decisive_phase_days": [d // 2 for d in end_days], "fighters_evacuated": [evacuated] * n,
-                         "civilians_killed": [killed] * n})
+                         "civilians_killed": [killed] * n, "breakdowns": [1] * broken + [0] * (n - broken),
+                         "collapses": [0] * (n - collapsed) + [2] * collapsed})
 
 
 def test_brier_score_known_values():
@@ -299,10 +304,13 @@ def test_the_report_shows_hand_made_results_with_a_case_id_escaped():
     unreachable = [m for r in results for m in r.unreachable]
     scores = overall_scores(results)
     html = render_hindcast_report(cases, outcome_rows(results), figure_rows(results), misses, unreachable,
-                                  reference_rows(scores), scores, {"replicates": 10, "scores": {}, "case_files": {}})
+                                  reference_rows(scores), scores, {"replicates": 10, "scores": {}, "case_files": {}},
+                                  fit_rows(results, {}), reliability_rows({"model": results}), FITS)
     assert "<img" not in html
     escaped = "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;"
+    # Aleppo: 30% on full evacuation (recorded), 70% on partial, one class nearer the siege lifted: RPS 0.7^2 / 5
     assert f"<tr><td>{escaped}</td><td>full evacuation</td><td>30% [" in html
+    assert "<td>0.980</td><td>1.20</td><td>0.098</td>" in html, "Brier, log score, RPS of Aleppo"
     assert f"<li>{escaped}: recorded full evacuation, but the model makes" in html
     assert "<td>miss</td>" in html and "<td>hit</td>" in html
     # Aleppo's skill against the climatology (3/9 on full evacuation) is 1 - 0.98 / (44/81); against the most
@@ -314,16 +322,63 @@ def test_the_report_shows_hand_made_results_with_a_case_id_escaped():
     assert "<th>mean Brier score</th><th>mean log score (nats)</th>" in skill
     assert f"<tr><td>the model</td><td>{scores['mean_brier']:.3f}</td>" in skill
     climate = scores["mean_brier_climatology"], scores["mean_log_loss_climatology"], scores["brier_skill_climatology"]
-    assert ("<tr><td>climatology</td><td>{:.3f}</td><td>{:.2f}</td><td>{:+.2f}</td>".format(*climate)) in skill
+    assert scores["mean_rps_climatology"] > 0 and not math.isnan(scores["mean_rps"])
+    climate = (*climate[:2], scores["mean_rps_climatology"], climate[2],
+               1 - scores["mean_rps"] / scores["mean_rps_climatology"])
+    assert ("<tr><td>climatology</td><td>{:.3f}</td><td>{:.2f}</td><td>{:.3f}</td><td>{:+.2f}</td>"
+            "<td>{:+.2f}</td>".format(*climate)) in skill
     assert "<li>homs_old_city_2014: siege length (days) recorded 700 is out of reach" in html
     plots = [json.loads(m) for m in re.findall(r'Plotly\.newPlot\(\s*"[^"]+",\s*(\[.*?\]),\s*\{', html, re.S)]
-    assert len(plots) == 2 and "<img" not in json.dumps(plots)
-    assert plots[0][0]["y"] == ['&lt;img src=x onerror="alert(1)"&gt;', "daraa_2021", "homs_old_city_2014"]
-    out_of_reach = [t for t in plots[1] if t.get("marker", {}).get("symbol") == "diamond-open"]
+    assert len(plots) == 3 and "<img" not in json.dumps(plots)
+    assert plots[1][0]["y"] == ['&lt;img src=x onerror="alert(1)"&gt;', "daraa_2021", "homs_old_city_2014"]
+    out_of_reach = [t for t in plots[2] if t.get("marker", {}).get("symbol") == "diamond-open"]
     assert [t["name"] for t in out_of_reach] == ["recorded", "recorded, out of the model's reach"]
     assert out_of_reach[0]["x"] == [700, 700] and out_of_reach[0]["y"] == ["homs_old_city_2014"] * 2
     nav = re.findall(r'<a href="#([^"]+)">', re.search(r"<nav>(.*?)</nav>", html).group(1))
-    assert nav == re.findall(r'<section id="([^"]+)">', html) == ["scores", "skill", "misses", "outcomes", "figures"]
+    assert nav == re.findall(r'<section id="([^"]+)">', html) == ["scores", "skill", "reliability", "misses",
+                                                                   "outcomes", "figures", "crps"]
+
+
+def test_in_sample_and_left_out_fits_side_by_side_with_their_reliability():
+    """A left-out forecast of one case sits beside the in-sample one with scores worked out by hand;
+    the reliability table pools each fit's (case, class) pairs; a case without a refit says so."""
+    daraa, homs = Case(CASES_DIR / "daraa_2021.yaml"), Case(CASES_DIR / "homs_old_city_2014.yaml")
+    in_sample = [score_case(daraa, made_runs([PARTIAL] * 8 + [FULL] * 2, evacuated=100, killed=20, broken=3,
+                                             collapsed=8), HORIZON, SHIPPED),
+                 score_case(homs, made_runs([FULL] * 10, evacuated=1200), HORIZON, SHIPPED)]
+    left = {"daraa_2021": score_case(daraa, made_runs([PARTIAL] * 4 + [TAKEOVER] * 6, evacuated=60, killed=20),
+                                     HORIZON, SHIPPED)}
+    fits = fit_rows(in_sample, left)
+    assert fits[["case", "fit"]].values.tolist() == [["daraa_2021", "in_sample"], ["daraa_2021", "left_out"],
+                                                     ["homs_old_city_2014", "in_sample"]]
+    d_in, d_out = fits.iloc[0], fits.iloc[1]
+    assert d_in["p_recorded"] == pytest.approx(0.8) and d_out["p_recorded"] == pytest.approx(0.4)
+    # in sample: 0.2 more than the record at full evacuation (cumulative 0.8 short at partial): 0.2^2 / 5;
+    # left out: 0.6 short at partial and at full evacuation, 2 x 0.6^2 / 5
+    assert d_in["rps"] == pytest.approx(0.2 ** 2 / 5) and d_out["rps"] == pytest.approx(2 * 0.6 ** 2 / 5)
+    assert d_out["brier"] == pytest.approx(0.6 ** 2 + 0.6 ** 2)
+    # runs 0-2 break down and runs 2-9 collapse: 10 of 10 see a failed deal; the left-out runs none
+    assert d_in["pattern_failed_deal_first"] == 1.0 and d_out["pattern_failed_deal_first"] == 0.0
+    # every replicate evacuating 100 fighters: the CRPS of a point forecast is its distance to the record's midpoint
+    fighters = daraa.facts.fighters_inside
+    assert d_in["crps_fighters_evacuated_share"] == pytest.approx(abs(100 / fighters - recorded_share(daraa)))
+    assert d_out["crps_fighters_evacuated_share"] == pytest.approx(abs(60 / fighters - recorded_share(daraa)))
+    reliability = reliability_rows({"in_sample": in_sample, "left_out": list(left.values())})
+    for fit, n_cases in (("in_sample", 2), ("left_out", 1)):
+        rows = reliability[reliability["fit"] == fit]
+        assert rows["pairs"].sum() == 6 * n_cases
+        hits = (rows["pairs"] * rows["observed_frequency"]).sum()
+        assert hits == pytest.approx(n_cases), "one recorded class per case"
+    from experiments.reports.hindcast import fits_table
+    shown = fits_table(fits, FITS)
+    assert shown.loc[0, "in sample: p(recorded)"] == "80%" and shown.loc[0, "left out: RPS"] == "0.144"
+    assert shown.loc[1, "left out: Brier"] == "no refit without this case"
+
+
+def recorded_share(case: Case) -> float:
+    """The midpoint of a case's recorded share of fighters evacuated."""
+    low, high = case.recorded.fighters_evacuated[0], case.recorded.fighters_evacuated[-1]
+    return (low + high) / 2 / case.facts.fighters_inside
 
 
 def user_case(folder: Path, case_id: str, fighters: int = 120) -> None:
@@ -343,7 +398,9 @@ def test_hindcast_job_runs_every_case_and_a_users_own(tmp_path):
     user_case(cases, "my_town_2030")
     out = tmp_path / "out"
     proc = subprocess.run([sys.executable, "-m", "experiments.run", "+experiment=hindcast", "replicates=4",
-                           "workers=1", "hindcast.horizon_days=40", f"cases_dir={cases}", f"hydra.run.dir={out}"],
+                           "workers=1", "hindcast.horizon_days=40", f"cases_dir={cases}", f"hydra.run.dir={out}",
+                           "posterior.paths=[combat.shell_lethality]", "posterior.values=[[9e-5],[1.1e-4]]",
+                           "posterior.left_out=[{case:daraa_2021,source:refit,values:[[8e-5]]}]"],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip().splitlines()[-1] == f"Interactive report: {out / 'hindcast_report.html'}"
@@ -391,3 +448,12 @@ def test_hindcast_job_runs_every_case_and_a_users_own(tmp_path):
     report = (out / "hindcast_report.html").read_text()
     assert "my_town_2030" in report and "Where the model misses" in report and "Against reference forecasts" in report
     assert "<b>4 unreachable</b>" in report and report.count("is out of reach: ") == 4
+    # the posterior holds a refit without Daraa: Daraa is forecast from it too, side by side with the rest
+    fits = pd.read_parquet(out / "hindcast_fits.parquet")
+    assert sorted(fits.loc[fits["fit"] == "in_sample", "case"]) == sorted(expected)
+    assert fits.loc[fits["fit"] == "left_out", "case"].tolist() == ["daraa_2021"]
+    left_runs = pd.read_parquet(out / "runs_left_out.parquet")
+    assert len(left_runs) == 4 and (left_runs["case"] == "daraa_2021").all() and (left_runs["particle"] == 0).all()
+    assert "In sample against left out" in proc.stdout and "In sample and left out" in report
+    reliability = pd.read_parquet(out / "hindcast_reliability.parquet")
+    assert reliability.groupby("fit")["pairs"].sum().to_dict() == {"in_sample": 24, "left_out": 6}

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from experiments.config.compose import check_run, compose, to_run_config
-from experiments.config.schema import CONF_DIR, ConfigError, PosteriorConfig
+from experiments.config.schema import CONF_DIR, ConfigError, LeftOutFit, PosteriorConfig
 from experiments.replicates import run_replicates
 from sim.draws import ParameterDraws
 from sim.runner import run_replicate
@@ -79,6 +79,11 @@ def test_a_good_posterior_passes_and_is_named_in_the_record():
     ({"weights": [1.0, -1.0, 1.0]}, "non-negative weights"),
     ({"values": [[1.5, 1], [0.5, 2], [0.5, 2]]}, r"posterior.values\[0\]: model.fighters.resolve_mean=1.5"),
     ({"paths": ["fighters.no_such"], "values": [[1.0]]}, "a dotted path under model"),
+    ({"left_out": [LeftOutFit("daraa_2021", "", [[0.5]])]}, r"posterior.left_out\[0\] \(daraa_2021\): .*rows of 2"),
+    ({"left_out": [LeftOutFit("", "", [[0.5, 1]])]}, r"posterior.left_out\[0\].case='' is not allowed"),
+    ({"left_out": [LeftOutFit("a", "", [[0.5, 1]]), LeftOutFit("a", "", [[0.5, 1]])]}, "each case once"),
+    ({"left_out": [LeftOutFit("a", "", [[0.5, 1], [1.5, 1]])]},
+     r"posterior.left_out\[0\].values\[1\]: model.fighters.resolve_mean=1.5"),
 ])
 def test_bad_posteriors_are_refused_in_one_line(fields, message):
     with pytest.raises(ConfigError, match=message):

@@ -37,6 +37,7 @@ from experiments.config.schema import (
 )
 from experiments.keys import flatten
 from sim.cases import CaseFacts
+from sim.draws import ParameterDraws
 from sim.params import ModelParams, ParameterError, SourceKind, iter_leaves, source_of, validate
 
 
@@ -165,11 +166,26 @@ def check_posterior(run: RunConfig) -> None:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or source_of(f).kind != SourceKind.ASSUMPTION:
             raise ConfigError(f"posterior.paths: {path!r} is not allowed: only numeric assumptions carry a posterior "
                               f"({path} is {source_of(f).kind.value})")
+    _check_particles(run, draws, "posterior.values")
+    cases = [fit.case for fit in run.posterior.left_out]
+    for i, fit in enumerate(run.posterior.left_out):
+        if not fit.case or cases.count(fit.case) > 1:
+            raise ConfigError(f"posterior.left_out[{i}].case={fit.case!r} is not allowed: the id of the case left "
+                              "out of the refit, each case once")
+        try:
+            left = run.posterior.left_out_draws(fit.case)
+        except ValueError as exc:
+            raise ConfigError(f"posterior.left_out[{i}] ({fit.case}): {exc} is not allowed") from None
+        _check_particles(run, left, f"posterior.left_out[{i}].values")
+
+
+def _check_particles(run: RunConfig, draws: ParameterDraws, key: str) -> None:
+    """Every particle a valid model on top of the run's parameters."""
     for k in range(draws.weights.size):
         try:
             validate(draws.params_for(run.model, k))
         except ParameterError as exc:
-            raise ConfigError(f"posterior.values[{k}]: model.{exc.key}={exc.value!r} is not allowed: "
+            raise ConfigError(f"{key}[{k}]: model.{exc.key}={exc.value!r} is not allowed: "
                               f"{exc.allowed}") from None
 
 

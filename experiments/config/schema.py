@@ -75,9 +75,21 @@ class AbcConfig:
     sampler_seed: int = 1            # pyabc's proposals (reproducible with workers=1)
     dask_scheduler: str = ""         # address of a Dask scheduler ("tcp://host:8786"): particles run there
     planted: list[PlantedValue] = field(default_factory=list)  # synthetic records simulated at these values
+    patterns: list[str] = field(default_factory=list)  # PATTERNS.md patterns in the distance (scoring.PATTERNS)
     install_as: str = ""             # also write conf/calibration/<name>.yaml (use with +calibration=<name>)
     leave_one_out: bool = True       # also fit without each case and score every case's forecasts
     forecast_replicates: int = 100   # replicates of each scored forecast
+
+
+@dataclass
+class LeftOutFit:
+    """A posterior fitted without one case (the calibration's leave-one-out refit), over the same
+    paths as the posterior it belongs to: the hindcast forecasts that case from it."""
+
+    case: str = ""                   # the case id left out of the fit
+    source: str = ""
+    values: list[list[float]] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -89,6 +101,7 @@ class PosteriorConfig:
     paths: list[str] = field(default_factory=list)          # dotted paths under `model`
     values: list[list[float]] = field(default_factory=list)  # one row per particle, a value per path
     weights: list[float] = field(default_factory=list)      # one per particle; empty = equal weights
+    left_out: list[LeftOutFit] = field(default_factory=list)  # refits without each case, for the hindcast
 
     def draws(self) -> ParameterDraws | None:
         """The particles as ParameterDraws, or None when there are none (fixed values)."""
@@ -96,6 +109,14 @@ class PosteriorConfig:
             return None
         return ParameterDraws.create(list(self.paths), [list(v) for v in self.values],
                                      list(self.weights) or None, self.source)
+
+    def left_out_draws(self, case: str) -> ParameterDraws | None:
+        """The particles of the refit without `case`, or None when the posterior has none."""
+        fit = next((f for f in self.left_out if f.case == case), None)
+        if fit is None:
+            return None
+        return ParameterDraws.create(list(self.paths), [list(v) for v in fit.values], list(fit.weights) or None,
+                                     fit.source)
 
 
 @dataclass

@@ -40,12 +40,15 @@ from experiments.config.schema import CONF_DIR, ConfigError, RunConfig
 from experiments.evaluation.hindcast import case_params, case_runs
 from experiments.evaluation.proper import crps, ranked_probability_score
 from experiments.evaluation.scoring import (
+    PATTERNS,
     brier_score,
     case_loss,
     climatology,
     inside_range,
     log_loss,
     other_classes,
+    pattern_loss,
+    pattern_share,
     predicted_figures,
     recorded_figures,
 )
@@ -98,6 +101,11 @@ def check_abc(run: RunConfig) -> tuple[list[Case], list[UncertainParameter]]:
         raise ConfigError(f"abc.populations={a.populations!r} is not allowed: at least 1")
     if a.min_epsilon < 0:
         raise ConfigError(f"abc.min_epsilon={a.min_epsilon!r} is not allowed: 0 or more (a distance)")
+    for pattern in a.patterns:
+        if pattern not in PATTERNS:
+            raise ConfigError(f"abc.patterns: {pattern!r} is not allowed: one of {', '.join(PATTERNS)}")
+    if len(set(a.patterns)) != len(a.patterns):
+        raise ConfigError(f"abc.patterns={list(a.patterns)!r} is not allowed: each pattern once")
     if a.install_as and not re.fullmatch(r"[A-Za-z][\w-]*", a.install_as):
         raise ConfigError(f"abc.install_as={a.install_as!r} is not allowed: a plain name (letters, digits, _ and "
                           "-), written as conf/calibration/<name>.yaml")
@@ -144,7 +152,8 @@ def simulation_seed(root_seed: int, values: dict[str, float]) -> int:
 
 @dataclass
 class CaseSimulator:
-    """pyabc's model: a particle's values (by short name p0, p1, ...) -> its loss on every case."""
+    """pyabc's model: a particle's values (by short name p0, p1, ...) -> its loss on every case: the
+    case loss, plus each pattern's term (abc.patterns) unless the records are planted."""
 
     run: RunConfig
     cases: list[Case]
@@ -158,12 +167,21 @@ class CaseSimulator:
         values = self.values(particle)
         base = with_values(self.run.model, values)
         seed = simulation_seed(self.run.seed, values)
-        losses = {}
+        losses, shares = {}, {}
         horizon = self.run.hindcast.horizon_days
         for case in self.cases:
             runs = run_runs(case_params(base, case, horizon), seed, self.run.replicates, 1)
             losses[case.id] = case_loss(runs, case.facts, self.records[case.id], horizon)["total"]
-        return {"loss": float(np.mean(list(losses.values()))), **{f"loss_{c}": v for c, v in losses.items()}}
+            for pattern in self.patterns:
+                shares[f"pattern_{pattern}_{case.id}"] = pattern_share(runs, pattern)
+                losses[case.id] += pattern_loss(runs, pattern)
+        return {"loss": float(np.mean(list(losses.values()))), **{f"loss_{c}": v for c, v in losses.items()},
+                **shares}
+
+    @property
+    def patterns(self) -> list[str]:
+        """The patterns in the distance: none against planted records, which are simulations, not sieges."""
+        return [] if self.run.abc.planted else list(self.run.abc.patterns)
 
 
 def mean_loss_distance(x: dict[str, float], x_0: dict[str, float]) -> float:
@@ -267,15 +285,23 @@ def posterior_summary(result: AbcResult, params: list[UncertainParameter], defau
 
 
 def posterior_config(result: AbcResult, params: list[UncertainParameter], cases: list[Case], run: RunConfig,
-                     name: str) -> str:
-    """A config group file (`+calibration=<name>`): the posterior's particles and weights."""
+                     name: str, left_out: dict[str, AbcResult] | None = None) -> str:
+    """A config group file (`+calibration=<name>`): the posterior's particles and weights, and those
+    of each refit without one case (`left_out`: case id -> result), which the hindcast scores."""
     paths = [p.key.removeprefix("model.") for p in params]
-    source = (f"abc {name} ({date.today().isoformat()}): ABC-SMC on {', '.join(c.id for c in cases)}"
-              f"{' (planted values)' if run.abc.planted else ''}, {len(result.diagnostics)} populations of "
-              f"{run.abc.population_size} particles x {run.replicates} replicates a case")
-    body = {"posterior": {"source": source, "paths": paths,
-                          "values": [[float(v) for v in row] for row in result.posterior[paths].to_numpy()],
-                          "weights": [float(w) for w in result.posterior["weight"]]}}
+
+    def source(fitted: list[Case], result: AbcResult) -> str:
+        return (f"abc {name} ({date.today().isoformat()}): ABC-SMC on {', '.join(c.id for c in fitted)}"
+                f"{' (planted values)' if run.abc.planted else ''}, {len(result.diagnostics)} populations of "
+                f"{run.abc.population_size} particles x {run.replicates} replicates a case")
+
+    def particles(result: AbcResult) -> dict[str, list]:
+        return {"values": [[float(v) for v in row] for row in result.posterior[paths].to_numpy()],
+                "weights": [float(w) for w in result.posterior["weight"]]}
+
+    body = {"posterior": {"source": source(cases, result), "paths": paths, **particles(result),
+                          "left_out": [{"case": case, "source": source([c for c in cases if c.id != case], fit),
+                                        **particles(fit)} for case, fit in (left_out or {}).items()]}}
     return ("# @package _global_\n# Posterior particles written by `siege-run +experiment=abc`; with "
             f"+calibration={name} every replicate\n# draws its values of these assumptions from them (its "
             "'posterior' stream), on any scenario, sweep or the hindcast.\n"
@@ -305,6 +331,8 @@ def forecast_row(run: RunConfig, case: Case, record: RecordedOutcome, forecast: 
                                    "rps": ranked_probability_score(probabilities, recorded)}
     if runs is None:
         return row
+    for pattern in PATTERNS:
+        row[f"pattern_{pattern}"] = pattern_share(runs, pattern)
     predicted, records = predicted_figures(runs, case.facts), recorded_figures(record, case.facts)
     covered = recorded_count = 0
     for measure in CASE_FIGURES:
@@ -319,19 +347,20 @@ def forecast_row(run: RunConfig, case: Case, record: RecordedOutcome, forecast: 
 
 
 def leave_one_out(run: RunConfig, cases: list[Case], params: list[UncertainParameter],
-                  records: dict[str, RecordedOutcome], full: AbcResult, out_dir: Path) -> pd.DataFrame:
+                  records: dict[str, RecordedOutcome], full: AbcResult,
+                  out_dir: Path) -> tuple[pd.DataFrame, dict[str, AbcResult]]:
     """Each case forecast by the fixed defaults, the posterior fitted on every case, a posterior
     fitted without it, and the other cases' climatology, each forecast from `abc.forecast_replicates`
-    replicates on a seed no fit used; one row per case and forecast."""
+    replicates on a seed no fit used: one row per case and forecast, and the refits by case left out."""
     seed, n = run.seed + 2, run.abc.forecast_replicates
     forecast_run = dataclasses.replace(run, replicates=n)
     in_sample = draws_of(full, params, "in sample")
     classes = {c.id: records[c.id].outcome_class or "" for c in cases}
-    rows = []
+    rows, refits = [], {}
     for case in cases:
         rest = [c for c in cases if c.id != case.id]
         print(f"ABC-SMC without {case.id}", file=sys.stderr)
-        left = calibrate(run, rest, params, records, out_dir / f"abc_without_{case.id}.db")
+        left = refits[case.id] = calibrate(run, rest, params, records, out_dir / f"abc_without_{case.id}.db")
         for forecast, draws in (("defaults", None), ("posterior_in_sample", in_sample),
                                 ("posterior_left_out", draws_of(left, params, f"without {case.id}"))):
             runs = case_runs(forecast_run, run.model, case, seed, draws=draws)
@@ -340,7 +369,7 @@ def leave_one_out(run: RunConfig, cases: list[Case], params: list[UncertainParam
                                      dict(zip(table["outcome"], table["probability"]))))
         rows.append(forecast_row(run, case, records[case.id], "climatology", None,
                                  climatology(other_classes(case.id, classes))))
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows), refits
 
 
 def format_abc(summary: pd.DataFrame, diagnostics: pd.DataFrame) -> str:
@@ -367,12 +396,12 @@ def run_abc(run: RunConfig, out_dir: Path) -> Path | None:
     print(f"ABC-SMC: {len(params)} parameters, {len(cases)} cases, up to {run.abc.populations} populations of "
           f"{run.abc.population_size} particles, {run.replicates} replicates a case per particle", file=sys.stderr)
     result = calibrate(run, cases, params, records, out_dir / "abc.db")
-    scores = leave_one_out(run, cases, params, records, result, out_dir) if run.abc.leave_one_out and len(
-        cases) > 1 else pd.DataFrame()
+    scores, refits = (leave_one_out(run, cases, params, records, result, out_dir) if run.abc.leave_one_out
+                      and len(cases) > 1 else (pd.DataFrame(), {}))
     defaults = {p.key.removeprefix("model."): float(value_at(run.model, p.key.removeprefix("model."))) for p in params}
     summary = posterior_summary(result, params, defaults, planted)
     name = run.abc.install_as or "posterior"
-    config_text = posterior_config(result, params, cases, run, name)
+    config_text = posterior_config(result, params, cases, run, name, refits)
     meta = run_metadata(run, scenario="abc", cases=[c.id for c in cases], planted=planted or "none",
                         populations=len(result.diagnostics), sampler=sampler_name(run))
     write_parquet(out_dir / POSTERIOR_FILE, result.posterior)
@@ -409,7 +438,7 @@ SCORE_COLUMNS = ("p_recorded", "brier", "log_score", "rps")
 
 def mean_scores(scores: pd.DataFrame) -> pd.DataFrame:
     """Per forecast, the mean over cases of each score (and the figures inside their ranges)."""
-    columns = [c for c in scores.columns if c in SCORE_COLUMNS or c.startswith("crps_")]
+    columns = [c for c in scores.columns if c in SCORE_COLUMNS or c.startswith(("crps_", "pattern_"))]
     table = scores.groupby("forecast", sort=False)[columns].mean()
     if "figures_inside" in scores:
         table["figures_inside"] = scores.groupby("forecast", sort=False)["figures_inside"].sum(min_count=1)
@@ -423,8 +452,10 @@ def format_scores(scores: pd.DataFrame) -> str:
     for r in mean_scores(scores).itertuples():
         inside = "" if pd.isna(getattr(r, "figures_inside", float("nan"))) else (
             f", figures inside {int(r.figures_inside)}/{int(r.figures_recorded)}")
+        failed = getattr(r, "pattern_failed_deal_first", float("nan"))
+        pattern = "" if pd.isna(failed) else f", runs with a failed deal first {failed:.0%}"
         lines.append(f"  {FORECASTS.get(r.forecast, r.forecast):<36} p(recorded) {r.p_recorded:.2f}, Brier "
-                     f"{r.brier:.3f}, log {r.log_score:.2f}, RPS {r.rps:.3f}{inside}")
+                     f"{r.brier:.3f}, log {r.log_score:.2f}, RPS {r.rps:.3f}{inside}{pattern}")
     return "\n".join(lines)
 
 

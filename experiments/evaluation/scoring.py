@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from experiments.evaluation.proper import crps
 from experiments.measures import CASE_FIGURES, MEASURES, OUTCOMES, REFERENCE_FORECASTS, outcome_label
 from sim.cases import CaseFacts, RecordedOutcome
 from sim.enums import Outcome
@@ -190,6 +191,7 @@ class FigureCheck:
     censored_share: float    # replicates that reached the horizon unresolved (their durations are cut)
     unreachable: bool = False     # the recorded figure lies wholly outside what the model can predict
     unreachable_reason: str = ""  # why (reachable_range), '' when it is reachable
+    crps: float = float("nan")    # continuous ranked probability score, in the figure's unit (NaN: none recorded)
 
 
 def figure_checks(runs: pd.DataFrame, facts: CaseFacts, recorded: RecordedOutcome,
@@ -207,7 +209,8 @@ def figure_checks(runs: pd.DataFrame, facts: CaseFacts, recorded: RecordedOutcom
         reason = unreachable_reason(measure, low, high, facts, horizon_days)
         checks.append(FigureCheck(measure, low, high, float(p10), float(median), float(p90),
                                   inside_range(float(p10), float(p90), low, high),
-                                  censored if "days" in measure else 0.0, bool(reason), reason))
+                                  censored if "days" in measure else 0.0, bool(reason), reason,
+                                  crps(values, low, high)))
     return checks
 
 
@@ -314,3 +317,25 @@ def case_loss(runs: pd.DataFrame, facts: CaseFacts, recorded: RecordedOutcome,
         terms["siege_length_days"] = min(distance ** 2, FIGURE_TERM_CAP)
     terms["total"] = float(sum(terms.values()))
     return terms
+
+
+# Cross-case patterns (../shared/PATTERNS.md) a case's runs should show whatever its own record says,
+# each scored like the recorded class: -log of the share of runs showing it, floored at half a replicate.
+PATTERNS: dict[str, str] = {
+    "failed_deal_first": "PATTERNS.md 7: a deal collapses or its implementation breaks down before the one that holds",
+}
+
+
+def pattern_share(runs: pd.DataFrame, pattern: str) -> float:
+    """The share of runs showing a pattern (NaN without runs). failed_deal_first: at least one
+    implementation breakdown or deal collapse in the run."""
+    if pattern not in PATTERNS:
+        raise KeyError(f"{pattern!r} is not a pattern: one of {', '.join(PATTERNS)}")
+    if not len(runs):
+        return float("nan")
+    return float(((runs["breakdowns"] + runs["collapses"]) >= 1).mean())
+
+
+def pattern_loss(runs: pd.DataFrame, pattern: str) -> float:
+    """A pattern's term in a distance: -log of the share of runs showing it (log_loss's floor)."""
+    return log_loss(pattern_share(runs, pattern), len(runs))
