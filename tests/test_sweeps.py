@@ -117,6 +117,23 @@ def test_aggregation_gives_known_probabilities_intervals_and_paired_differences(
     assert again.loc["1", "is_reference"] and again.loc["0", "diff_end_day"] == pytest.approx(-10.0)
 
 
+def test_the_sweep_report_says_which_posterior_its_points_drew_from(tmp_path):
+    """Each finished point's record of parameter uncertainty (metadata.json) heads the sweep report,
+    once when the points agree; a point that failed has no record and adds none."""
+    partial = "negotiated_partial_evacuation"
+    for name, a in (("0", "1"), ("1", "2")):
+        _fake_point(tmp_path, name, [f"a={a}"], [partial] * 4, [50] * 4)
+        (tmp_path / name / "metadata.json").write_text(json.dumps(
+            {"parameter_uncertainty": "posterior abc <x> (test): each replicate draws combat.shell_lethality"}))
+    _fake_point(tmp_path, "2", ["a=3"], [], [], status="failed")
+    report = analyse(tmp_path).report.read_text()
+    row = "<tr><th>parameter uncertainty</th><td>posterior abc &lt;x&gt; (test): each replicate draws"
+    assert report.count(row) == 1 and "(points differ)" not in report
+    (tmp_path / "1" / "metadata.json").write_text(json.dumps({"parameter_uncertainty": "none: fixed"}))
+    report = analyse(tmp_path).report.read_text()
+    assert report.count("<tr><th>parameter uncertainty</th>") == 2 and report.count("(points differ)") == 2
+
+
 # ------------------------------------------------------------------ resume and robustness
 RESUME = ["+experiment=guarantee_credibility", "model.mediator.initial_credibility=0.2,0.5,0.8",
           "replicates=6", "model.horizon_days=60", "progress=false", "workers=1"]

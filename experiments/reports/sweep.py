@@ -637,8 +637,10 @@ def _points_section(frame: pd.DataFrame, plan: Plan, real_axes: list[str]) -> Se
 
 
 # ---------------------------------------------------------------------------------------- page
-def render_sweep_report(summary: pd.DataFrame, axes: list[str], title: str) -> str:
-    """The sweep report as one HTML string."""
+def render_sweep_report(summary: pd.DataFrame, axes: list[str], title: str,
+                        uncertainty: list[str] | None = None) -> str:
+    """The sweep report as one HTML string; `uncertainty`: the points' parameter-uncertainty records
+    (which posterior their replicates drew from, or none), shown in the page's record."""
     frame, plot_axes = prepare(summary, axes)
     real_axes = list(axes)
     plan = make_plan(frame, plot_axes)
@@ -659,10 +661,11 @@ def render_sweep_report(summary: pd.DataFrame, axes: list[str], title: str) -> s
                        footer="Generated offline from the sweep summary table; plotly.js is embedded in this file.",
                        lead=_lead(frame, real_axes), axes=_axes_rows(plan, real_axes),
                        reference=_reference_text(plan, real_axes), unfinished=_unfinished(frame, plan, real_axes),
-                       points=len(frame))
+                       points=len(frame), uncertainty=uncertainty or [])
 
 
-def write_sweep_report(path: Path, summary: pd.DataFrame, axes: list[str], title: str) -> Path:
+def write_sweep_report(path: Path, summary: pd.DataFrame, axes: list[str], title: str,
+                       uncertainty: list[str] | None = None) -> Path:
     """Render the sweep report and write it atomically (temporary file beside `path`, then rename)."""
-    return write_text(Path(path), render_sweep_report(summary, axes, title))
+    return write_text(Path(path), render_sweep_report(summary, axes, title, uncertainty))
 

@@ -19,7 +19,7 @@ from experiments.analysis.sweep import summarise
 from experiments.io import write_parquet, write_text
 from experiments.keys import parse_overrides, same_value
 from experiments.reports.sweep import write_sweep_report
-from experiments.sweeps.folder import collect, read_axes, varying_keys
+from experiments.sweeps.folder import collect, parameter_uncertainties, read_axes, varying_keys
 
 
 @dataclass
@@ -54,7 +54,8 @@ def analyse(sweep_dir: Path, reference: dict[str, str] | None = None, report: bo
     failed = summary[summary["status"] != "done"]
     path = None
     if report:
-        path = write_sweep_report(sweep_dir / "sweep_report.html", summary, axes, sweep_dir.name)
+        path = write_sweep_report(sweep_dir / "sweep_report.html", summary, axes, sweep_dir.name,
+                                  parameter_uncertainties(sweep_dir))
     lines = [f"Sweep {sweep_dir}: {len(summary)} points ({int((summary['status'] == 'done').sum())} done"
              f", {len(failed)} failed or unfinished) over {', '.join(axes) or 'no varying axis'}"]
     for _, row in failed.iterrows():

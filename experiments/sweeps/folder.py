@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from experiments.config.schema import RunConfig
-from experiments.io import write_json
+from experiments.io import METADATA_FILE, write_json
 from experiments.keys import parse_overrides, same_value
 from experiments.manifest import problems
 
@@ -187,6 +187,18 @@ def collect(sweep_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]
             frames.append(runs)
     runs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return pd.DataFrame(points), runs, reference
+
+
+def parameter_uncertainties(sweep_dir: Path) -> list[str]:
+    """The distinct parameter-uncertainty records of the sweep's finished points (metadata.json), in
+    job order: one entry when every point ran with the same posterior, or with none."""
+    seen: list[str] = []
+    for record in read_points(sweep_dir):
+        meta = _read_json(record.job / METADATA_FILE) if record.done else None
+        text = (meta or {}).get("parameter_uncertainty")
+        if isinstance(text, str) and text not in seen:
+            seen.append(text)
+    return seen
 
 
 def varying_keys(points: pd.DataFrame) -> list[str]:
