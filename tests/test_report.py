@@ -226,3 +226,11 @@ def test_showcase_map_and_votes(tables):
     votes = vote_table(showcase.events)
     assert len(votes) == int((showcase.events["event"] == EventKind.VOTE.value).sum())
     assert set(votes["vote"].dropna()) <= {"accept", "reject"}
+
+
+def test_the_record_prints_a_seed_as_it_is_typed():
+    """A root seed is copied into commands, so it has no thousands separators; counts keep theirs."""
+    from experiments.reports.page import meta_rows
+
+    rows = dict(meta_rows({"root_seed": 20210624, "replicates": 100000}))
+    assert rows["root seed"] == "20210624" and rows["replicates"] == "100,000"

@@ -19,7 +19,7 @@ from experiments.reports.page import Section, figure_html, render_page, table
 from experiments.reports.plotly_text import plotly_text
 
 LOG_AXES = ("siege_length_days", "civilian_deaths")   # figures spanning orders of magnitude across cases
-HIDDEN_META = ("scores", "case_files")                 # shown elsewhere on the page, or too long for the header
+HIDDEN_META = ("scores", "case_files", "scenario")     # shown elsewhere, too long for the header, or meaningless here
 
 
 UNREACHABLE_COLOUR = "#888888"                          # a recorded figure the model cannot reach

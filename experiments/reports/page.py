@@ -71,11 +71,14 @@ def table(frame: pd.DataFrame, css: str = "data", row_classes: Sequence[str] | N
                  row_classes=list(row_classes) if row_classes is not None else [""] * len(frame))
 
 
+IDENTIFIERS = ("root_seed", "seed", "code_version")   # printed as typed (no thousands separators): copied into commands
+
+
 def meta_rows(meta: dict[str, Any]) -> list[tuple[str, str]]:
     """The job's record as (name, text) rows: scenario, replicates, seeds, code and package versions
-    first, anything else after."""
+    first, anything else after. A seed prints as it is typed on a command line."""
     keys = [k for k in META_ORDER if k in meta] + [k for k in meta if k not in META_ORDER]
-    return [(k.replace("_", " "), cell_text(meta[k])) for k in keys]
+    return [(k.replace("_", " "), str(meta[k]) if k in IDENTIFIERS else cell_text(meta[k])) for k in keys]
 
 
 def figure_html(fig: go.Figure) -> str:
