@@ -64,7 +64,8 @@ class SweepCallback(Callback):
         SweepProgress.close()
         sweep_dir = Path(config.hydra.sweep.dir)
         try:
-            result = analyse_design(sweep_dir) if is_salib(config.hydra.sweeper) else analyse(sweep_dir)
+            result = (analyse_design(sweep_dir) if is_salib(config.hydra.sweeper)
+                      else analyse(sweep_dir, export=str(config.get("format", "parquet"))))
         except Exception as exc:  # reported, and the exit code says so (Hydra would only warn)
             OUTCOME.error = f"the aggregation of {sweep_dir} failed: {describe_failure(exc)}"
             print(f"error: {OUTCOME.error}", file=sys.stderr)

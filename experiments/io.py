@@ -56,6 +56,27 @@ def write_parquet(path: Path, table: pd.DataFrame) -> Path:
     return atomic_write(path, lambda p: table.to_parquet(p, index=False))
 
 
+EXPORT_FORMATS = ("parquet", "csv", "xlsx")   # `format=`: Parquet always; csv or xlsx beside it
+XLSX_MAX_ROWS = 1_048_576                     # rows an Excel sheet holds, the header's included
+
+
+def write_export(parquet_path: Path, table: pd.DataFrame, fmt: str) -> Path | None:
+    """A table beside its Parquet file as CSV or an Excel workbook of one sheet (`fmt` from
+    EXPORT_FORMATS), atomically; None for 'parquet' (nothing beside it). ValueError when the table
+    is too long for a sheet."""
+    if fmt == "parquet":
+        return None
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"format={fmt!r} is not allowed: one of {', '.join(EXPORT_FORMATS)}")
+    path = Path(parquet_path).with_suffix(f".{fmt}")
+    if fmt == "csv":
+        return atomic_write(path, lambda p: table.to_csv(p, index=False))
+    if len(table) + 1 > XLSX_MAX_ROWS:
+        raise ValueError(f"format=xlsx cannot hold {path.stem}: {len(table):,} rows, and a sheet holds "
+                         f"{XLSX_MAX_ROWS - 1:,} below its header; use format=csv")
+    return atomic_write(path, lambda p: table.to_excel(p, index=False, sheet_name=path.stem[:31], engine="openpyxl"))
+
+
 @functools.lru_cache(maxsize=1)
 def code_version() -> str:
     """The git commit of the code (with '-dirty' for uncommitted changes), or the package version."""

@@ -17,7 +17,15 @@ from experiments.analysis.showcase import choose_showcase
 from experiments.analysis.summary import format_summary, outcome_table
 from experiments.config.identity import run_identity
 from experiments.config.schema import RunConfig
-from experiments.io import CONFIG_FILE, METADATA_FILE, run_metadata, write_job_files, write_parquet, write_text
+from experiments.io import (
+    CONFIG_FILE,
+    METADATA_FILE,
+    run_metadata,
+    write_export,
+    write_job_files,
+    write_parquet,
+    write_text,
+)
 from experiments.manifest import clear_run_files, write_manifest
 from experiments.parquet_blocks import ParquetBlockWriter
 from experiments.replicates import Tables, concat_frames, stream_replicates
@@ -87,6 +95,9 @@ def write_outputs(out_dir: Path, run: RunConfig, runs: pd.DataFrame) -> Path | N
     write_text(out_dir / PARAMETERS_FILE, params.to_csv(index=False))
     write_job_files(out_dir, run, meta)
     written = [f"{name}.parquet" for name in TABLES] + [PARAMETERS_FILE, CONFIG_FILE, METADATA_FILE]
+    for name in TABLES if run.format != "parquet" else ():
+        table = runs if name == "runs" else pd.read_parquet(out_dir / f"{name}.parquet")
+        written.append(write_export(out_dir / f"{name}.parquet", table, run.format).name)
     if not run.report:
         finish_run(out_dir, run, written)
         return None

@@ -25,7 +25,7 @@ RUN_COLUMNS = ["replicate", "seed", "outcome", "end_day", "fighters_killed", "fi
 def job(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     out = tmp_path_factory.mktemp("job") / "run"
     proc = subprocess.run([sys.executable, "-m", "experiments.run", "replicates=6", "workers=2", "seed=11",
-                           "model.horizon_days=60", f"hydra.run.dir={out}"],
+                           "model.horizon_days=60", "format=xlsx", f"hydra.run.dir={out}"],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return out, proc
@@ -52,6 +52,37 @@ def test_job_writes_tidy_tables(job):
     assert {"offer", "vote", "decision", "outcome"} <= set(events["event"])
     votes = events[events["event"] == "vote"]
     assert votes[["u_accept", "u_fight", "p_accept", "reason"]].notna().all().all()
+
+
+def test_format_xlsx_writes_each_table_beside_its_parquet(job):
+    """format=xlsx: runs, daily and events also as one-sheet workbooks holding the same rows, listed
+    in the manifest (so a damaged copy is caught like any output)."""
+    out, _ = job
+    manifest = json.loads((out / "manifest.json").read_text())
+    for name in ("runs", "daily", "events"):
+        parquet = pd.read_parquet(out / f"{name}.parquet")
+        workbook = pd.read_excel(out / f"{name}.xlsx", sheet_name=name, engine="openpyxl")
+        assert list(workbook.columns) == list(parquet.columns) and len(workbook) == len(parquet) > 0
+        numeric = parquet.select_dtypes("number").columns
+        pd.testing.assert_frame_equal(workbook[numeric], parquet[numeric], check_dtype=False)
+        assert f"{name}.xlsx" in json.dumps(manifest)
+
+
+def test_exports_refuse_what_they_cannot_hold(tmp_path, monkeypatch):
+    import experiments.io as io
+    from experiments.config.compose import compose, to_run_config
+    from experiments.config.schema import ConfigError
+
+    with pytest.raises(ConfigError, match=r"format='json' is not allowed: one of parquet, csv, xlsx"):
+        to_run_config(compose(["format=json"]))
+    with pytest.raises(ConfigError, match=r"the daily table can reach 1,200,000 rows .* use format=csv"):
+        to_run_config(compose(["format=xlsx", "replicates=10000", "model.horizon_days=120"]))
+    table = pd.DataFrame({"a": range(5)})
+    assert pd.read_csv(io.write_export(tmp_path / "t.parquet", table, "csv")).equals(table)
+    monkeypatch.setattr(io, "XLSX_MAX_ROWS", 5)
+    with pytest.raises(ValueError, match="format=xlsx cannot hold t: 5 rows, and a sheet holds 4 below its header"):
+        io.write_export(tmp_path / "t.parquet", table, "xlsx")
+    assert io.write_export(tmp_path / "t.parquet", table, "parquet") is None
 
 
 def test_job_records_config_seed_and_versions(job):

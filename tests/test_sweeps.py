@@ -115,6 +115,9 @@ def test_aggregation_gives_known_probabilities_intervals_and_paired_differences(
     assert (tmp_path / "sweep_summary.csv").exists() and (tmp_path / "sweep_runs.parquet").exists()
     again = analyse(tmp_path, reference={"a": "2"}, report=False).summary.set_index("point")
     assert again.loc["1", "is_reference"] and again.loc["0", "diff_end_day"] == pytest.approx(-10.0)
+    analyse(tmp_path, report=False, export="xlsx")
+    workbook = pd.read_excel(tmp_path / "sweep_summary.xlsx", engine="openpyxl")
+    assert len(workbook) == 3 and list(workbook["point"]) == [0, 1, 2]
 
 
 def test_the_sweep_report_says_which_posterior_its_points_drew_from(tmp_path):

@@ -35,6 +35,7 @@ from experiments.config.schema import (
     RunConfig,
     check_name,
 )
+from experiments.io import EXPORT_FORMATS, XLSX_MAX_ROWS
 from experiments.keys import flatten
 from sim.cases import CaseFacts
 from sim.draws import ParameterDraws
@@ -143,6 +144,14 @@ def check_run(run: RunConfig) -> None:
         raise ConfigError(f"hindcast.horizon_days={run.hindcast.horizon_days!r} is not allowed: a whole number in "
                           f"[{horizon['lo']}, {horizon['hi']}] (the range of model.horizon_days)")
     check_name("scenario_name", run.scenario_name, "it names the output folder, outputs/<scenario_name>/")
+    if run.format not in EXPORT_FORMATS:
+        raise ConfigError(f"format={run.format!r} is not allowed: one of {', '.join(EXPORT_FORMATS)} (the tables "
+                          "are always Parquet; csv or xlsx adds a copy beside each)")
+    daily_rows = run.replicates * run.model.horizon_days
+    if run.format == "xlsx" and daily_rows + 1 > XLSX_MAX_ROWS:
+        raise ConfigError(f"format=xlsx is not allowed with replicates={run.replicates} over {run.model.horizon_days} "
+                          f"days: the daily table can reach {daily_rows:,} rows and an Excel sheet holds "
+                          f"{XLSX_MAX_ROWS - 1:,}; use format=csv or fewer replicates")
     check_posterior(run)
     if run.experiment:
         check_name("experiment", run.experiment, "it names the sweep folder, multirun/<experiment>")

@@ -140,6 +140,7 @@ class RunConfig:
     experiment: str = ""        # set by conf/experiment/*.yaml
     reference: dict[str, str] = field(default_factory=dict)  # a sweep's point of comparison (paired differences)
     posterior: PosteriorConfig = field(default_factory=PosteriorConfig)  # parameter uncertainty, if any
+    format: str = "parquet"     # tables also as csv or xlsx beside the Parquet files (runs, daily, events, summaries)
 
 
 # Caps on the run's own settings, each with its reason (the messages quote them).

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from experiments.analysis.sweep import summarise
-from experiments.io import write_parquet, write_text
+from experiments.io import write_export, write_parquet, write_text
 from experiments.keys import parse_overrides, same_value
 from experiments.reports.sweep import write_sweep_report
 from experiments.sweeps.folder import collect, parameter_uncertainties, read_axes, varying_keys
@@ -41,8 +41,10 @@ class Analysis:
         return [str(p) for p in self.failed["point"]]
 
 
-def analyse(sweep_dir: Path, reference: dict[str, str] | None = None, report: bool = True) -> Analysis:
-    """Aggregate a sweep folder into tables (and the sweep report) at its root."""
+def analyse(sweep_dir: Path, reference: dict[str, str] | None = None, report: bool = True,
+            export: str = "parquet") -> Analysis:
+    """Aggregate a sweep folder into tables (and the sweep report) at its root; `export` = 'xlsx'
+    adds the summary as a workbook (the CSV is always written)."""
     sweep_dir = Path(sweep_dir)
     points, runs, stored_reference = collect(sweep_dir)
     launched = read_axes(sweep_dir)
@@ -51,6 +53,8 @@ def analyse(sweep_dir: Path, reference: dict[str, str] | None = None, report: bo
     write_parquet(sweep_dir / "sweep_runs.parquet", runs)
     write_parquet(sweep_dir / "sweep_summary.parquet", summary)
     write_text(sweep_dir / "sweep_summary.csv", summary.to_csv(index=False))
+    if export == "xlsx":
+        write_export(sweep_dir / "sweep_summary.parquet", summary, export)
     failed = summary[summary["status"] != "done"]
     path = None
     if report:
@@ -78,13 +82,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reference", nargs="*", default=None, metavar="KEY=VALUE",
                         help="the point to compare against (default: the experiment's reference)")
     parser.add_argument("--no-report", action="store_true", help="write the tables only")
+    parser.add_argument("--format", choices=["parquet", "csv", "xlsx"], default="parquet",
+                        help="xlsx also writes the summary as an Excel workbook (the CSV is always written)")
     args = parser.parse_args(argv)
     if not args.sweep_dir.is_dir():
         print(f"error: {args.sweep_dir} is not a folder", file=sys.stderr)
         return 2
     reference = parse_overrides(args.reference) if args.reference is not None else None
     try:
-        result = analyse(args.sweep_dir, reference, report=not args.no_report)
+        result = analyse(args.sweep_dir, reference, report=not args.no_report, export=args.format)
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
