@@ -323,7 +323,7 @@ def format_hindcast(results: list[CaseResult], scores: dict[str, float]) -> str:
     for r in results:
         modal = r.modal
         s = case_scores(r)
-        recorded = (f"recorded {r.recorded}: p={s['p_recorded']:.0%}, Brier {s['brier']:.2f} (skill vs climatology "
+        recorded = (f"recorded {r.recorded}: p={s['p_recorded']:.0%}, Brier {s['brier']:.3f} (skill vs climatology "
                     f"{_skill_text(s['brier_skill_climatology'])}, vs most common class "
                     f"{_skill_text(s['brier_skill_most_common'])})") if r.recorded else "no recorded class"
         counts = figure_counts(r.checks)

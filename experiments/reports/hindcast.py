@@ -128,16 +128,17 @@ FIT_COLOURS = {"model": "#2a7ab0", "in_sample": "#2a7ab0", "left_out": "#d35400"
 
 
 def reliability_figure(reliability: pd.DataFrame, labels: dict[str, str]) -> go.Figure:
-    """Observed frequency against mean forecast probability per bin, each point sized by the (case,
-    class) pairs in its bin, one series per fit, with the diagonal a reliable forecaster lies on.
+    """Observed frequency against mean forecast probability per bin, each point's area growing with
+    the (case, class) pairs in its bin, one series per fit, with the diagonal a reliable forecaster lies on.
     `reliability`: rows of (fit, bin_low, bin_high, pairs, mean_forecast, observed_frequency)."""
     fig = go.Figure()
     fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfectly reliable",
                     line=dict(color="#999", dash="dash"), hoverinfo="skip")
     for fit, group in reliability.groupby("fit", sort=False):
+        colour = FIT_COLOURS.get(fit, "#2a7ab0")
         fig.add_scatter(x=group["mean_forecast"], y=group["observed_frequency"], mode="lines+markers",
-                        name=plotly_text(labels[fit]), line=dict(color=FIT_COLOURS.get(fit, "#2a7ab0")),
-                        marker=dict(size=[8 + 2 * n for n in group["pairs"]], color=FIT_COLOURS.get(fit, "#2a7ab0")),
+                        name=plotly_text(labels[fit]), line=dict(color=colour),
+                        marker=dict(size=[6 + 3 * math.sqrt(n) for n in group["pairs"]], color=colour),
                         customdata=group[["pairs", "bin_low", "bin_high"]].to_numpy(),
                         hovertemplate="forecasts %{customdata[1]:.0%}-%{customdata[2]:.0%}: mean %{x:.0%}, "
                                       "observed %{y:.0%} (%{customdata[0]} case-class pairs)<extra></extra>")
