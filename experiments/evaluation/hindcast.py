@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -282,15 +283,18 @@ def behavioural_source(run: RunConfig) -> str:
             f"{draws.source or '(unnamed)'} ({draws.weights.size} particles)")
 
 
-def simulate_cases(run: RunConfig, cases: list[Case], recorded: dict[str, str]) -> list[CaseResult]:
+def simulate_cases(run: RunConfig, cases: list[Case], recorded: dict[str, str],
+                   draws_for: Callable[[Case], ParameterDraws | None] | None = None,
+                   label: str = "hindcast") -> list[CaseResult]:
     """Run each case's replicates (one progress bar over all) and score them; `recorded` holds the
-    recorded class of every registered case, for the reference forecasts."""
-    bar = tqdm(total=len(cases) * run.replicates, desc="hindcast", unit="rep", disable=not run.progress,
-               file=sys.stderr)
+    recorded class of every registered case, for the reference forecasts; `draws_for` gives a case's
+    particles (default: the run's posterior, or none)."""
+    bar = tqdm(total=len(cases) * run.replicates, desc=label, unit="rep", disable=not run.progress, file=sys.stderr)
     results = []
     for case in cases:
         bar.set_postfix_str(case.id)
-        runs = case_runs(run, run.model, case, run.seed, on_progress=bar.update, draws=run.posterior.draws())
+        draws = draws_for(case) if draws_for is not None else run.posterior.draws()
+        runs = case_runs(run, run.model, case, run.seed, on_progress=bar.update, draws=draws)
         results.append(score_case(case, runs, run.hindcast.horizon_days, recorded))
     bar.close()
     return results
@@ -299,18 +303,12 @@ def simulate_cases(run: RunConfig, cases: list[Case], recorded: dict[str, str]) 
 def simulate_left_out(run: RunConfig, cases: list[Case], recorded: dict[str, str]) -> dict[str, CaseResult]:
     """Each case that the run's posterior holds a refit without, forecast from that refit (on the same
     root seed as the in-sample forecast, so the two differ only by the particles): case id -> result."""
-    chosen = [(c, d) for c in cases if (d := run.posterior.left_out_draws(c.id)) is not None]
+    chosen = [c for c in cases if run.posterior.left_out_draws(c.id) is not None]
     if not chosen:
         return {}
-    bar = tqdm(total=len(chosen) * run.replicates, desc="hindcast, left out", unit="rep", disable=not run.progress,
-               file=sys.stderr)
-    results = {}
-    for case, draws in chosen:
-        bar.set_postfix_str(case.id)
-        runs = case_runs(run, run.model, case, run.seed, on_progress=bar.update, draws=draws)
-        results[case.id] = score_case(case, runs, run.hindcast.horizon_days, recorded)
-    bar.close()
-    return results
+    results = simulate_cases(run, chosen, recorded, lambda case: run.posterior.left_out_draws(case.id),
+                             "hindcast, left out")
+    return {r.case.id: r for r in results}
 
 
 def _skill_text(value: float) -> str:
