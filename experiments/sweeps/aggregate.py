@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from experiments.analysis.sweep import summarise
-from experiments.io import write_export, write_parquet, write_text
+from experiments.io import EXPORT_FORMATS, write_export, write_parquet, write_text
 from experiments.keys import parse_overrides, same_value
 from experiments.reports.sweep import write_sweep_report
 from experiments.sweeps.folder import collect, parameter_uncertainties, read_axes, varying_keys
@@ -59,7 +59,7 @@ def analyse(sweep_dir: Path, reference: dict[str, str] | None = None, report: bo
     path = None
     if report:
         path = write_sweep_report(sweep_dir / "sweep_report.html", summary, axes, sweep_dir.name,
-                                  parameter_uncertainties(sweep_dir))
+                                  parameter_uncertainties(sweep_dir, points))
     lines = [f"Sweep {sweep_dir}: {len(summary)} points ({int((summary['status'] == 'done').sum())} done"
              f", {len(failed)} failed or unfinished) over {', '.join(axes) or 'no varying axis'}"]
     for _, row in failed.iterrows():
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reference", nargs="*", default=None, metavar="KEY=VALUE",
                         help="the point to compare against (default: the experiment's reference)")
     parser.add_argument("--no-report", action="store_true", help="write the tables only")
-    parser.add_argument("--format", choices=["parquet", "csv", "xlsx"], default="parquet",
+    parser.add_argument("--format", choices=EXPORT_FORMATS, default="parquet",
                         help="xlsx also writes the summary as an Excel workbook (the CSV is always written)")
     args = parser.parse_args(argv)
     if not args.sweep_dir.is_dir():

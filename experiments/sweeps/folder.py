@@ -189,13 +189,13 @@ def collect(sweep_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]
     return pd.DataFrame(points), runs, reference
 
 
-def parameter_uncertainties(sweep_dir: Path) -> list[str]:
-    """The distinct parameter-uncertainty records of the sweep's finished points (metadata.json), in
-    job order: one entry when every point ran with the same posterior, or with none."""
+def parameter_uncertainties(sweep_dir: Path, points: pd.DataFrame) -> list[str]:
+    """The distinct parameter-uncertainty records (metadata.json) of the finished points among
+    `points` (collect's table), in its order: one entry when every point ran with the same
+    posterior, or with none."""
     seen: list[str] = []
-    for record in read_points(sweep_dir):
-        meta = _read_json(record.job / METADATA_FILE) if record.done else None
-        text = (meta or {}).get("parameter_uncertainty")
+    for name in points.loc[points["status"] == "done", "point"]:
+        text = (_read_json(Path(sweep_dir) / str(name) / METADATA_FILE) or {}).get("parameter_uncertainty")
         if isinstance(text, str) and text not in seen:
             seen.append(text)
     return seen
