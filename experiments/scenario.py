@@ -14,6 +14,7 @@ import pandas as pd
 
 from experiments.analysis.fans import fan_quantiles_from_parquet
 from experiments.analysis.showcase import choose_showcase
+from experiments.analysis.story import run_story, story_table
 from experiments.analysis.summary import format_summary, outcome_table
 from experiments.config.identity import run_identity
 from experiments.config.schema import RunConfig
@@ -114,9 +115,10 @@ def showcase(run: RunConfig, runs: pd.DataFrame) -> Showcase:
     replay = run_replicate(run.model, run.seed, chosen, record_grid=True, draws=run.posterior.draws())
     d = run.model.district
     outcome = str(runs.loc[runs["replicate"] == chosen, "outcome"].iloc[0])
-    return Showcase(replicate=chosen, outcome=outcome, daily=pd.DataFrame(replay.daily),
-                    events=pd.DataFrame(replay.events), grid=replay.grid or [], width=d.grid_width,
-                    height=d.grid_height, evacuation_cell=evacuation_cell(d))
+    daily, events = pd.DataFrame(replay.daily), pd.DataFrame(replay.events)
+    return Showcase(replicate=chosen, outcome=outcome, daily=daily, events=events, grid=replay.grid or [],
+                    width=d.grid_width, height=d.grid_height, evacuation_cell=evacuation_cell(d),
+                    story=story_table(run_story(events, daily, d.grid_width * d.grid_height)))
 
 
 def run_scenario(run: RunConfig, out_dir: Path) -> Path | None:

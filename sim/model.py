@@ -73,6 +73,7 @@ class SiegeModel(mesa.Model):
                                              self.initial_fighters)
         self.terms = Terms(self.base_expulsion, tp.weapons_handover, tp.besieger_entry, tp.template,
                            tp.guarantor_on_ground)
+        self.offered = self.terms          # the terms last put on the table (before any revision of them)
 
         self.mediator = Mediator(self)
         self.besieger = Besieger(self, params)
@@ -212,7 +213,8 @@ class SiegeModel(mesa.Model):
             return
         self.rounds += 1
         self.terms = self.mediator.offer(self.terms)
-        terms, rng = self.terms, self.streams.negotiation
+        self.offered = terms = self.terms
+        rng = self.streams.negotiation
         self.log(EventKind.OFFER, actor="mediator", template=terms.template.value,
                  expulsion_fraction=terms.expulsion_fraction,
                  weapons_handover=terms.weapons_handover.name, besieger_entry=terms.besieger_entry,
@@ -296,7 +298,8 @@ class SiegeModel(mesa.Model):
         if convoy.refused:
             self.log(EventKind.REFUSAL, actor="listed fighters", refused=convoy.refused)
             if rng.random() < ip.refusal_breakdown_probability:
-                self._breakdown(rng, f"{convoy.refused} listed fighters refused to board")
+                self._breakdown(rng, f"{convoy.refused} listed fighter{'s' if convoy.refused != 1 else ''} "
+                                        "refused to board")
 
     def _breakdown(self, rng: np.random.Generator, cause: str) -> None:
         """Implementation stalls; with some chance the deal collapses and the siege resumes."""

@@ -69,9 +69,9 @@ class Recorder:
             "mediator_belief_takeover": m.mediator.p_takeover,
             "rebel_belief_probe_success": float(np.mean([leader.theta for leader in m.leaders])),
             "credibility": m.mediator.credibility,
-            "expulsion_fraction": m.terms.expulsion_fraction,
-            "weapons_handover": int(m.terms.weapons_handover),
-            "besieger_entry": bool(m.terms.besieger_entry),
+            "expulsion_fraction": m.offered.expulsion_fraction,
+            "weapons_handover": int(m.offered.weapons_handover),
+            "besieger_entry": bool(m.offered.besieger_entry),
             "rejections": m.rejections,
             "rounds": m.rounds,
         }

@@ -150,6 +150,17 @@ def test_daily_table_is_consistent_with_the_run_row(daraa):
     assert set(runs["outcome"]) <= {o.value for o in Outcome}
 
 
+def test_the_daily_terms_are_the_offer_on_the_table_not_its_revision(daraa):
+    """On a day with a round the daily row holds that round's offer (a rejection's revision is first
+    offered at the next round), and before the first round the opening demand."""
+    _, daily, events = simulate(daraa, 20)
+    offers = events[events["event"] == "offer"].groupby(["replicate", "day"])["expulsion_fraction"].last()
+    on_round_days = daily.set_index(["replicate", "day"]).loc[offers.index, "expulsion_fraction"]
+    assert np.allclose(on_round_days.to_numpy(), offers.to_numpy())
+    assert offers.groupby("replicate").nunique().max() > 1, "the demand moved in no replicate: nothing was checked"
+    assert np.allclose(daily.loc[daily["day"] == 0, "expulsion_fraction"], daraa.terms.expulsion_fraction)
+
+
 def test_no_shelling_gives_no_shelling_harm():
     params = scenario_params("model.besieger.shells_per_day=0")
     _, daily, _ = simulate(params, 40)

@@ -20,7 +20,9 @@ from plotly.offline import get_plotlyjs  # noqa: E402
 
 from experiments.analysis.fans import fan_quantiles, with_held_control  # noqa: E402
 from experiments.analysis.showcase import choose_showcase  # noqa: E402
+from experiments.analysis.story import run_story, story_table  # noqa: E402
 from experiments.analysis.summary import outcome_table  # noqa: E402
+from experiments.measures import outcome_label  # noqa: E402
 from experiments.reports.page import TEMPLATES, Section, render_page  # noqa: E402
 from experiments.reports.plotly_text import plotly_text  # noqa: E402
 from experiments.reports.scenario import (  # noqa: E402
@@ -54,7 +56,8 @@ def tables():
     showcase = Showcase(replicate=k, outcome=str(runs.loc[runs["replicate"] == k, "outcome"].iloc[0]),
                         daily=pd.DataFrame(replay.daily), events=pd.DataFrame(replay.events),
                         grid=replay.grid, width=d.grid_width, height=d.grid_height,
-                        evacuation_cell=d.evacuation_point_row * d.grid_width + d.grid_width // 2)
+                        evacuation_cell=d.evacuation_point_row * d.grid_width + d.grid_width // 2,
+                        story=story_table(run_story(pd.DataFrame(replay.events), pd.DataFrame(replay.daily))))
     parameters = pd.DataFrame(provenance_table(p))
     parameters["scenario_provenance"] = "scenario source <i>x</i>"
     meta = {"scenario": "daraa <test> & co", "replicates": N_REPLICATES, "root_seed": ROOT_SEED,
@@ -107,7 +110,7 @@ def test_plotly_inline_once_and_offline(report):
 
 def test_navigation_links_exactly_the_sections_present(report):
     nav, sections = nav_and_sections(report[2])
-    assert nav == sections == ["outcomes", "over-time", "district", "negotiation", "parameters"]
+    assert nav == sections == ["outcomes", "over-time", "story", "district", "negotiation", "parameters"]
 
 
 def test_the_stylesheet_is_inlined_once_with_each_rule_once(report):
@@ -220,12 +223,21 @@ def test_showcase_map_and_votes(tables):
     showcase = tables["showcase"]
     fig = district_figure(showcase)
     assert len(fig.frames) == len(showcase.grid) == len(showcase.daily)
-    assert f"Replicate {showcase.replicate} — outcome: {showcase.outcome}" in fig.layout.title.text
+    assert f"Replicate {showcase.replicate} — outcome: {outcome_label(showcase.outcome)}" in fig.layout.title.text
     assert fig.layout.sliders and len(fig.layout.sliders[0].steps) == len(showcase.grid)
     assert np.asarray(fig.data[0].z).shape == (showcase.height, showcase.width)
     votes = vote_table(showcase.events)
     assert len(votes) == int((showcase.events["event"] == EventKind.VOTE.value).sum())
     assert set(votes["vote"].dropna()) <= {"accept", "reject"}
+
+
+def test_the_story_section_lists_the_showcase_story_line_by_line(tables, report):
+    story = tables["showcase"].story
+    assert len(story) > 0
+    section = re.search(r'<section id="story">(.*?)</section>', report[2], re.S).group(1)
+    items = re.findall(r"<li><b>(.*?)\.</b> (.*?)</li>", section)
+    assert [days for days, _ in items] == list(story["days"])
+    assert items[-1][1].startswith("The siege ended in")
 
 
 def test_the_record_prints_a_seed_as_it_is_typed():

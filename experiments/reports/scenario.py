@@ -37,6 +37,7 @@ class Showcase:
     width: int
     height: int
     evacuation_cell: int
+    story: pd.DataFrame | None = None   # its story (experiments/analysis/story.py): days, text per line
 
 
 # ---------------------------------------------------------------------------------------- 1. outcomes
@@ -211,7 +212,7 @@ def district_figure(showcase: Showcase) -> go.Figure:
 
     dates = (showcase.daily.drop_duplicates("day").set_index("day")["date"].astype(str).to_dict()
              if {"day", "date"} <= set(showcase.daily.columns) else {})
-    head = f"Replicate {showcase.replicate} — outcome: {plotly_text(showcase.outcome)}"
+    head = f"Replicate {showcase.replicate} — outcome: {plotly_text(outcome_label(showcase.outcome))}"
 
     def title(day: int) -> str:
         return f"{head} — day {day}" + (f" ({plotly_text(dates[day])})" if day in dates else "")
@@ -439,6 +440,17 @@ def _negotiation_section(showcase: Showcase) -> Section:
                                  "votes": table(votes, "data compact votes", classes) if len(votes) else None})
 
 
+def _story_section(showcase: Showcase) -> Section:
+    explanation = (f"What happened in replicate {showcase.replicate}, told from its events table: the terms, the "
+                   "factions' answers and their stated reasons, the escalation, the ground taken, the deal and its "
+                   "convoys. Rounds that repeat the same terms and the same answer are told once. Reasons are the "
+                   "model's: the term that weighed most in a faction's vote, or, when a faction voted against the "
+                   "balance of the modelled terms, considerations the model does not represent.")
+    story = showcase.story if showcase.story is not None else pd.DataFrame(columns=["days", "text"])
+    return Section("story", "Story", f"The story of replicate {showcase.replicate}", explanation,
+                   {"lines": list(zip(story["days"], story["text"]))})
+
+
 # ---------------------------------------------------------------------------------------- 5. parameters
 def _parameter_section(parameters: pd.DataFrame) -> Section:
     preferred = ["parameter", "value", "default", "unit", "range", "source_kind", "provenance", "scenario_provenance"]
@@ -475,6 +487,7 @@ def render_report(outcomes: pd.DataFrame, fans: dict[str, pd.DataFrame], showcas
     sections = [
         _outcome_section(outcomes, replicates),
         _time_section(fans, replicates),
+        _story_section(showcase),
         _district_section(showcase),
         _negotiation_section(showcase),
         _parameter_section(parameters),
