@@ -21,7 +21,8 @@ RUN_FILES = ("runs.parquet", "daily.parquet", "events.parquet", "parameters.csv"
              "metadata.json", "report.html", "point.json", "status.json",
              "hindcast.parquet", "hindcast_figures.parquet", "hindcast_report.html",
              "calibration_trials.parquet", "calibration_fit.parquet", "calibration_cases.parquet",
-             "calibrated.yaml", "calibration_report.html", MANIFEST_FILE)
+             "calibrated.yaml", "calibration_report.html",
+             "comparison.csv", "comparison.parquet", "arms.csv", "comparison_report.html", MANIFEST_FILE)
 CHUNK = 1 << 20
 
 

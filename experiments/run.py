@@ -21,7 +21,15 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from experiments import callbacks
-from experiments.config.compose import cases_dir_argument, compose, parse_overrides, register, to_run_config
+from experiments.comparison import run_comparison
+from experiments.config.compose import (
+    arm_configs,
+    cases_dir_argument,
+    compose,
+    parse_overrides,
+    register,
+    to_run_config,
+)
 from experiments.config.schema import CONF_DIR, ConfigError, RunConfig, Task
 from experiments.evaluation.abc import check_abc, run_abc
 from experiments.evaluation.calibration import calibration_cases, check_parameters, run_calibration
@@ -64,7 +72,10 @@ def hydra_job(cfg: DictConfig) -> None:
             print(f"error: {exc}", file=sys.stderr)
             sys.exit(2)
         try:
-            TASKS[run.task](run, out_dir)
+            if run.task == Task.COMPARISON:
+                run_comparison(run, out_dir, arm_configs(cfg, run))
+            else:
+                TASKS[run.task](run, out_dir)
         finally:
             release(out_dir)
         return
@@ -86,13 +97,17 @@ def precheck(argv: list[str]) -> None:
     multirun = bool(flags) or cfg.hydra.get("mode") == RunMode.MULTIRUN or len(plain) != len(overrides)
     if multirun:
         if to_run_config(compose(plain)).task != Task.SCENARIO:
-            raise ConfigError("task: a hindcast or calibration is one job; run it without -m or sweep values")
+            raise ConfigError("task: a hindcast, calibration or comparison is one job; run it without -m or sweep "
+                              "values")
         if is_salib(cfg.hydra.sweeper):
             check_design(cfg, plain, [o for o in overrides if o not in plain])
         else:
             check_sweep(overrides)
     else:
-        check_task(to_run_config(compose(overrides)))
+        run = to_run_config(compose(overrides))
+        check_task(run)
+        if run.task == Task.COMPARISON:
+            arm_configs(compose(overrides), run)
     key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
     try:
         folder = OmegaConf.select(cfg, key, throw_on_resolution_failure=True)

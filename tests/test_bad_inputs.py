@@ -191,6 +191,25 @@ REFUSED_OVERRIDES = [
     (["+experiment=hindcast", "hindcast.cases=[atlantis]"], ["hindcast.cases=['atlantis'] is not allowed",
                                                             "unknown: atlantis"]),
     (["cases_dir=/nonexistent/folder"], ["cases_dir='/nonexistent/folder' is not allowed", "a folder"]),
+    # a comparison's arms (an arm is named like a folder, sets model.* or case.* only, and is checked
+    # like the command line, its name leading the message)
+    (["+experiment=compare"], ["comparison.arms is empty", "+comparison.arms.granted="]),
+    (["+experiment=compare", "+comparison.arms.x={model.mediator.air_cover:MAYBE}"],
+     ["comparison.arms.x: model.mediator.air_cover='MAYBE' is not allowed", "WITHHELD, CONDITIONAL, GRANTED"]),
+    (["+experiment=compare", "+comparison.arms.x={model.mediator.air_covr:GRANTED}"],
+     ["comparison.arms.x: model.mediator.air_covr", "did you mean model.mediator.air_cover"]),
+    (["+experiment=compare", "+comparison.arms.x={seed:3}"],
+     ["comparison.arms.x.seed=3 is not allowed", "model.* or case.*", "-m scenario=a,b"]),
+    (["+experiment=compare", "+comparison.arms.baseline={model.mediator.air_cover:GRANTED}"],
+     ["comparison.arms.baseline is not allowed", "the name of the baseline arm"]),
+    (["+experiment=compare", "+comparison.arms.A_b={model.mediator.air_cover:GRANTED}"],
+     ["comparison.arms.A_b='A_b' is not allowed", "lowercase letters"]),
+    (["+experiment=compare", "+comparison.arms.x=3"], ["comparison.arms.x=3 is not allowed", "a mapping"]),
+    (["+experiment=compare", "comparison.arms.x={model.mediator.air_cover:GRANTED}"],
+     ["comparison.arms.x is not in the config yet", "leading '+'"]),
+    (["+experiment=compare_air_cover", "comparison.arms.granted={model.mediator.air_cover:SOMETIMES}"],
+     ["comparison.arms.granted: model.mediator.air_cover='SOMETIMES' is not allowed"]),
+    (["-m", "+experiment=compare_air_cover", "seed=1,2"], ["comparison is one job"]),
 ]
 
 

@@ -286,3 +286,19 @@ def test_axis_values_are_escaped_on_the_page_and_inside_figures(tmp_path):
     data = json.dumps(figures(html))
     assert "<b>all</b>" not in data   # plotly.js would draw it bold
     assert figures(html)[0]["layout"]["xaxis"]["ticktext"] == ["&lt;b&gt;all&lt;/b&gt;", "some &amp; more"]
+
+
+def test_a_categorical_axis_is_drawn_as_categories_never_joined_by_lines(tmp_path):
+    """`-m scenario=a,b` or air cover: bars side by side per category and markers in the harm panels;
+    no trace draws a line or a band between two categories."""
+    axes = {"scenario": ["daraa_2021", "homs_old_city_2014", "madaya_zabadani_2017"]}
+    html = render(tmp_path, fabricate(axes, reference=0), list(axes))
+    figs = figures(html)
+    outcome_bars = [t for t in figs[0]["data"] if t["type"] == "bar"]
+    assert len(outcome_bars) == len(OUTCOMES)
+    assert all(t["x"] == [0.0, 1.0, 2.0] for t in outcome_bars)
+    assert figs[0]["layout"]["xaxis"]["ticktext"] == axes["scenario"]
+    for fig in figs:
+        for trace in fig["data"]:
+            if trace["type"] == "scatter":
+                assert "lines" not in trace.get("mode", "markers") and trace.get("fill") is None, trace.get("name")

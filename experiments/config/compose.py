@@ -82,7 +82,7 @@ SCHEMA_PATHS = {**_schema_paths(RunConfig()),
 
 def check_key(key: str, value: Any = None) -> None:
     """Raise ConfigError for an override key the schema does not know, suggesting the closest."""
-    if key in SCHEMA_PATHS or key.startswith(("provenance.", "reference.", "hydra")):
+    if key in SCHEMA_PATHS or key.startswith(("provenance.", "reference.", "comparison.arms.", "hydra")):
         return
     parent = key.rsplit(".", 1)[0] if "." in key else ""
     siblings = sorted(p for p in SCHEMA_PATHS if p.rsplit(".", 1)[0] == parent and "." in p) if parent else sorted(
@@ -103,7 +103,7 @@ def to_run_config(cfg: DictConfig) -> RunConfig:
         raw.pop("hydra", None)  # Hydra's own node, with interpolations only a running job can resolve
     plain = OmegaConf.to_container(OmegaConf.create(raw), resolve=True)
     if isinstance(plain, dict):
-        for key in flatten(plain, keep=("provenance", "reference", "case")):
+        for key in flatten(plain, keep=("provenance", "reference", "case", "comparison.arms")):
             if not key.startswith(("provenance", "reference")):
                 check_key(key)
     try:
@@ -266,6 +266,8 @@ def _omegaconf_message(exc: OmegaConfBaseException) -> str:
     key = getattr(exc, "full_key", None) or "config"
     value = getattr(exc, "value", None)
     reason = str(getattr(exc, "msg", exc)).splitlines()[0]
+    if "not in struct" in reason:  # a new key under a mapping (a comparison's arm): Hydra wants it marked
+        return f"{key} is not in the config yet: add it with a leading '+', as '+{key}=...'"
     return f"{key}={value!r} is not allowed: {_expected(key)} ({reason})"
 
 
@@ -310,6 +312,9 @@ def compose(overrides: list[str], with_hydra: bool = False) -> DictConfig:
                               "a parameter's dotted path, which a command line cannot give (Hydra nests it)")
         if key in LIST_SECTIONS and not ov.is_sweep_override():
             check_items(key, ov.value())
+        if key.startswith("comparison.arms.") and key.count(".") == 2 and not isinstance(ov.value(), dict):
+            raise ConfigError(f"{key}={ov.value()!r} is not allowed: an arm is a mapping of parameter paths to "
+                              "values, e.g. {model.mediator.air_cover:GRANTED}")
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None):
@@ -326,3 +331,49 @@ def compose(overrides: list[str], with_hydra: bool = False) -> DictConfig:
         raise ConfigError(message) from None
     finally:
         GlobalHydra.instance().clear()
+
+
+# an arm changes parameters only: every arm runs the job's replicates on its seed, so its runs pair
+# replicate by replicate with the baseline's
+ARM_KEY_PREFIXES = ("model.", "case.")
+
+
+def arm_configs(cfg: DictConfig, run: RunConfig) -> list[tuple[str, dict[str, Any], RunConfig]]:
+    """A comparison's arms as (name, overrides, validated run config), the baseline (the job's own
+    config, no overrides) first; a ConfigError naming the arm and the key for a bad arm. `cfg` is
+    the job's composed config, so an arm's case.* facts flow through the case mapping."""
+    comparison = run.comparison
+    check_name("comparison.baseline", comparison.baseline, "it names the baseline arm in tables and its folder, "
+               "arms/<name>/")
+    if not comparison.arms:
+        raise ConfigError("comparison.arms is empty: give at least one arm to compare with the baseline, e.g. "
+                          "'+comparison.arms.granted={model.mediator.air_cover:GRANTED}'")
+    arms: list[tuple[str, dict[str, Any], RunConfig]] = [(comparison.baseline, {}, run)]
+    for name, overrides in comparison.arms.items():
+        check_name(f"comparison.arms.{name}", name, "it names the arm in tables and its folder, arms/<name>/")
+        if name == comparison.baseline:
+            raise ConfigError(f"comparison.arms.{name} is not allowed: the name of the baseline arm "
+                              "(comparison.baseline); name the arm something else")
+        if not isinstance(overrides, dict) or not overrides:
+            raise ConfigError(f"comparison.arms.{name}={overrides!r} is not allowed: a non-empty mapping of dotted "
+                              "parameter paths to values, e.g. {model.mediator.air_cover: GRANTED}")
+        arm_cfg = OmegaConf.create(OmegaConf.to_container(cfg, resolve=False))
+        arm_cfg.pop("hydra", None)
+        for key, value in overrides.items():
+            shown = f"comparison.arms.{name}.{key}={value!r}"
+            if not str(key).startswith(ARM_KEY_PREFIXES):
+                raise ConfigError(f"{shown} is not allowed: an arm sets parameters (model.* or case.*); every arm "
+                                  "runs the job's replicates on its seed so that its runs pair with the baseline's; "
+                                  "to compare scenarios, sweep them: -m scenario=a,b")
+            if str(key).startswith("case.") and run.case is None:
+                raise ConfigError(f"{shown} is not allowed: case facts need a case scenario (scenario=<case id>)")
+            try:
+                check_key(str(key), value)
+            except ConfigError as exc:
+                raise ConfigError(f"comparison.arms.{name}: {exc}") from None
+            OmegaConf.update(arm_cfg, str(key), value, merge=False)
+        try:
+            arms.append((name, dict(overrides), to_run_config(arm_cfg)))
+        except ConfigError as exc:
+            raise ConfigError(f"comparison.arms.{name}: {exc}") from None
+    return arms

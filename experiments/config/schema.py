@@ -23,6 +23,7 @@ class Task(Enum):
     HINDCAST = "hindcast"
     CALIBRATION = "calibration"
     ABC = "abc"
+    COMPARISON = "comparison"
 
 
 @dataclass
@@ -82,6 +83,16 @@ class AbcConfig:
 
 
 @dataclass
+class ComparisonConfig:
+    """Paired comparison (`+experiment=compare*`; experiments/comparison.py): the job's own parameters
+    are the baseline arm; each arm adds its overrides (dotted path -> value, under model or case) and
+    runs the same replicates on the same seeds, so differences are paired replicate by replicate."""
+
+    baseline: str = "baseline"       # the baseline arm's name in tables and the report
+    arms: dict[str, dict[str, Any]] = field(default_factory=dict)  # arm name -> {dotted path: value}
+
+
+@dataclass
 class LeftOutFit:
     """A posterior fitted without one case (the calibration's leave-one-out refit), over the same
     paths as the posterior it belongs to: the hindcast forecasts that case from it."""
@@ -128,6 +139,7 @@ class RunConfig:
     hindcast: HindcastConfig = field(default_factory=HindcastConfig)
     calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
     abc: AbcConfig = field(default_factory=AbcConfig)
+    comparison: ComparisonConfig = field(default_factory=ComparisonConfig)
     scenario_name: str = "generic"
     replicates: int = 200
     workers: int = 0            # 0 = all cores

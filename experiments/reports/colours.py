@@ -21,3 +21,14 @@ def rgba(hex_colour: str, alpha: float) -> str:
     h = hex_colour.lstrip("#")
     r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
     return f"rgba({r},{g},{b},{alpha})"
+
+# A comparison's arms: the baseline in dark grey, the arms in a qualitative order (Okabe-Ito, which
+# stays distinct for the common forms of colour blindness); more arms than colours cycle.
+BASELINE_COLOUR = "#444444"
+ARM_COLOURS = ("#e69f00", "#0072b2", "#009e73", "#cc79a7", "#d55e00", "#56b4e9", "#f0e442")
+
+
+def arm_colours(arms: list[str], baseline: str) -> dict[str, str]:
+    """A colour per arm, the baseline's fixed."""
+    others = [a for a in arms if a != baseline]
+    return {baseline: BASELINE_COLOUR, **{a: ARM_COLOURS[i % len(ARM_COLOURS)] for i, a in enumerate(others)}}

@@ -251,6 +251,7 @@ def _outcome_figure(frame: pd.DataFrame, plan: Plan) -> go.Figure:
     top = (76 if plan.group else 60) + (44 if menu else 0)
     titles = [plotly_text(f"{plan.short[plan.group]} = {g}") for g in groups] if plan.group else None
     single = len(plan.values[plan.x]) == 1
+    categorical = not plan.numeric[plan.x]  # categories are never joined by lines or bands
     fig, height = _subplots(len(groups), columns, titles, top=top, bottom=90 if single else 56)
     xs, _ = _positions(plan)
     xvalues = plan.values[plan.x]
@@ -276,17 +277,17 @@ def _outcome_figure(frame: pd.DataFrame, plan: Plan) -> go.Figure:
                 hover = (f"{plotly_text(outcome_label(outcome))}: %{{y:.0%}} [%{{customdata[0]}}–%{{customdata[1]}}], "
                          f"n = %{{customdata[2]}}<extra>{plotly_text(where)}</extra>")
                 state = True if observed[outcome] else "legendonly"
-                if single:  # one value along x: a bar per class, as in the single-run report
+                if single or categorical:  # bars: one per class, or per class and category side by side
                     traces.append(go.Bar(
-                        x=[outcome_label(outcome)], y=p, name=outcome_label(outcome), legendgroup=outcome,
-                        showlegend=gi == 0,
+                        x=[outcome_label(outcome)] if single else xs, y=p, name=outcome_label(outcome),
+                        legendgroup=outcome, showlegend=gi == 0, offsetgroup=outcome,
                         marker_color=colour, customdata=custom, hovertemplate=hover,
                         error_y=dict(type="data", symmetric=False, array=[b - a for a, b in zip(p, hi)],
                                      arrayminus=[a - b for a, b in zip(p, lo)], color="#333", thickness=1.2,
                                      width=5)))
                     cells.append((r + 1, c + 1))
                     combo_of_trace.append(ci)
-                    base_visible.append(True)
+                    base_visible.append(True if single else state)
                     continue
                 bx, by = _band(xs, lo, hi)
                 traces.append(go.Scatter(x=bx, y=by, mode="lines", fill="toself", fillcolor=rgba(colour, 0.11),
@@ -314,7 +315,8 @@ def _outcome_figure(frame: pd.DataFrame, plan: Plan) -> go.Figure:
                          title="probability" if c == 0 else None)
     fig.update_layout(
         height=height, template="plotly_white", margin=dict(l=64, r=20, t=top, b=90 if single else 56),
-        hovermode="x unified" if not single else "closest", bargap=0.35,
+        hovermode="closest" if single or categorical else "x unified", bargap=0.35 if single else 0.2,
+        barmode="group",
         legend=dict(orientation="h", yref="container", y=1.0 - ((44 if menu else 0) + 6) / height, yanchor="top",
                     x=0.0, xanchor="left", font=dict(size=12), groupclick="togglegroup"),
         updatemenus=_combo_menu(plan, combo_of_trace, base_visible,
@@ -509,7 +511,8 @@ def _lines_figure(plan: Plan, panels: list[tuple[str, str, str]], value_of, colu
                 custom = [[plotly_text(x), t, int(pt["n"]) if _done(pt) else 0]
                           for x, t, pt in zip(xvalues, text, points)]
                 traces.append(go.Scatter(
-                    x=[x + nudge[gi] for x in xs], y=v, mode="lines+markers", name=plotly_text(group or label),
+                    x=[x + nudge[gi] for x in xs], y=v, mode="lines+markers" if plan.numeric[plan.x] else "markers",
+                    name=plotly_text(group or label),
                     legendgroup=f"g{gi}", showlegend=bool(plan.group) and pi == 0,
                     line=dict(color=colours[gi], width=1.8), marker=dict(size=6, color=colours[gi]),
                     error_y=dict(type="data", symmetric=False, array=[b - a for a, b in zip(v, hi)],
