@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +46,10 @@ def arms_table(arms: ArmConfigs) -> pd.DataFrame:
     return pd.DataFrame([{"arm": baseline, "parameter": "", "value": "the scenario as configured"}, *rows])
 
 
-def run_comparison(run: RunConfig, out_dir: Path, arms: ArmConfigs) -> Path | None:
-    """Simulate every arm, write the tables and the report; print the paired differences."""
+def run_comparison(run: RunConfig, out_dir: Path, arms: ArmConfigs,
+                   on_progress: Callable[[int], None] | None = None) -> Path | None:
+    """Simulate every arm, write the tables and the report; print the paired differences.
+    `on_progress(k)` is called as each block of k replicates of any arm finishes."""
     start_run(out_dir)
     shutil.rmtree(out_dir / ARMS_DIR, ignore_errors=True)
     names = [name for name, _, _ in arms]
@@ -55,7 +58,7 @@ def run_comparison(run: RunConfig, out_dir: Path, arms: ArmConfigs) -> Path | No
     for i, (name, _, arm_run) in enumerate(arms):
         print(f"arm {i + 1} of {len(arms)}: {name}", file=sys.stderr, flush=True)
         arm_dir = out_dir / ARMS_DIR / name
-        runs = simulate_to_files(arm_run, arm_dir, progress=run.progress)
+        runs = simulate_to_files(arm_run, arm_dir, progress=run.progress, on_progress=on_progress)
         write_parquet(arm_dir / "runs.parquet", runs)
         written += [f"{ARMS_DIR}/{name}/{table}.parquet" for table in ("runs", "daily", "events")]
         all_runs.append(runs.assign(arm=name))

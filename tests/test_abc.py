@@ -20,6 +20,7 @@ from experiments.config.compose import compose, to_run_config
 from experiments.config.schema import ConfigError, PosteriorConfig
 from experiments.evaluation.abc import check_abc, forecast_row, mean_scores, simulation_seed
 from experiments.replicates import run_replicates
+from helpers.browser import assert_clean_page
 
 PLANTED = 0.00012    # shell lethality, in the upper part of its prior [4.5e-05, 1.35e-04] (the default is 9e-05)
 ABC = ["+experiment=abc", "abc.cases=[daraa_2021]", "abc.parameters=[combat.shell_lethality]",
@@ -154,3 +155,7 @@ def test_the_posterior_file_carries_each_left_out_refit_for_the_hindcast():
     assert homs.values[:, 0].tolist() == [6e-5, 7e-5] and homs.weights.tolist() == pytest.approx([0.2, 0.8])
     assert body.left_out_draws("east_aleppo_2016") is None
     assert body.draws().values[:, 0].tolist() == [8e-5, 1e-4]
+
+
+def test_the_abc_report_opens_cleanly_in_a_browser(abc_run, browser):
+    assert_clean_page(browser, abc_run / "abc_report.html")

@@ -22,6 +22,7 @@ from experiments.evaluation.calibration import fitted_values
 from experiments.evaluation.scoring import FIGURE_TERM_CAP, case_loss, figure_distance
 from experiments.replicates import run_replicates
 from experiments.reports.calibration import render_calibration_report
+from helpers.browser import assert_clean_page
 from sim.cases import RecordedOutcome
 from sim.params import with_values
 
@@ -107,7 +108,9 @@ def planted_case(folder: Path) -> None:
     (folder / "planted_case.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
 
 
-def test_calibration_recovers_a_planted_target(tmp_path):
+@pytest.fixture(scope="module")
+def planted_fit(tmp_path_factory) -> Path:
+    tmp_path = tmp_path_factory.mktemp("calibration")
     cases = tmp_path / "cases"
     cases.mkdir()
     planted_case(cases)
@@ -120,6 +123,15 @@ def test_calibration_recovers_a_planted_target(tmp_path):
                            f"calibration.parameters=[{{path:{p['path']},low:{p['low']},high:{p['high']}}}]",
                            f"hydra.run.dir={out}"], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
+    return out
+
+
+def test_the_calibration_report_opens_cleanly_in_a_browser(planted_fit, browser):
+    assert_clean_page(browser, planted_fit / "calibration_report.html")
+
+
+def test_calibration_recovers_a_planted_target(planted_fit):
+    out, p = planted_fit, PLANTED
     meta = json.loads((out / "metadata.json").read_text())
     assert meta["loss_after"] < meta["loss_before"], "the fit improves the objective on a fresh seed"
     fit = pd.read_parquet(out / "calibration_fit.parquet").set_index("parameter").loc[p["path"]]

@@ -16,6 +16,7 @@ import pytest
 from experiments.analysis.comparison import comparison_table
 from experiments.manifest import MANIFEST_FILE
 from experiments.measures import SWEEP_MEDIANS
+from helpers.browser import assert_clean_page
 
 ROOT = Path(__file__).resolve().parent.parent
 ARMS = ["withheld", "conditional", "granted", "granted_weak_constraint"]
@@ -106,3 +107,11 @@ def test_the_summary_pairs_replicates_and_counts_the_change():
     assert takeover["difference_lo"] < flipped / n < takeover["difference_hi"]
     evacuated = table[(table["arm"] == "alt") & (table["quantity"] == "p_full_evacuation")].iloc[0]
     assert evacuated["difference"] == pytest.approx(-flipped / n)
+
+
+def test_the_comparison_report_opens_cleanly_in_a_browser(air_cover, browser):
+    out, _ = air_cover
+    assert_clean_page(browser, out / "comparison_report.html", min_figures=8)
+    legend = " ".join(e.text for e in browser.find_elements("css selector", "#outcomes .legendtext"))
+    for arm in ARMS:
+        assert arm in legend

@@ -44,6 +44,7 @@ from experiments.evaluation.scoring import (
     unreachable_reason,
 )
 from experiments.reports.hindcast import render_hindcast_report
+from helpers.browser import assert_clean_page
 from sim.cases import RecordedOutcome
 from sim.enums import Outcome
 
@@ -392,7 +393,9 @@ def user_case(folder: Path, case_id: str, fighters: int = 120) -> None:
     (folder / f"{case_id}.yaml").write_text(text)
 
 
-def test_hindcast_job_runs_every_case_and_a_users_own(tmp_path):
+@pytest.fixture(scope="module")
+def hindcast_job(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    tmp_path = tmp_path_factory.mktemp("hindcast")
     cases = tmp_path / "my_cases"
     cases.mkdir()
     user_case(cases, "my_town_2030")
@@ -403,6 +406,16 @@ def test_hindcast_job_runs_every_case_and_a_users_own(tmp_path):
                            "posterior.left_out=[{case:daraa_2021,source:refit,values:[[8e-5]]}]"],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
+    return out, proc
+
+
+def test_the_hindcast_report_opens_cleanly_in_a_browser(hindcast_job, browser):
+    out, _ = hindcast_job
+    assert_clean_page(browser, out / "hindcast_report.html", min_figures=2)
+
+
+def test_hindcast_job_runs_every_case_and_a_users_own(hindcast_job):
+    out, proc = hindcast_job
     assert proc.stdout.strip().splitlines()[-1] == f"Interactive report: {out / 'hindcast_report.html'}"
     table = pd.read_parquet(out / "hindcast.parquet")
     assert {"case", "outcome", "probability", "ci_low", "ci_high", "recorded_outcome"} <= set(table.columns)

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from helpers.browser import assert_clean_page
 from sim.enums import Outcome
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,3 +117,11 @@ def test_console_script_runs_from_any_folder(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert len(pd.read_parquet(out / "runs.parquet")) == 2
     assert not (out / "report.html").exists()
+
+
+def test_the_report_opens_cleanly_in_a_browser(job, browser):
+    """Headless Chromium: no console error, nothing asked of another machine, every figure drawn."""
+    out, _ = job
+    check = assert_clean_page(browser, out / "report.html", min_figures=5)
+    assert browser.find_element("id", "story").is_displayed()
+    assert check.figures == len(browser.find_elements("css selector", ".plotly-graph-div"))

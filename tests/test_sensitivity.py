@@ -26,6 +26,7 @@ from experiments.sensitivity.analyse import analyse_design
 from experiments.sensitivity.design import DesignSettings, Method, indices, ranking, sample, top_table
 from experiments.sensitivity.discovery import TreeSettings, discover, outcome_rows
 from experiments.sensitivity.files import design_runs
+from helpers.browser import assert_clean_page
 from sim.params import ModelParams, SourceKind, assumption_paths, iter_leaves, source_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -286,3 +287,7 @@ def test_the_report_flags_an_outcome_too_rare_for_its_indices_and_escapes_the_ra
     assert "Morris design: 3 points (1 trajectory, 4 levels), design seed 7" in html
     nav = re.findall(r'<a href="#([^"]+)">', re.search(r"<nav>(.*?)</nav>", html).group(1))
     assert nav == re.findall(r'<section id="([^"]+)">', html) == ["indices", "discovery", "design"]
+
+
+def test_the_sensitivity_report_opens_cleanly_in_a_browser(morris, browser):
+    assert_clean_page(browser, morris / "sensitivity_report.html")

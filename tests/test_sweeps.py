@@ -27,13 +27,15 @@ from experiments.sweeps.check import sweep_axes
 from experiments.sweeps.check import sweeper_params as _params
 from experiments.sweeps.folder import STATUS_FILE
 from experiments.sweeps.point import run_point
+from helpers.browser import assert_clean_page
 
 ROOT = Path(__file__).resolve().parent.parent
 # sensitivity designs (hydra/sweeper=salib) have no axes nor reference: tests/test_sensitivity.py runs them;
 # the hindcast and the calibrations are single jobs (a `task:`): tests/test_hindcast.py, test_calibration.py,
-# test_abc.py
+# test_abc.py; a comparison (compare*.yaml, a `task:` of its own or by its defaults) tests/test_comparison.py
 EXPERIMENTS = sorted(p.stem for p in (CONF_DIR / "experiment").glob("*.yaml")
-                     if "override /hydra/sweeper: salib" not in p.read_text() and "\ntask:" not in p.read_text())
+                     if "override /hydra/sweeper: salib" not in p.read_text() and "\ntask:" not in p.read_text()
+                     and "  - compare\n" not in p.read_text())
 TINY = ["replicates=3", "model.horizon_days=40", "progress=false", "workers=1"]
 
 
@@ -318,3 +320,15 @@ def test_analysis_ignores_folders_of_an_earlier_larger_sweep(tmp_path):
     summary = pd.read_csv(tmp_path / "sweep_summary.csv")
     assert sorted(summary["model.mediator.initial_credibility"]) == [0.2, 0.5]
     assert not list(tmp_path.glob("*/report.html")), "a sweep's points write no report each"
+
+
+def test_a_sweep_over_scenarios_reports_them_as_categories_in_a_browser(tmp_path, browser):
+    """`-m scenario=a,b`: the report opens cleanly and its outcome chart holds bars, one per class,
+    at the two scenarios' categories, with no line joining them."""
+    sweep(tmp_path, "-m", "scenario=daraa_2021,homs_old_city_2014", *TINY)
+    assert_clean_page(browser, tmp_path / "sweep_report.html", min_figures=3)
+    traces = browser.execute_script(
+        "return document.querySelector('#outcomes .plotly-graph-div').data.map(t => [t.type, t.mode || '', t.x])")
+    bars = [t for t in traces if t[0] == "bar"]
+    assert bars and all(len(x) == 2 for _, _, x in bars)
+    assert not [t for t in traces if "lines" in t[1]]

@@ -4,6 +4,7 @@ baseline with bootstrap intervals, overlaid fan charts per arm and the compariso
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -168,13 +169,36 @@ def _table_view(comparison: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@dataclass
+class ComparisonFigures:
+    """The comparison's figures, for the report and the explorer: outcome shares per arm, the paired
+    differences of the shares and of each measure, and one overlaid fan chart per FAN_PANELS entry."""
+
+    outcomes: go.Figure
+    differences: go.Figure
+    measures: list[go.Figure]
+    fans: list[go.Figure]
+
+
+def comparison_figures(comparison: pd.DataFrame, fans: dict[str, dict[str, pd.DataFrame]],
+                       baseline: str) -> ComparisonFigures:
+    """Every figure of a comparison, each arm in its colour (the baseline grey)."""
+    colours = arm_colours(_arms(comparison), baseline)
+    outcomes = _shown_outcomes(comparison)
+    return ComparisonFigures(
+        outcomes=_outcome_figure(comparison, colours, outcomes),
+        differences=_difference_figure(comparison, colours, outcomes, baseline),
+        measures=[_measure_figure(comparison, colours, m, baseline) for m in DIFFERENCE_MEASURES
+                  if m in set(comparison["quantity"])],
+        fans=[_fan_figure(t, c, y, ya, fans, colours) for t, c, y, ya in FAN_PANELS])
+
+
 def render_comparison_report(comparison: pd.DataFrame, fans: dict[str, dict[str, pd.DataFrame]],
                              arms: pd.DataFrame, meta: dict, replicates: int, baseline: str) -> str:
     """The report as one HTML string; `comparison` is the job's tidy table, `fans` per arm the 10-50-90%
     quantiles of each FAN_COLUMNS column by day, `arms` one row per arm and override."""
     names = _arms(comparison)
-    colours = arm_colours(names, baseline)
-    outcomes = _shown_outcomes(comparison)
+    figures = comparison_figures(comparison, fans, baseline)
     sections = [
         Section("arms", "Arms", "What each arm changes",
                 f"The baseline is the scenario as configured; every other arm changes only the parameters listed. "
@@ -185,19 +209,17 @@ def render_comparison_report(comparison: pd.DataFrame, fans: dict[str, dict[str,
         Section("outcomes", "Outcomes", "Outcome probabilities per arm",
                 "Each bar is the share of an arm's replicates that ended in that class, with its 95% Wilson "
                 "interval. Classes no arm reached are left out.",
-                {"figure": figure_html(_outcome_figure(comparison, colours, outcomes))}),
+                {"figure": figure_html(figures.outcomes)}),
         Section("differences", "Differences", f"Paired differences from {baseline}",
                 "The change in each outcome's share (percentage points), and in the mean of duration and harm, "
                 "averaged over the replicate pairs, with 95% percentile bootstrap intervals over the pairs. "
                 "An interval that excludes zero is a difference these replicates resolve; one that spans zero "
                 "is not, and more replicates would narrow it.",
-                {"figure": figure_html(_difference_figure(comparison, colours, outcomes, baseline)),
-                 "figures": [figure_html(_measure_figure(comparison, colours, m, baseline))
-                             for m in DIFFERENCE_MEASURES if m in set(comparison["quantity"])]}),
+                {"figure": figure_html(figures.differences), "figures": [figure_html(f) for f in figures.measures]}),
         Section("over-time", "Over time", "Over time, arm by arm",
                 "The median across each arm's replicates and its 10th to 90th percentile band, day by day; "
                 "a finished run's last day is carried forward, so late days show where runs ended.",
-                {"figures": [figure_html(_fan_figure(t, c, y, ya, fans, colours)) for t, c, y, ya in FAN_PANELS]}),
+                {"figures": [figure_html(f) for f in figures.fans]}),
         Section("table", "Table", "The comparison table",
                 "Every arm and quantity: the share (outcomes) or median (duration and harm) with its 95% interval, "
                 "and the paired mean difference from the baseline with its interval (comparison.csv holds the "
