@@ -43,31 +43,74 @@ class Level(Enum):
 
 @dataclass
 class CaseFacts:
-    """What is known about a siege before it ends. Units: people, days, shares in [0, 1]."""
+    """What is known about a siege before it ends. Units: people, days, shares in [0, 1]. Each field's
+    `meaning` (its metadata) says what it is and which model parameter it sets (`siege-params case`)."""
 
-    fighters_inside: int
-    civilians_inside: int
-    start_date: str
-    air_power: AirPower
-    air_cover: AirCover                 # does the mediator (or whoever controls the air) let it be used
-    external_constraint: Level          # outside powers, borders, talks that make escalation costly
-    mediator_image_concern: Level       # the mediator's wish to look like a peacemaker
-    trust_in_guarantee: Level           # the history of the guarantor's promises
-    expulsion_fraction: float           # the deal's demand: share of fighters to be bused out
-    weapons_handover: WeaponsHandover
-    besieger_entry: bool
-    deal_template: DealTemplate | None = None  # who must leave; None (older case files): see default_template
-    outside_support: bool = False       # opposition elsewhere attacks the besieger (a second front)
-    mediator_present: bool = True       # a third party offers terms; false: the besieger alone decides
-    corridor: Corridor = Corridor.OPEN  # can civilians leave: freely, through pauses only, or not at all
-    guarantor_on_ground: bool = False   # the deal on the table deploys the guarantor's military police
-    besieger_troops: int | None = None
-    militia_share: float | None = None  # share of the besieging force that is militia (else mapping.militia_share)
-    buses_per_convoy: int | None = None
-    convoys_per_week: float | None = None
-    siege_days_so_far: int = 0          # days already besieged when the model starts: depletes stocks
-    mediator: str = ""
-    guarantor: str = ""
+    fighters_inside: int = field(metadata={"meaning": (
+        "The armed fighters inside the enclave when the model starts, in people: model.fighters.count, and the basis "
+        "of the besieging force and the buses when the case gives no figures for them.")})
+    civilians_inside: int = field(metadata={"meaning": (
+        "The civilians inside the enclave when the model starts, in people: model.civilians.count.")})
+    start_date: str = field(metadata={"meaning": (
+        "The date the model's day 0 stands for, YYYY-MM-DD: model.start_date, which only dates the output.")})
+    air_power: AirPower = field(metadata={"meaning": (
+        "The case file's air-power code, NONE (no air power), LIMITED or INTENSIVE: NONE rules air cover out "
+        "whatever air_cover says; otherwise air_cover decides.")})
+    air_cover: AirCover = field(metadata={"meaning": (
+        "Whether the mediator, or whoever controls the air, lets air power be used, WITHHELD, CONDITIONAL or "
+        "GRANTED: model.mediator.air_cover (WITHHELD when air_power is NONE).")})
+    external_constraint: Level = field(metadata={"meaning": (
+        "How strongly outside powers, borders or talks make escalation costly, NONE to HIGH: sets "
+        "model.mediator.external_constraint to model.mapping.external_constraint_<level>.")})
+    mediator_image_concern: Level = field(metadata={"meaning": (
+        "How much the mediator wants to look like a peacemaker, NONE to HIGH: sets model.mediator.image_weight to "
+        "model.mapping.image_weight_<level> (the NONE level when no mediator is present).")})
+    trust_in_guarantee: Level = field(metadata={"meaning": (
+        "How far the guarantor's promises are trusted, judged by its record, NONE to HIGH: sets "
+        "model.mediator.initial_credibility to model.mapping.credibility_<level>.")})
+    expulsion_fraction: float = field(metadata={"meaning": (
+        "The deal's demand, the share of the fighters to be bused out, 0 to 1: model.terms.expulsion_fraction; it "
+        "also sizes the buses and, with no deal_template, picks the template.")})
+    weapons_handover: WeaponsHandover = field(metadata={"meaning": (
+        "How much of their arsenal settling fighters must hand over, NONE, HEAVY, HEAVY_AND_MEDIUM or ALL: "
+        "model.terms.weapons_handover.")})
+    besieger_entry: bool = field(metadata={"meaning": (
+        "Whether the deal lets the besieger's forces and checkpoints back into the district: "
+        "model.terms.besieger_entry.")})
+    deal_template: DealTemplate | None = field(default=None, metadata={"meaning": (
+        "Who must leave under the deal, NAMED_LIST, SETTLE_OR_LEAVE or FULL_EXIT: model.terms.template; null (older "
+        "case files): a full exit when expulsion_fraction is at least model.mapping.full_exit_demand, else a named "
+        "list.")})
+    outside_support: bool = field(default=False, metadata={"meaning": (
+        "Whether opposition fighters elsewhere attack the besieger, a second front: true sets "
+        "model.besieger.second_front_losses to model.mapping.second_front_losses, false to 0.")})
+    mediator_present: bool = field(default=True, metadata={"meaning": (
+        "Whether a third party offers terms: model.mediator.present; false leaves the besieger alone to choose "
+        "between talking and storming.")})
+    corridor: Corridor = field(default=Corridor.OPEN, metadata={"meaning": (
+        "Whether civilians can leave, OPEN freely, RESTRICTED only through pauses on the besieger's terms, CLOSED "
+        "not at all: model.civilians.corridor.")})
+    guarantor_on_ground: bool = field(default=False, metadata={"meaning": (
+        "Whether the deal on the table deploys the guarantor's military police inside the district: "
+        "model.terms.guarantor_on_ground.")})
+    besieger_troops: int | None = field(default=None, metadata={"meaning": (
+        "The besieging troops, army and militia together, in people (null: model.mapping.troops_per_fighter per "
+        "fighter): model.besieger.army_strength plus militia_strength.")})
+    militia_share: float | None = field(default=None, metadata={"meaning": (
+        "The share of the besieging troops that is militia, 0 to 1 (null: model.mapping.militia_share): splits "
+        "the troops into model.besieger.army_strength and militia_strength.")})
+    buses_per_convoy: int | None = field(default=None, metadata={"meaning": (
+        "The buses in each evacuation convoy (null: enough to move the demanded fighters and their relatives in "
+        "model.mapping.bus_weeks_for_demand weeks): model.implementation.buses_per_convoy.")})
+    convoys_per_week: float | None = field(default=None, metadata={"meaning": (
+        "The evacuation convoys a week (null: the model's own rate): model.implementation.convoys_per_week.")})
+    siege_days_so_far: int = field(default=0, metadata={"meaning": (
+        "The days the district had already been besieged when the model starts, which deplete the stocks it "
+        "starts with: model.district.initial_supply_days.")})
+    mediator: str = field(default="", metadata={"meaning": (
+        "The mediator's name, for the record; the model reads only mediator_present.")})
+    guarantor: str = field(default="", metadata={"meaning": (
+        "The guarantor's name, for the record; the model reads only trust_in_guarantee and guarantor_on_ground.")})
 
 
 @dataclass

@@ -109,7 +109,7 @@ def test_assumption_paths_are_the_numeric_assumptions():
 
 def test_the_provenance_table_names_each_source_kind():
     rows = provenance_table(ModelParams())
-    assert list(rows[0]) == ["parameter", "value", "default", "unit", "range", "provenance", "source_kind"]
+    assert list(rows[0]) == ["parameter", "meaning", "value", "default", "unit", "range", "provenance", "source_kind"]
     kinds = {row["parameter"]: row["source_kind"] for row in rows}
     assert kinds["negotiation.temperature"] == "assumption" and kinds["fighters.count"] == "article"
     assert kinds["start_date"] == "case_file" and kinds["implementation.seats_per_bus"] == "literature"

@@ -453,14 +453,16 @@ def _story_section(showcase: Showcase) -> Section:
 
 # ---------------------------------------------------------------------------------------- 5. parameters
 def _parameter_section(parameters: pd.DataFrame) -> Section:
-    preferred = ["parameter", "value", "default", "unit", "range", "source_kind", "provenance", "scenario_provenance"]
+    preferred = ["parameter", "meaning", "value", "default", "unit", "range", "source_kind", "provenance",
+                 "scenario_provenance"]
     cols = [c for c in preferred if c in parameters.columns] + [c for c in parameters.columns if c not in preferred]
     frame = parameters[cols]
     classes = None
     if {"value", "default"} <= set(frame.columns):
         classes = ["changed" if str(v) != str(d) else "" for v, d in zip(frame["value"], frame["default"])]
     has_scenario = "scenario_provenance" in frame.columns
-    explanation = ("Every model parameter with the value used, its default, unit and allowed range, and where the "
+    explanation = ("Every model parameter with what it means, the value used, its default, unit and allowed range, "
+                   "and where the "
                    "default comes from: the kind of source (article, case file, literature, assumption or "
                    "specification) and the citation" + (" (the scenario column names the source of a scenario's "
                                                         "override)"
