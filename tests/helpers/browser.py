@@ -72,7 +72,7 @@ def check_loaded(driver, min_figures: int = 0, settle_seconds: float = 0.5, time
     """The current page's console errors, remote requests and figures, once the document has loaded
     and at least `min_figures` Plotly figures exist and all have drawn (or the timeout passed)."""
     deadline = time.monotonic() + timeout
-    script = ("const divs = Array.from(document.querySelectorAll('.plotly-graph-div'));"
+    script = ("const divs = Array.from(document.querySelectorAll('.plotly-graph-div, .dash-graph'));"
               "return [document.readyState, divs.length, divs.filter(d => d.querySelector('.main-svg')).length]")
     state, figures, drawn = driver.execute_script(script)
     while (state != "complete" or figures < min_figures or drawn < figures) and time.monotonic() < deadline:

@@ -1,0 +1,91 @@
+"""The explorer's runs: each press of Run becomes a job that runs the comparison job (the baseline
+and the user's arm on the same seeds, on all cores) in a background thread, counting finished
+replicates for the progress bar, then builds what the page shows. Jobs run one at a time, in the
+order asked; each writes into its own folder, from which the page offers the tables and the report."""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from experiments.comparison import run_comparison
+from experiments.config.compose import arm_configs, compose, to_run_config
+from experiments.config.schema import ConfigError
+from experiments.explore.levers import Request
+from experiments.explore.results import Result, build_result
+
+
+@dataclass
+class Job:
+    """One run asked for from the page: its progress, its end, its folder and what it found."""
+
+    id: str
+    request: Request
+    folder: Path
+    total: int
+    done: int = 0
+    state: str = "waiting"      # waiting | running | done | failed
+    error: str = ""
+    result: Result | None = None
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def status(self) -> str:
+        """The line under the progress bar."""
+        if self.state == "waiting":
+            return "waiting for the run before it to finish"
+        if self.state == "running":
+            return f"{self.done:,} of {self.total:,} replicates ({time.monotonic() - self.started:.0f} s)"
+        if self.state == "failed":
+            return self.error
+        return f"done: {self.total:,} replicates in {time.monotonic() - self.started:.0f} s"
+
+
+class Jobs:
+    """The jobs of one explorer process, kept in memory; their files are under `root`."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self._jobs: dict[str, Job] = {}
+        self._turn = threading.Lock()     # one simulation at a time: they share the process pool
+        self._book = threading.Lock()
+
+    def start(self, request: Request) -> Job:
+        """Queue a run of `request` and return its job at once."""
+        job_id = uuid.uuid4().hex[:12]
+        folder = self.root / f"{datetime.now():%Y-%m-%d_%H-%M-%S}_{job_id}"
+        replicates = int(request.replicates)
+        job = Job(job_id, request, folder, total=2 * replicates)
+        with self._book:
+            self._jobs[job_id] = job
+        threading.Thread(target=self._run, args=(job,), name=f"explore-{job_id}", daemon=True).start()
+        return job
+
+    def get(self, job_id: str | None) -> Job | None:
+        with self._book:
+            return self._jobs.get(job_id or "")
+
+    def _run(self, job: Job) -> None:
+        with self._turn:
+            job.state, job.started = "running", time.monotonic()
+            try:
+                cfg = compose(job.request.overrides())
+                run = to_run_config(cfg)
+                arms = arm_configs(cfg, run)
+
+                def progressed(k: int) -> None:
+                    job.done += k
+
+                run_comparison(run, job.folder, arms, on_progress=progressed)
+                job.result = build_result(job.folder, arms, job.request)
+                job.state = "done"
+            except ConfigError as exc:
+                job.error, job.state = f"error: {exc}", "failed"
+            except Exception as exc:  # shown on the page; the server keeps serving
+                traceback.print_exc()
+                job.error, job.state = f"the run failed: {type(exc).__name__}: {exc}", "failed"
