@@ -16,6 +16,7 @@ if str(ROOT) not in sys.path:  # so `pytest` works without installing the packag
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from markupsafe import escape  # noqa: E402
 from plotly.offline import get_plotlyjs  # noqa: E402
 
 from experiments.analysis.fans import fan_quantiles, with_held_control  # noqa: E402
@@ -23,6 +24,7 @@ from experiments.analysis.showcase import choose_showcase  # noqa: E402
 from experiments.analysis.story import run_story, story_table  # noqa: E402
 from experiments.analysis.summary import outcome_table  # noqa: E402
 from experiments.measures import outcome_label  # noqa: E402
+from experiments.reports.framing import FRAMING, WHERE_IT_MISSES  # noqa: E402
 from experiments.reports.page import TEMPLATES, Section, render_page  # noqa: E402
 from experiments.reports.plotly_text import plotly_text  # noqa: E402
 from experiments.reports.scenario import (  # noqa: E402
@@ -138,6 +140,22 @@ def test_strings_are_escaped(report):
     assert "<title>Siege simulation report — daraa &lt;test&gt; &amp; co</title>" in html
     assert "daraa <test>" not in html
     assert "scenario source &lt;i&gt;x&lt;/i&gt;" in html  # the scenario provenance column is shown, escaped
+
+
+def test_the_report_opens_by_saying_what_its_probabilities_are(report):
+    """The framing (what the probabilities are, the hindcast skill, where it misses) comes before the
+    first section, with the figures tests/test_framing.py checks against the hindcasts."""
+    _, _, html = report
+    framing = html.index("What these probabilities are.")
+    assert framing < html.index("<section ")
+    assert str(escape(FRAMING)) in html and str(escape(WHERE_IT_MISSES)) in html   # as jinja escapes it
+
+
+def test_the_explorer_stylesheet_is_package_data():
+    globs = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    folder = ROOT / "experiments" / "explore"
+    assert set((folder / "assets").iterdir()) == {p for pattern in globs["experiments.explore"]
+                                                   for p in folder.glob(pattern)}
 
 
 def test_every_template_is_package_data():

@@ -28,7 +28,7 @@ from experiments.explore.levers import (
     scenarios,
 )
 from experiments.explore.results import Column, Result
-from experiments.reports.framing import FRAMING
+from experiments.reports.framing import FRAMING, WHERE_IT_MISSES
 
 DEFAULT_SCENARIO = "daraa_2021"
 DEFAULT_PORT = 8050
@@ -63,7 +63,7 @@ def layout() -> html.Div:
     return html.Div(className="explorer", children=[
         html.Header([
             html.H1("Siege explorer"),
-            html.P(FRAMING, className="framing"),
+            html.P(f"{FRAMING} {WHERE_IT_MISSES}", className="framing"),
         ]),
         html.Div(className="body", children=[
             html.Aside(className="controls", children=[

@@ -227,7 +227,7 @@ def render_comparison_report(comparison: pd.DataFrame, fans: dict[str, dict[str,
                 {"table": table(_table_view(comparison), "data compact")}),
     ]
     return render_page("comparison.html", f"Paired comparison — {meta.get('scenario', '')}", sections, meta=meta,
-                       replicates=replicates, arms=names, baseline=baseline)
+                       framed=True, replicates=replicates, arms=names, baseline=baseline)
 
 
 def write_comparison_report(path: Path, comparison: pd.DataFrame, fans: dict[str, dict[str, pd.DataFrame]],

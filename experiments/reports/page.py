@@ -16,6 +16,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
+from experiments.reports.framing import FRAMING, WHERE_IT_MISSES
+
 PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 FOOTER = "Generated offline; plotly.js is embedded in this file."
 META_ORDER = ("scenario", "replicates", "root_seed", "seed_rule", "parameter_uncertainty", "code_version", "packages",
@@ -87,9 +89,10 @@ def figure_html(fig: go.Figure) -> str:
 
 
 def render_page(template: str, title: str, sections: list[Section], meta: dict[str, Any] | None = None,
-                footer: str = FOOTER, **values: Any) -> str:
+                footer: str = FOOTER, framed: bool = False, **values: Any) -> str:
     """A whole page from a report's template: `title` heads it, the navigation links `sections`
-    in order, `meta` (the job's record) is shown as a table, `values` go to the template."""
+    in order, `meta` (the job's record) is shown as a table, `values` go to the template; a `framed`
+    page of outcome probabilities opens by saying what they are and how well the model hindcasts."""
     return TEMPLATES.get_template(template).render(
         title=title, sections=sections, meta=meta_rows(meta) if meta else [], footer=footer,
-        plotly_js=get_plotlyjs(), **values)
+        plotly_js=get_plotlyjs(), framing=FRAMING if framed else "", where_it_misses=WHERE_IT_MISSES, **values)

@@ -494,7 +494,7 @@ def render_report(outcomes: pd.DataFrame, fans: dict[str, pd.DataFrame], showcas
         _negotiation_section(showcase),
         _parameter_section(parameters),
     ]
-    return render_page("scenario.html", f"Siege simulation report — {scenario}", sections, meta=meta,
+    return render_page("scenario.html", f"Siege simulation report — {scenario}", sections, meta=meta, framed=True,
                        scenario=scenario, replicates=replicates)
 
 

@@ -660,7 +660,7 @@ def render_sweep_report(summary: pd.DataFrame, axes: list[str], title: str,
                 _harm_section(frame, plan),
                 *([diff] if diff is not None else []),
                 _points_section(frame, plan, real_axes)]
-    return render_page("sweep.html", f"Sweep report — {title}", sections,
+    return render_page("sweep.html", f"Sweep report — {title}", sections, framed=True,
                        footer="Generated offline from the sweep summary table; plotly.js is embedded in this file.",
                        lead=_lead(frame, real_axes), axes=_axes_rows(plan, real_axes),
                        reference=_reference_text(plan, real_axes), unfinished=_unfinished(frame, plan, real_axes),
