@@ -94,7 +94,7 @@ class FighterParams:
         meaning="How many armed rebels are inside the enclave on day 0; more fighters hold cells better against "
                 "ground attacks, and a named list of the same share is longer to bus out.")
     factions: int = param(
-        4, assumption("Daraa al-Balad's rebels were a handful of local groups (the brief's 'a handful of "
+        4, assumption("Daraa al-Balad's rebels were a handful of local groups (shared/MODEL_BRIEF.md: 'a handful of "
                       "local factions'); no count in the sources"), 1, 20,
         meaning="How many rebel factions share the fighters, each with its own leader, belief and vote in the "
                 "negotiating committee; more factions make each one smaller and the vote more fragmented.")
@@ -1037,7 +1037,8 @@ class ModelParams:
     """Everything one replicate needs."""
 
     horizon_days: int = param(
-        120, specification("issue 2: up to 120 days"), 1, 3650, "days",
+        120, specification("the study's frame: 120 days hold Daraa 2021's 75 with room for a siege that drags on; "
+                           "a hindcast sets each case's own horizon (hindcast.horizon_days)"), 1, 3650, "days",
         meaning="The longest a run lasts, in days from day 0: a siege with no outcome by then, or a deal still being "
                 "carried out, is classed as a stalemate; raising it gives slow sieges time to end.")
     start_date: str = param(

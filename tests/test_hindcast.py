@@ -470,3 +470,27 @@ def test_hindcast_job_runs_every_case_and_a_users_own(hindcast_job):
     assert "In sample against left out" in proc.stdout and "In sample and left out" in report
     reliability = pd.read_parquet(out / "hindcast_reliability.parquet")
     assert reliability.groupby("fit")["pairs"].sum().to_dict() == {"in_sample": 24, "left_out": 6}
+
+
+def test_the_recorded_class_is_outlined_by_a_shape_so_the_legend_swatches_stay_plain():
+    from experiments.reports.hindcast import outcome_figure
+    rows = [{"case": case, "outcome": o, "probability": 1.0 if o == recorded else 0.0, "is_recorded": o == recorded}
+            for case, recorded in (("a_case", PARTIAL), ("b_case", "full_evacuation"))
+            for o in (o.value for o in Outcome)]
+    fig = outcome_figure(pd.DataFrame(rows))
+    bars = [t for t in fig.data if t.type == "bar"]
+    assert bars and all(t.marker.line.width in (0, None) for t in bars)
+    assert len(fig.layout.shapes) == 2 and {(s.x0, s.x1) for s in fig.layout.shapes} == {(0.0, 1.0)}
+    assert any(t.name == "recorded class (outline)" for t in fig.data)
+
+
+def test_a_recorded_share_beyond_every_fighter_is_named_and_drawn_to_100_percent():
+    """Homs 2014's sources count 900-1,800 evacuated of about 1,500 fighters: the report says so."""
+    from experiments.reports.hindcast import _beyond_all_note, figures_figure
+    figures = pd.DataFrame([{"case": "homs_old_city_2014", "measure": "fighters_evacuated_share", "recorded_low": 0.6,
+                             "recorded_high": 1.2, "p10": 0.9, "median": 0.95, "p90": 0.99, "unreachable": False}])
+    note = _beyond_all_note(figures)
+    assert "homs_old_city_2014" in note and "60% to 120%" in note and "drawn to 100%" in note
+    drawn = [t for t in figures_figure(figures).data if t.name == "recorded" and t.x is not None]
+    assert max(drawn[0].x) == 1.0
+    assert _beyond_all_note(figures.assign(recorded_high=0.9)) == ""

@@ -136,9 +136,10 @@ def _fan_figure(title: str, column: str, y_title: str, yaxis: dict[str, Any], fa
                                  customdata=np.column_stack([frame[lo_q], frame[hi_q]]),
                                  hovertemplate=f"{name}: median %{{y:{fmt}}} (10-90%: %{{customdata[0]:{fmt}}} to "
                                                f"%{{customdata[1]:{fmt}}})<extra></extra>"))
-    fig.update_layout(title=dict(text=title, x=0.01, font=dict(size=15)), height=340, template="plotly_white",
-                      margin=dict(l=60, r=15, t=70, b=45), hovermode="x unified",
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0, font=dict(size=11)),
+    # the legend sits under the plot: at the top right, the toolbar that appears on hover would cover it
+    fig.update_layout(title=dict(text=title, x=0.01, font=dict(size=15)), height=370, template="plotly_white",
+                      margin=dict(l=60, r=15, t=45, b=95), hovermode="x unified",
+                      legend=dict(orientation="h", yanchor="top", y=-0.25, xanchor="left", x=0.0, font=dict(size=11)),
                       xaxis=dict(title="day"), yaxis=dict(title=y_title, **yaxis))
     return fig
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -165,13 +166,21 @@ def outcome_figure(outcomes: pd.DataFrame) -> go.Figure:
     labels = [plotly_text(c) for c in cases]
     by_class = outcomes.set_index(["outcome", "case"])
     fig = go.Figure()
+    stacked = np.zeros(len(cases))
     for outcome in OUTCOMES:
         rows = by_class.loc[outcome].reindex(cases)
-        fig.add_bar(name=outcome_label(outcome), y=labels, x=rows["probability"].fillna(0.0).tolist(),
-                    orientation="h",
-                    marker=dict(color=OUTCOME_COLOURS[outcome],
-                                line=dict(width=[3 if hit else 0 for hit in rows["is_recorded"]], color="#111")),
+        share = rows["probability"].fillna(0.0).to_numpy(float)
+        fig.add_bar(name=outcome_label(outcome), y=labels, x=share.tolist(), orientation="h",
+                    marker=dict(color=OUTCOME_COLOURS[outcome], line=dict(width=0)),
                     hovertemplate="%{y}: " + outcome_label(outcome) + " %{x:.1%}<extra></extra>")
+        # the recorded class's outline is a rectangle of its own, so the legend's swatches stay plain
+        for i, hit in enumerate(rows["is_recorded"].fillna(False)):
+            if hit:
+                fig.add_shape(type="rect", xref="x", yref="y", x0=stacked[i], x1=stacked[i] + share[i],
+                              y0=i - 0.4, y1=i + 0.4, line=dict(color="#111", width=3))
+        stacked += share
+    fig.add_scatter(x=[None], y=[None], mode="markers", name="recorded class (outline)",
+                    marker=dict(symbol="square-open", size=14, color="#111", line=dict(width=3)))
     recorded = outcomes[outcomes["is_recorded"]]
     for case, outcome in zip(recorded["case"], recorded["outcome"]):
         fig.add_annotation(x=1.01, y=plotly_text(case), xref="paper", text="recorded: " + outcome_label(outcome),
@@ -181,6 +190,19 @@ def outcome_figure(outcomes: pd.DataFrame) -> go.Figure:
                       legend=dict(orientation="h", y=-0.25),
                       title="Predicted outcome classes (recorded class outlined)")
     return fig
+
+
+def _beyond_all_note(figures: pd.DataFrame) -> str:
+    """A sentence naming each recorded share whose upper end exceeds 100% of the fighters inside (the
+    case file's sources count differently), or nothing."""
+    shares = [m for m in CASE_FIGURES if MEASURES[m].unit == "share"]
+    over = figures[figures["measure"].isin(shares) & (pd.to_numeric(figures["recorded_high"]) > 1.0)]
+    if over.empty:
+        return ""
+    listed = "; ".join(f"{r.case}: {MEASURES[r.measure].label} recorded {r.recorded_low:.0%} to "
+                       f"{r.recorded_high:.0%}" for r in over.itertuples())
+    return (f" Some records reach beyond every fighter the case counts inside, because their sources count "
+            f"differently ({listed}); they are drawn to 100% and scored as recorded.")
 
 
 def figures_figure(figures: pd.DataFrame) -> go.Figure:
@@ -202,6 +224,8 @@ def figures_figure(figures: pd.DataFrame) -> go.Figure:
                 continue
             low = c["recorded_high"] if _missing(c["recorded_low"]) else c["recorded_low"]
             high = low if _missing(c["recorded_high"]) else c["recorded_high"]
+            beyond_all = MEASURES[measure].unit == "share" and high > 1.0
+            high = min(high, 1.0) if beyond_all else high   # sources that count more evacuees than fighters
             out_of_reach = bool(c.get("unreachable", False))
             colour = UNREACHABLE_COLOUR if out_of_reach else "#c0392b"
             fig.add_scatter(row=1, col=col, x=[low, high], y=[plotly_text(case)] * 2, mode="lines+markers",
@@ -211,6 +235,8 @@ def figures_figure(figures: pd.DataFrame) -> go.Figure:
                                         line=dict(width=2, color=colour)),
                             hovertemplate=f"{plotly_text(case)}: recorded %{{x:,.3g}}"
                                           + (" (at least)" if _missing(c["recorded_high"]) else "")
+                                          + (" (the record's upper end exceeds every fighter the case counts "
+                                             "inside; drawn to 100%)" if beyond_all else "")
                                           + (f"; unreachable: {plotly_text(c['unreachable_reason'])}"
                                              if out_of_reach else "")
                                           + "<extra></extra>")
@@ -292,7 +318,7 @@ def render_hindcast_report(cases: pd.DataFrame, outcomes: pd.DataFrame, figures:
                 "replicates. Red: the recorded value or range (a lone diamond with no upper end means 'at least'); "
                 "grey and open: a recorded figure out of the model's reach. "
                 "Siege length counts the days of siege before the model starts. Replicates that reach the horizon "
-                "cut durations short.", {"figure": figure_html(figures_figure(figures))}),
+                "cut durations short." + _beyond_all_note(figures), {"figure": figure_html(figures_figure(figures))}),
         Section("crps", "CRPS", "Continuous ranked probability scores of the figures", "The CRPS of a recorded "
                 "figure compares the whole predicted distribution across replicates with the record, in the "
                 "figure's unit: the mean distance from a replicate to the record, less half the mean distance "

@@ -88,7 +88,7 @@ FAN_PANELS: list[tuple[str, str, list[tuple[str, str, str]], dict[str, Any]]] = 
      [("fighters_active", "active", "#2a7ab0"), ("fighters_wounded", "wounded", "#e08e0b"),
       ("fighters_killed", "killed", "#c0392b"), ("fighters_evacuated", "evacuated", "#7b4fa3"),
       ("fighters_settled", "settled", "#4c9a2a")], {}),
-    ("Civilians killed and injured (cumulative)", "civilians",
+    ("Civilians killed and injured", "civilians",
      [("civilians_killed", "killed", "#c0392b"), ("civilians_injured", "injured", "#e08e0b")], {}),
     ("Civilians displaced (cumulative)", "civilians",
      [("civilians_displaced", "displaced", "#2a7ab0")], {}),
@@ -104,6 +104,9 @@ FAN_PANELS: list[tuple[str, str, list[tuple[str, str, str]], dict[str, Any]]] = 
 FAN_COLUMNS = tuple(col for _, _, series, _ in FAN_PANELS for col, _, _ in series)
 STEP_SERIES = frozenset({"escalation_ceiling", "escalation_used"})
 DASHED_SERIES = frozenset({"escalation_ceiling"})
+# two levels on one ladder often coincide: the ceiling is drawn a little above each rung and the level
+# used a little below, so that neither line nor band hides the other (the hover gives the true level)
+LEVEL_OFFSETS = {"escalation_ceiling": 0.09, "escalation_used": -0.09}
 
 
 def _fan_figure(title: str, y_title: str, series: list[tuple[str, str, str]], yaxis: dict[str, Any],
@@ -116,22 +119,24 @@ def _fan_figure(title: str, y_title: str, series: list[tuple[str, str, str]], ya
         lo_q, mid_q, hi_q = frame.columns   # the 10th, 50th and 90th percentiles
         x = frame.index.to_numpy()
         shape = "hv" if col in STEP_SERIES else "linear"
-        fig.add_trace(go.Scatter(x=x, y=frame[hi_q], mode="lines", line=dict(width=0, shape=shape),
+        shift = LEVEL_OFFSETS.get(col, 0.0)
+        fig.add_trace(go.Scatter(x=x, y=frame[hi_q] + shift, mode="lines", line=dict(width=0, shape=shape),
                                  legendgroup=col, showlegend=False, hoverinfo="skip"))
-        fig.add_trace(go.Scatter(x=x, y=frame[lo_q], mode="lines", line=dict(width=0, shape=shape),
-                                 fill="tonexty", fillcolor=rgba(colour, 0.18), legendgroup=col,
+        fig.add_trace(go.Scatter(x=x, y=frame[lo_q] + shift, mode="lines", line=dict(width=0, shape=shape),
+                                 fill="tonexty", fillcolor=rgba(colour, 0.12 if shift else 0.18), legendgroup=col,
                                  showlegend=False, hoverinfo="skip"))
-        custom = np.column_stack([frame[lo_q], frame[hi_q]])
+        custom = np.column_stack([frame[lo_q], frame[hi_q], frame[mid_q]])
         fmt = ".2f" if frame[mid_q].abs().max() <= 1.0 else ",.0f"
-        fig.add_trace(go.Scatter(x=x, y=frame[mid_q], mode="lines", name=name, legendgroup=col,
+        fig.add_trace(go.Scatter(x=x, y=frame[mid_q] + shift, mode="lines", name=name, legendgroup=col,
                                  line=dict(color=colour, width=2, shape=shape,
                                            dash="dash" if col in DASHED_SERIES else "solid"), customdata=custom,
-                                 hovertemplate=f"{name}<br>day %{{x}}: median %{{y:{fmt}}}"
+                                 hovertemplate=f"{name}<br>day %{{x}}: median %{{customdata[2]:{fmt}}}"
                                                f"<br>10-90%: %{{customdata[0]:{fmt}}} to %{{customdata[1]:{fmt}}}"
                                                "<extra></extra>"))
-    fig.update_layout(title=dict(text=title, x=0.01, font=dict(size=15)), height=330,
-                      margin=dict(l=60, r=15, t=45, b=45), template="plotly_white", hovermode="x unified",
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0,
+    # the legend sits under the plot: at the top right, the toolbar that appears on hover would cover it
+    fig.update_layout(title=dict(text=title, x=0.01, font=dict(size=15)), height=370,
+                      margin=dict(l=60, r=15, t=45, b=95), template="plotly_white", hovermode="x unified",
+                      legend=dict(orientation="h", yanchor="top", y=-0.25, xanchor="left", x=0.0,
                                   font=dict(size=11)),
                       xaxis=dict(title="day"), yaxis=dict(title=y_title, **yaxis))
     return fig
@@ -187,12 +192,15 @@ def district_figure(showcase: Showcase) -> go.Figure:
     first = layers(showcase.grid[0]) if showcase.grid else [np.zeros((h, w))] * 3
     heat = [
         dict(colorscale=_control_colourscale(), zmin=-0.5, zmax=len(Control) - 0.5,
-             colorbar=colorbar(0, tickvals=[int(c) for c in Control], ticktext=control_names),
+             colorbar=colorbar(0, tickvals=[int(c) for c in Control], ticktext=control_names,
+                               title=dict(text="who holds the block", side="bottom")),
              customdata=np.array(control_names, dtype=object)[first[0].astype(int)] if showcase.grid else None,
              hovertemplate="row %{y}, col %{x}: %{customdata}<extra></extra>"),
-        dict(colorscale="OrRd", zmin=0.0, zmax=dzmax, colorbar=colorbar(1),
+        dict(colorscale="OrRd", zmin=0.0, zmax=dzmax,
+             colorbar=colorbar(1, title=dict(text="share of the block destroyed", side="bottom")),
              hovertemplate="row %{y}, col %{x}: damage %{z:.2f}<extra></extra>"),
-        dict(colorscale="Blues", zmin=0.0, zmax=civ_max, colorbar=colorbar(2),
+        dict(colorscale="Blues", zmin=0.0, zmax=civ_max,
+             colorbar=colorbar(2, title=dict(text="civilians in the block (people)", side="bottom")),
              hovertemplate="row %{y}, col %{x}: %{z:,} civilians<extra></extra>"),
     ]
     for i, (z, style) in enumerate(zip(first, heat)):
@@ -237,8 +245,9 @@ def district_figure(showcase: Showcase) -> go.Figure:
                                        transition=dict(duration=0))]) for i, d in enumerate(days)]
     fig.update_layout(
         title=dict(text=title(days[0]) if days else head, x=0.01),
-        height=560, margin=dict(l=20, r=20, t=80, b=150), template="plotly_white",
-        updatemenus=[dict(type="buttons", direction="left", x=0.0, xanchor="left", y=-0.22, yanchor="top",
+        # below the maps: the colour bars with their titles, then the Play buttons and the day slider
+        height=610, margin=dict(l=20, r=20, t=80, b=200), template="plotly_white",
+        updatemenus=[dict(type="buttons", direction="left", x=0.0, xanchor="left", y=-0.40, yanchor="top",
                           pad=dict(t=0, r=10), showactive=False, buttons=[
             dict(label="▶ Play", method="animate",
                  args=[None, dict(frame=dict(duration=250, redraw=True), fromcurrent=True,
@@ -247,7 +256,7 @@ def district_figure(showcase: Showcase) -> go.Figure:
                  args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate",
                                     transition=dict(duration=0))]),
         ])],
-        sliders=[dict(active=0, steps=steps, x=0.16, len=0.84, y=-0.18, yanchor="top",
+        sliders=[dict(active=0, steps=steps, x=0.16, len=0.84, y=-0.36, yanchor="top",
                       pad=dict(t=10, b=0), currentvalue=dict(visible=False),
                       transition=dict(duration=0))] if steps else [],
     )
