@@ -70,6 +70,20 @@ def test_rejected_rounds_on_the_same_terms_are_told_once_and_split_at_an_escalat
     assert "because they expect to hold out (faction 0 accepted in 3 of them)" in told["text"][3]
 
 
+def test_rejected_rounds_whose_demand_climbs_each_time_are_told_once():
+    """A mediator hardening its terms round after round: one line from the first raised demand to the
+    last, not a line per step; a step back down starts a new line."""
+    rows = round_of(0, 1, 0.25, ["reject"] * 4)
+    rows += [r for k, (d, demand) in enumerate(zip(range(4, 20, 4), (0.59, 0.636, 0.656, 0.662)))
+             for r in round_of(d, k + 2, demand, ["reject"] * 4)]
+    rows += round_of(20, 6, 0.5, ["reject"] * 4)
+    told = story(rows)
+    assert list(told["days"]) == ["Day 0", "Days 4–16", "Day 20"]
+    assert ("raised the demand round by round, from 59% of the fighters in round 2 to 66.2% in round 5; "
+            "all 4 were rejected, mostly because they do not trust the guarantee") in told["text"][1]
+    assert told["text"][2].startswith("The mediator lowered the demand to 50% of the fighters")
+
+
 def test_a_deal_its_convoy_and_its_collapse_follow_the_accepting_round():
     rows = round_of(0, 1, 0.25, ["accept"] * 3 + ["reject"])
     rows += [dict(day=0, event="deal", actor="committee", listed=100, spoilers=1, template="named_list",

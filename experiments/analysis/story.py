@@ -220,9 +220,37 @@ def _answer_text(r: _Round, total: int) -> str:
     return "; ".join(p for p in (votes, verdict) if p)
 
 
+def _other_terms(r: _Round) -> tuple:
+    """Every term but the demand."""
+    template, _, handover, entry, guarantor = r.terms()
+    return template, handover, entry, guarantor
+
+
+def _direction(a: _Round, b: _Round) -> int:
+    """+1 when b demands more than a, -1 when less, 0 when the same (to a tenth of a percent)."""
+    change = b.terms()[1] - a.terms()[1]
+    return (change > 0) - (change < 0)
+
+
+def _drift_end(rounds: list[_Round], i: int, turning: list[int]) -> int:
+    """The end of a run of rejected rounds from i on, each moving a named-list demand the same way as
+    round i did with nothing else changed, or i + 1 when there is none."""
+    r, previous = rounds[i], rounds[i - 1] if i > 0 else None
+    step = _direction(previous, r) if previous is not None else 0
+    if step == 0 or r.accepted or not _demand(r.offer):
+        return i + 1
+    j = i + 1
+    while (j < len(rounds) and not rounds[j].accepted and _direction(rounds[j - 1], rounds[j]) == step
+           and _other_terms(rounds[j]) == _other_terms(r)
+           and not any(rounds[j - 1].day < t <= rounds[j].day for t in turning)):
+        j += 1
+    return j
+
+
 def _round_lines(rounds: list[_Round], total: int, turning: list[int]) -> list[StoryLine]:
-    """A line per round, with a run of rejected rounds on unchanged terms told as one line (the
-    opening round is always told alone, with the terms in full, and a run stops at a turning point)."""
+    """A line per round, with a run of rejected rounds on unchanged terms told as one line, and so a
+    run of rejected rounds whose demand moves the same way each time (the opening round is always
+    told alone, with the terms in full, and a run stops at a turning point)."""
     lines: list[StoryLine] = []
     i = 0
     while i < len(rounds):
@@ -232,6 +260,9 @@ def _round_lines(rounds: list[_Round], total: int, turning: list[int]) -> list[S
                and rounds[j].terms() == r.terms()
                and not any(rounds[j - 1].day < t <= rounds[j].day for t in turning)):
             j += 1
+        drift = j == i + 1 and _drift_end(rounds, i, turning) > i + 1
+        if drift:
+            j = _drift_end(rounds, i, turning)
         group = rounds[i:j]
         if len(group) == 1:
             text = f"{_terms_text(r, previous)}; {_answer_text(r, total)}."
@@ -244,8 +275,15 @@ def _round_lines(rounds: list[_Round], total: int, turning: list[int]) -> list[S
             some_yes = "; ".join(f"{_factions(fs, 0)} {'each ' if len(fs) > 1 else ''}accepted in {n} of them"
                                  for n, fs in by_count.items())
             span = f"rounds {group[0].number}–{group[-1].number}"
-            terms = (f"the mediator kept the same terms{_demand(r.offer)} for {span}" if previous.terms() == r.terms()
-                     else f"{_terms_text(r, previous)} and kept it there for {span}")
+            if drift:
+                verb = "raised" if _direction(previous, r) > 0 else "lowered"
+                first, last = (float(_value(g.offer, "expulsion_fraction", 0.0)) for g in (group[0], group[-1]))
+                terms = (f"the mediator {verb} the demand round by round, from {percent(first)} of the fighters "
+                         f"in round {group[0].number} to {percent(last)} in round {group[-1].number}")
+            elif previous.terms() == r.terms():
+                terms = f"the mediator kept the same terms{_demand(r.offer)} for {span}"
+            else:
+                terms = f"{_terms_text(r, previous)} and kept it there for {span}"
             rejected = "both were rejected" if len(group) == 2 else f"all {len(group)} were rejected"
             text = (f"{terms}; {rejected}, mostly {_reasons_text(reasons)}"
                     + (f" ({some_yes})" if some_yes else "") + ".")
