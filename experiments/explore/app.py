@@ -43,7 +43,7 @@ def _lever_id(lever: Lever) -> dict[str, str]:
 
 def _lever_control(lever: Lever, value: str) -> html.Div:
     """A lever: its label (the tooltip says what it means), the control and the place for its message."""
-    unit = f" ({lever.unit})" if lever.unit else ""
+    unit = f" ({lever.unit})" if lever.unit and lever.unit not in lever.label.lower() else ""
     if lever.choices:
         control: Any = dcc.RadioItems(id=_lever_id(lever), value=value, className="choices",
                                       options=[{"label": words, "value": name} for name, words in lever.choices])

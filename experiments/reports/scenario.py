@@ -62,7 +62,7 @@ def _outcome_section(outcomes: pd.DataFrame, replicates: int) -> Section:
                    ticktext=[outcome_label(o).replace(" ", "<br>", 1) for o in outcomes["outcome"]]),
     )
     shown = pd.DataFrame({
-        "outcome class": outcomes["outcome"],
+        "outcome class": [outcome_label(o) for o in outcomes["outcome"]],
         "count": outcomes["count"],
         "probability": [f"{v:.1%}" if not math.isnan(v) else "" for v in outcomes["probability"]],
         "95% Wilson interval": [f"{lo:.1%} – {hi:.1%}" for lo, hi in zip(outcomes["ci_low"], outcomes["ci_high"])],
