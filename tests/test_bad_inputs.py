@@ -210,6 +210,14 @@ REFUSED_OVERRIDES = [
     (["+experiment=compare_air_cover", "comparison.arms.granted={model.mediator.air_cover:SOMETIMES}"],
      ["comparison.arms.granted: model.mediator.air_cover='SOMETIMES' is not allowed"]),
     (["-m", "+experiment=compare_air_cover", "seed=1,2"], ["comparison is one job"]),
+    (["+experiment=compare", "+comparison.arms.x={model.mediator:{air_cover:GRANTED}}"],
+     ["comparison.arms.x.model.mediator=", "a whole section would reset its other parameters"]),
+    (["+experiment=compare", "+calibration=abc_cases", "+comparison.arms.x={model.combat.shell_lethality:0.0001}"],
+     ["comparison.arms.x.model.combat.shell_lethality=0.0001 is not allowed", "the posterior"]),
+    # NaN passes every range check and breaks the case mapping: refused by name
+    (["case.expulsion_fraction=nan"], ["case.expulsion_fraction=nan is not allowed: a finite number"]),
+    (["model.terms.expulsion_fraction=inf"], ["model.terms.expulsion_fraction=inf is not allowed: a finite number"]),
+    (["case.expulsion_fraction=1e308"], ["the case facts cannot be mapped to parameters"]),
 ]
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import re
+import threading
 import typing
 from enum import Enum
 from pathlib import Path
@@ -95,13 +97,32 @@ def check_key(key: str, value: Any = None) -> None:
                       f"{allowed}")
 
 
+def _refuse_non_finite(node: Any, path: str = "") -> None:
+    """A ConfigError naming the first NaN or infinite number (the case mapping and the ranges cannot
+    judge them: NaN passes every comparison)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if path or key not in ("provenance", "reference"):
+                _refuse_non_finite(value, f"{path}{key}.")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            _refuse_non_finite(value, f"{path.rstrip('.')}[{i}].")
+    elif isinstance(node, float) and not math.isfinite(node):
+        raise ConfigError(f"{path.rstrip('.')}={node!r} is not allowed: a finite number")
+
+
 def to_run_config(cfg: DictConfig) -> RunConfig:
     """Merge a composed config into a fresh structured schema (so `+key=value` cannot slip past),
     convert it to dataclasses and validate ranges and consistency."""
     raw = OmegaConf.to_container(cfg, resolve=False)
     if isinstance(raw, dict):
         raw.pop("hydra", None)  # Hydra's own node, with interpolations only a running job can resolve
-    plain = OmegaConf.to_container(OmegaConf.create(raw), resolve=True)
+        _refuse_non_finite(raw)
+    try:
+        plain = OmegaConf.to_container(OmegaConf.create(raw), resolve=True)
+    except OmegaConfBaseException as exc:  # the case mapping's resolvers, given facts they cannot map
+        reason = str(getattr(exc, "msg", exc)).splitlines()[0]
+        raise ConfigError(f"the case facts cannot be mapped to parameters ({reason})") from None
     if isinstance(plain, dict):
         for key in flatten(plain, keep=("provenance", "reference", "case", "comparison.arms")):
             if not key.startswith(("provenance", "reference")):
@@ -298,8 +319,19 @@ def parse_overrides(overrides: list[str]) -> list[Override]:
         raise
 
 
+# Hydra's global state (GlobalHydra, the config store) is one per process: the explorer composes from
+# several threads at once (a control's check while a run starts), so compositions take turns
+_COMPOSING = threading.RLock()
+
+
 def compose(overrides: list[str], with_hydra: bool = False) -> DictConfig:
-    """Compose the run config as Hydra would, without starting a Hydra run (used for early checks)."""
+    """Compose the run config as Hydra would, without starting a Hydra run (used for early checks).
+    Thread-safe: one composition at a time."""
+    with _COMPOSING:
+        return _compose(overrides, with_hydra)
+
+
+def _compose(overrides: list[str], with_hydra: bool) -> DictConfig:
     register(cases_dir_argument(overrides))
     for ov in parse_overrides(overrides):
         key = ov.key_or_group
@@ -367,6 +399,13 @@ def arm_configs(cfg: DictConfig, run: RunConfig) -> list[tuple[str, dict[str, An
                                   "to compare scenarios, sweep them: -m scenario=a,b")
             if str(key).startswith("case.") and run.case is None:
                 raise ConfigError(f"{shown} is not allowed: case facts need a case scenario (scenario=<case id>)")
+            if isinstance(value, dict | list):
+                raise ConfigError(f"{shown} is not allowed: an arm sets single parameters by their full dotted path "
+                                  f"(e.g. {key}.<name>: value); a whole section would reset its other parameters")
+            if str(key).removeprefix("model.") in run.posterior.paths:
+                raise ConfigError(f"{shown} is not allowed: the posterior (posterior.paths) draws this parameter "
+                                  "for every replicate, so the arm would change nothing; compare without "
+                                  "+calibration=... or on another parameter")
             try:
                 check_key(str(key), value)
             except ConfigError as exc:
