@@ -76,14 +76,19 @@ def test_granted_air_cover_under_a_weak_constraint_changes_the_outcome(air_cover
 
 def test_the_ad_hoc_form_and_an_arm_that_changes_nothing(tmp_path):
     """An arm given on the command line that sets the baseline's own value runs the same replicates on
-    the same seeds, so every paired difference is exactly zero with a zero-width interval."""
+    the same seeds: every paired difference is exactly zero; a measure's bootstrap interval is [0, 0];
+    a share's interval still allows the few points that 12 concordant pairs cannot rule out."""
     out = tmp_path / "same"
     siege_run(out, "+experiment=compare", "replicates=12", "model.horizon_days=60",
               "+comparison.arms.same={model.terms.expulsion_fraction:0.25}", "report=false")
     table = pd.read_parquet(out / "comparison.parquet")
     same = table[table["arm"] == "same"]
     assert len(same) > 0 and (same["pairs"] == 12).all()
-    assert (same[["difference", "difference_lo", "difference_hi"]].fillna(0) == 0).all().all()
+    assert (same["difference"] == 0).all()
+    measures = same[same["statistic"] == "median"]
+    assert (measures[["difference_lo", "difference_hi"]].fillna(0) == 0).all().all()
+    shares = same[same["statistic"] == "share"]
+    assert (shares["difference_lo"] == -shares["difference_hi"]).all() and (shares["difference_hi"] > 0).all()
     base = pd.read_parquet(out / "arms" / "baseline" / "events.parquet")
     mine = pd.read_parquet(out / "arms" / "same" / "events.parquet")
     pd.testing.assert_frame_equal(base, mine)

@@ -1,7 +1,8 @@
 """A paired comparison's summary from its runs table alone (one row per arm and replicate): per arm,
 outcome shares with Wilson intervals and medians with bootstrap intervals, and, against the
 baseline, paired differences (replicate r of an arm against replicate r of the baseline, run on the
-same seeds) with bootstrap intervals. Pure: a table in, a tidy table out."""
+same seeds): of a share with the Bonett-Price interval for paired proportions, of a measure's mean
+with a bootstrap interval over the pairs. Pure: a table in, a tidy table out."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pandas as pd
 
 from experiments.analysis.summary import outcome_table
 from experiments.measures import SWEEP_MEDIANS
-from experiments.stats import bootstrap_median_interval, paired_difference
+from experiments.stats import bootstrap_median_interval, paired_difference, paired_share_difference
 
 BOOTSTRAP_SEED = 12345  # fixed, so the summary is the same whoever computes it
 COLUMNS = ["arm", "is_baseline", "quantity", "statistic", "n", "value", "lo", "hi", "difference", "difference_lo",
@@ -33,8 +34,9 @@ def comparison_table(runs: pd.DataFrame, arms: list[str], baseline: str) -> pd.D
             return paired_difference(a, b, rng) if paired else (np.nan, np.nan, np.nan)
 
         for outcome in outcome_table(mine.reset_index()).itertuples():
-            d = difference((base.loc[common, "outcome"] == outcome.outcome).to_numpy(float),
-                           (mine.loc[common, "outcome"] == outcome.outcome).to_numpy(float))
+            d = (paired_share_difference((base.loc[common, "outcome"] == outcome.outcome).to_numpy(),
+                                         (mine.loc[common, "outcome"] == outcome.outcome).to_numpy())
+                 if paired else (np.nan, np.nan, np.nan))
             rows.append([arm, arm == baseline, f"p_{outcome.outcome}", "share", len(mine), outcome.probability,
                          outcome.ci_low, outcome.ci_high, *d, len(common) if paired else 0])
         for measure in SWEEP_MEDIANS:

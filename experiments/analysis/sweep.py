@@ -10,7 +10,7 @@ import pandas as pd
 from experiments.analysis.summary import outcome_table
 from experiments.keys import same_value
 from experiments.measures import SWEEP_MEDIANS, SWEEP_PAIRED
-from experiments.stats import bootstrap_median_interval, paired_difference
+from experiments.stats import bootstrap_median_interval, paired_difference, paired_share_difference
 from sim.enums import Outcome
 
 BOOTSTRAP_SEED = 12345  # fixed, so the summary is the same whoever computes it
@@ -47,8 +47,8 @@ def summarise(points: pd.DataFrame, runs: pd.DataFrame, reference: dict[str, str
                                     mine.loc[common, measure].to_numpy(float), rng)
                 row[f"diff_{measure}"], row[f"diff_{measure}_lo"], row[f"diff_{measure}_hi"] = d, lo, hi
             for outcome in Outcome:
-                d, lo, hi = paired_difference((ref_runs.loc[common, "outcome"] == outcome.value).to_numpy(float),
-                                    (mine.loc[common, "outcome"] == outcome.value).to_numpy(float), rng)
+                d, lo, hi = paired_share_difference((ref_runs.loc[common, "outcome"] == outcome.value).to_numpy(),
+                                                    (mine.loc[common, "outcome"] == outcome.value).to_numpy())
                 row[f"diff_p_{outcome.value}"], row[f"diff_p_{outcome.value}_lo"], \
                     row[f"diff_p_{outcome.value}_hi"] = d, lo, hi
         rows.append(row)

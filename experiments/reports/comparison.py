@@ -212,8 +212,9 @@ def render_comparison_report(comparison: pd.DataFrame, fans: dict[str, dict[str,
                 "interval. Classes no arm reached are left out.",
                 {"figure": figure_html(figures.outcomes)}),
         Section("differences", "Differences", f"Paired differences from {baseline}",
-                "The change in each outcome's share (percentage points), and in the mean of duration and harm, "
-                "averaged over the replicate pairs, with 95% percentile bootstrap intervals over the pairs. "
+                "The change in each outcome's share (percentage points), with the 95% Bonett-Price interval for "
+                "paired proportions, and in the mean of duration and harm over the replicate pairs, with a 95% "
+                "percentile bootstrap interval over the pairs. "
                 "An interval that excludes zero is a difference these replicates resolve; one that spans zero "
                 "is not, and more replicates would narrow it.",
                 {"figure": figure_html(figures.differences), "figures": [figure_html(f) for f in figures.measures]}),
