@@ -6,6 +6,7 @@ chart; the command it shows reproduces the table it offers for download. And its
 from __future__ import annotations
 
 import shlex
+import socket
 import subprocess
 import sys
 import threading
@@ -15,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pandas as pd
+import psutil
 import pytest
 from selenium.webdriver.common.keys import Keys
 from werkzeug.serving import make_server
@@ -50,14 +52,16 @@ def page(explorer, browser):
     return browser, check
 
 
-def wait_for(driver, condition, timeout: float = 30.0):
+def wait_for(driver, condition, timeout: float = 30.0, what: str = ""):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
         time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout} s")
+    status = driver.find_elements("id", "status")
+    raise AssertionError(f"timed out after {timeout} s waiting for {what or 'the page'}; the page's status line: "
+                         f"{status[0].text if status else '(none)'!r}")
 
 
 def typed(driver, lever: str, text: str) -> None:
@@ -66,6 +70,22 @@ def typed(driver, lever: str, text: str) -> None:
     box.send_keys(Keys.CONTROL, "a")
     box.send_keys(text or Keys.DELETE)
     box.send_keys(Keys.TAB)
+
+
+def error_under(driver, lever: str) -> str:
+    return driver.find_element("css selector", f"#lever-{lever} .lever-error").text
+
+
+@pytest.fixture(scope="module")
+def finished_run(page):
+    """Granted air cover with no external constraint, 30 replicates, run from the page."""
+    driver, _ = page
+    driver.find_element("css selector", "#lever-air_cover input[value=GRANTED]").click()
+    driver.find_element("css selector", "#lever-external_constraint input[value=NONE]").click()
+    typed(driver, "replicates", "30")
+    driver.find_element("id", "run").click()
+    wait_for(driver, lambda: driver.find_elements("id", "command"), timeout=RUN_TIMEOUT, what="the run's results")
+    return driver
 
 
 def test_the_page_loads_with_no_error_and_nothing_from_another_machine(page):
@@ -84,23 +104,15 @@ def test_a_bad_value_shows_the_command_lines_own_message(page):
     with pytest.raises(ConfigError) as refused:
         precheck(["scenario=daraa_2021", "model.implementation.buses_per_convoy=abc"])
     typed(driver, "buses", "abc")
-    message = lambda: driver.find_element("css selector", "#lever-buses .lever-error").text  # noqa: E731
-    wait_for(driver, lambda: message() == f"error: {refused.value}")
+    wait_for(driver, lambda: error_under(driver, "buses") == f"error: {refused.value}", what="the message")
     typed(driver, "buses", "2")
-    wait_for(driver, lambda: driver.find_element("css selector", "#lever-buses .lever-error").text == "")
+    wait_for(driver, lambda: error_under(driver, "buses") == "", what="the message to clear")
 
 
-def test_running_updates_the_outcome_chart_and_the_command_reproduces_the_table(page, explorer, tmp_path):
+def test_running_updates_the_outcome_chart(finished_run):
     """Granted air cover with no external constraint moves most runs from a partial to a full
     evacuation (README, paired comparisons: 92% at 300 replicates); 30 replicates show it plainly."""
-    driver, _ = page
-    url, _ = explorer
-    driver.find_element("css selector", "#lever-air_cover input[value=GRANTED]").click()
-    driver.find_element("css selector", "#lever-external_constraint input[value=NONE]").click()
-    typed(driver, "replicates", "30")
-    wait_for(driver, lambda: driver.find_element("css selector", "#lever-replicates .lever-error").text == "")
-    driver.find_element("id", "run").click()
-    wait_for(driver, lambda: driver.find_elements("id", "command"), timeout=RUN_TIMEOUT)
+    driver = finished_run
     check = check_loaded(driver, min_figures=10)
     assert check.errors == [] and check.remote_requests == [] and check.drawn == check.figures
 
@@ -112,32 +124,52 @@ def test_running_updates_the_outcome_chart_and_the_command_reproduces_the_table(
 
     assert shares("baseline") == {"negotiated partial evacuation": 1.0}
     assert shares("your_settings").get("full evacuation", 0.0) > 0.5
+    title = driver.find_element("css selector", ".column-your_settings h3").text
+    assert "air cover GRANTED" in title and "external constraint on the mediator NONE" in title
 
-    command = driver.find_element("id", "command").text
-    args = shlex.split(command)
+
+def test_the_shown_command_reproduces_the_tables_offered(finished_run, explorer, tmp_path):
+    """The command as shown (only the output folder added), run from a terminal, writes the same
+    comparison.csv and runs.csv the page offers for download, byte for byte."""
+    driver = finished_run
+    url, _ = explorer
+    args = shlex.split(driver.find_element("id", "command").text)
     assert args[0] == "siege-run"
     out = tmp_path / "cli"
-    proc = subprocess.run([sys.executable, "-m", "experiments.run", *args[1:], "workers=2", f"hydra.run.dir={out}"],
+    proc = subprocess.run([sys.executable, "-m", "experiments.run", *args[1:], f"hydra.run.dir={out}"],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    link = driver.find_element("id", "download-comparison.csv").get_attribute("href")
-    assert link.startswith(url)
-    with urllib.request.urlopen(link) as response:
-        offered = response.read().decode()
-    assert offered == (out / "comparison.csv").read_text()
-    assert len(pd.read_csv(out / "comparison.csv")) > 0
+    for name in ("comparison.csv", "runs.csv"):
+        link = driver.find_element("id", f"download-{name}").get_attribute("href")
+        assert link.startswith(url)
+        with urllib.request.urlopen(link) as response:
+            assert response.read().decode() == (out / name).read_text(), name
+    assert len(pd.read_csv(out / "runs.csv")) == 2 * 30
 
 
-def test_only_the_runs_own_files_can_be_downloaded(explorer):
-    """An unknown run or file is not found; a path that climbs out of a run's folder reaches no file
-    (Dash answers any other path with its page)."""
+def test_only_the_runs_own_offered_files_can_be_downloaded(finished_run, explorer):
+    """A real run's files beyond those offered, an unknown run and a path out of the folder: not found."""
+    driver = finished_run
     url, _ = explorer
-    for path in ("download/nojob/comparison.csv", "download/nojob/report.html"):
+    link = driver.find_element("id", "download-comparison.csv").get_attribute("href")
+    job = link.split("/download/")[1].split("/")[0]
+    for path in (f"download/{job}/metadata.json", f"download/{job}/arms", "download/nojob/comparison.csv"):
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(url + path)
-        assert refused.value.code == 404
-    with urllib.request.urlopen(url + "download/x/..%2F..%2F..%2Fetc%2Fpasswd") as response:
-        assert "root:" not in response.read().decode(errors="replace")
+        assert refused.value.code == 404, path
+    with urllib.request.urlopen(url + f"download/{job}/..%2Fmetadata.json") as response:  # Dash's page, no file
+        assert "root_seed" not in response.read().decode(errors="replace")
+
+
+def test_a_forged_choice_cannot_reach_the_command():
+    """A choice lever takes only its names: a value posted by hand, with an interpolation or an extra
+    key, is refused before any command is built."""
+    for forged in ("${oc.env:HOME}", "NAMED_LIST,model.mediator.present:false"):
+        assert check_lever("daraa_2021", BY_ID["deal_template"], forged).startswith("error: case.deal_template=")
+        with pytest.raises(ConfigError):
+            make_request("daraa_2021", {"deal_template": forged})
+    with pytest.raises(ConfigError):
+        make_request("daraa_2021", {"expulsion": "0.2}"})
 
 
 def test_levers_read_the_scenario_and_only_changes_become_the_arm():
@@ -164,10 +196,25 @@ def test_a_refused_value_is_one_line_beginning_like_the_command_lines(lever, val
     assert check_lever("daraa_2021", BY_ID[lever], scenario_values("daraa_2021")[lever]) is None
 
 
-def test_the_server_listens_on_the_loopback_unless_told_and_refuses_a_bad_port(capsys):
+def test_the_server_listens_on_the_loopback_only_unless_told_and_refuses_a_bad_port(capsys):
     with pytest.raises(SystemExit) as refused:
         main(["--port", "0"])
     assert refused.value.code == 2 and "--port=0 is not allowed" in capsys.readouterr().err
-    help_text = subprocess.run([sys.executable, "-m", "experiments.explore.app", "--help"], capture_output=True,
-                               text=True, cwd=ROOT).stdout
-    assert "default 127.0.0.1" in help_text
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "experiments.explore.app", "--port", str(port), "--out",
+                               str(ROOT / "outputs" / "explore")], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert server.stdout.readline().startswith(f"Siege explorer: http://127.0.0.1:{port}/")
+        listening: list = []
+        deadline = time.monotonic() + 30
+        while not listening and time.monotonic() < deadline:
+            time.sleep(0.3)
+            listening = [c.laddr for c in psutil.Process(server.pid).net_connections(kind="tcp")
+                         if c.status == psutil.CONN_LISTEN]
+        assert listening and all(addr.ip == "127.0.0.1" and addr.port == port for addr in listening), listening
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

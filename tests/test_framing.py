@@ -46,7 +46,3 @@ def test_the_left_out_figures_are_the_posteriors_left_out_hindcast(tmp_path):
     assert f"{left_out['p_recorded'].mean():.2f}" == f"{framing.LEFT_OUT_P:.2f}"
     assert f"{left_out['brier'].mean():.3f}" == f"{framing.LEFT_OUT_BRIER:.3f}"
 
-
-def test_the_framing_quotes_its_figures():
-    assert f"{framing.IN_SAMPLE_P:.2f}" in framing.FRAMING and f"{framing.LEFT_OUT_BRIER:.3f}" in framing.FRAMING
-    assert "not a forecast" in framing.FRAMING and "Eastern Ghouta" in framing.WHERE_IT_MISSES

@@ -474,13 +474,16 @@ def test_hindcast_job_runs_every_case_and_a_users_own(hindcast_job):
 
 def test_the_recorded_class_is_outlined_by_a_shape_so_the_legend_swatches_stay_plain():
     from experiments.reports.hindcast import outcome_figure
-    rows = [{"case": case, "outcome": o, "probability": 1.0 if o == recorded else 0.0, "is_recorded": o == recorded}
-            for case, recorded in (("a_case", PARTIAL), ("b_case", "full_evacuation"))
-            for o in (o.value for o in Outcome)]
+    shares = {"a_case": {PARTIAL: 0.3, "full_evacuation": 0.7}, "b_case": {PARTIAL: 0.6, "military_takeover": 0.4}}
+    recorded = {"a_case": "full_evacuation", "b_case": "military_takeover"}
+    rows = [{"case": case, "outcome": o, "probability": shares[case].get(o, 0.0), "is_recorded": o == recorded[case]}
+            for case in shares for o in (o.value for o in Outcome)]
     fig = outcome_figure(pd.DataFrame(rows))
     bars = [t for t in fig.data if t.type == "bar"]
     assert bars and all(t.marker.line.width in (0, None) for t in bars)
-    assert len(fig.layout.shapes) == 2 and {(s.x0, s.x1) for s in fig.layout.shapes} == {(0.0, 1.0)}
+    # stacked in outcome order: partial (0.3) then full (0.7) for a_case; partial (0.6) then takeover for b_case
+    outlines = sorted((s.y0, s.x0, s.x1) for s in fig.layout.shapes)
+    assert outlines == [(-0.4, pytest.approx(0.3), pytest.approx(1.0)), (0.6, pytest.approx(0.6), pytest.approx(1.0))]
     assert any(t.name == "recorded class (outline)" for t in fig.data)
 
 

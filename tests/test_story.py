@@ -82,6 +82,12 @@ def test_rejected_rounds_whose_demand_climbs_each_time_are_told_once():
     assert ("raised the demand round by round, from 59% of the fighters in round 2 to 66.2% in round 5; "
             "all 4 were rejected, mostly because they do not trust the guarantee") in told["text"][1]
     assert told["text"][2].startswith("The mediator lowered the demand to 50% of the fighters")
+    guarantor = round_of(0, 1, 0.25, ["reject"] * 4) + round_of(4, 2, 0.3, ["reject"] * 4)
+    guarantor += round_of(8, 3, 0.35, ["reject"] * 4)
+    guarantor[len(round_of(0, 1, 0.25, ["reject"] * 4))]["guarantor_on_ground"] = True  # round 2's offer adds it
+    guarantor[-6]["guarantor_on_ground"] = True                                    # and round 3 keeps it
+    told = story(guarantor)
+    assert "now with a guarantor's troops on the ground" in told["text"][1], "a changed term is never lost"
 
 
 def test_a_deal_its_convoy_and_its_collapse_follow_the_accepting_round():

@@ -237,8 +237,8 @@ def _drift_end(rounds: list[_Round], i: int, turning: list[int]) -> int:
     round i did with nothing else changed, or i + 1 when there is none."""
     r, previous = rounds[i], rounds[i - 1] if i > 0 else None
     step = _direction(previous, r) if previous is not None else 0
-    if step == 0 or r.accepted or not _demand(r.offer):
-        return i + 1
+    if step == 0 or r.accepted or not _demand(r.offer) or _other_terms(previous) != _other_terms(r):
+        return i + 1   # a round that changes more than the demand is told alone, with its changes
     j = i + 1
     while (j < len(rounds) and not rounds[j].accepted and _direction(rounds[j - 1], rounds[j]) == step
            and _other_terms(rounds[j]) == _other_terms(r)

@@ -139,9 +139,11 @@ def results_view(job: Job, result: Result) -> list[Any]:
         ]),
         html.Section(children=[
             html.H2("Paired differences: your settings minus the baseline"),
-            html.P("Each replicate of your settings ran on the seeds of the same replicate of the baseline, so the "
-                   "difference is the levers' doing; the whiskers are 95% bootstrap intervals over the pairs. An "
-                   "interval that excludes zero is a difference these replicates resolve.", className="note"),
+            html.P("Each replicate of your settings ran on the seeds of the same replicate of the baseline, so "
+                   "chance is shared and a difference comes from the levers; the whiskers are 95% intervals (for a "
+                   "share, the Bonett-Price interval for paired proportions; for a mean, a bootstrap over the "
+                   "pairs). An interval that excludes zero is a difference these replicates resolve.",
+                   className="note"),
             _graph(result.differences, "differences"),
             html.Div(className="grid", children=[_graph(f) for f in result.measures]),
         ]),
@@ -204,7 +206,8 @@ def create_app(out_dir: Path = DEFAULT_OUT) -> Dash:
         if job.state in ("waiting", "running"):
             return str(job.done), str(job.total), job.status, no_update, False, True
         if job.state == "failed":
-            return str(job.done), str(job.total), job.status, no_update, True, False
+            failed = html.P(job.status, className="lever-error", id="run-error")
+            return str(job.done), str(job.total), job.status, [failed], True, False
         return str(job.total), str(job.total), job.status, results_view(job, job.result), True, False
 
     return app

@@ -33,17 +33,21 @@ class Job:
     error: str = ""
     result: Result | None = None
     started: float = field(default_factory=time.monotonic)
+    queued: bool = False        # another run held the turn when this one was asked for
 
     @property
     def status(self) -> str:
         """The line under the progress bar."""
         if self.state == "waiting":
-            return "waiting for the run before it to finish"
+            return "waiting for another run to finish" if self.queued else "starting"
         if self.state == "running":
             return f"{self.done:,} of {self.total:,} replicates ({time.monotonic() - self.started:.0f} s)"
         if self.state == "failed":
             return self.error
         return f"done: {self.total:,} replicates in {time.monotonic() - self.started:.0f} s"
+
+
+KEPT_RESULTS = 8   # finished runs whose page content stays in memory; older ones keep only their files
 
 
 class Jobs:
@@ -52,6 +56,7 @@ class Jobs:
     def __init__(self, root: Path):
         self.root = Path(root)
         self._jobs: dict[str, Job] = {}
+        self._running = 0
         self._turn = threading.Lock()     # one simulation at a time: they share the process pool
         self._book = threading.Lock()
 
@@ -62,7 +67,13 @@ class Jobs:
         replicates = int(request.replicates)
         job = Job(job_id, request, folder, total=2 * replicates)
         with self._book:
+            job.queued = self._running > 0
+            self._running += 1
             self._jobs[job_id] = job
+            finished = [j for j in self._jobs.values() if j.result is not None]
+            for old in finished[:-KEPT_RESULTS]:
+                old.result = None
+                old.state, old.error = "failed", "this run's page was dropped from memory; its files remain"
         threading.Thread(target=self._run, args=(job,), name=f"explore-{job_id}", daemon=True).start()
         return job
 
@@ -89,3 +100,6 @@ class Jobs:
             except Exception as exc:  # shown on the page; the server keeps serving
                 traceback.print_exc()
                 job.error, job.state = f"the run failed: {type(exc).__name__}: {exc}", "failed"
+            finally:
+                with self._book:
+                    self._running -= 1

@@ -13,9 +13,8 @@ from enum import Enum
 from typing import Any
 
 from experiments.config.cases import load_cases
-from experiments.config.compose import compose, to_run_config
+from experiments.config.compose import compose, parse_overrides, to_run_config
 from experiments.config.schema import ConfigError, RunConfig
-from experiments.run import precheck
 from sim.params import ModelParams, iter_leaves
 
 ARM = "your_settings"          # the comparison arm holding the user's changes
@@ -66,12 +65,13 @@ MODEL_LEVERS: tuple[Lever, ...] = (
            ("FULL_EXIT", "every fighter leaves"))),
     Lever("expulsion", "Expulsion demand", "case.expulsion_fraction",
           "The share of the fighters the opening deal demands be bused out. It is an opening bid: after a "
-          "rejection the mediator may lower it round by round towards its floor.",
+          "rejection the mediator may lower it round by round towards its floor, or harden it when it expects "
+          "a takeover.",
           unit="share of the fighters", allowed="0 to 1"),
     Lever("air_cover", "Air cover", "case.air_cover",
           "Whether the mediator (who controls the air) lets the besieger use air power: withheld never; "
-          "conditional only when the mediator's own cost rule approves an assault with air; granted whenever "
-          "the besieger escalates to it.",
+          "conditional only when the mediator's own cost rule approves an assault with air; granted on every "
+          "siege day, shelling included, an assault with air then costing the mediator no more than a plain one.",
           (("WITHHELD", "withheld"), ("CONDITIONAL", "conditional"), ("GRANTED", "granted"))),
     Lever("external_constraint", "External constraint on the mediator", "case.external_constraint",
           "How much outside powers, borders and talks make escalation costly for the mediator: the higher, "
@@ -138,16 +138,22 @@ def scenario_values(scenario: str) -> dict[str, str]:
 
 
 def check_lever(scenario: str, lever: Lever, raw: Any) -> str | None:
-    """The one-line message `siege-run scenario=<scenario> <key>=<raw>` gives (with its `error: `),
-    or None when the value is allowed."""
+    """The one-line message `siege-run scenario=<scenario> <key>=<raw>` gives about the value (with its
+    `error: `), or None when the value is allowed. A choice must be one of its names; a typed value
+    must be plain (it goes inside a Hydra mapping), then the command line's own composition checks it."""
     text = "" if raw is None else str(raw).strip()
+    if lever.choices:
+        names = [name for name, _ in lever.choices]
+        return None if text in names else f"error: {lever.key}={text!r} is not allowed: one of {', '.join(names)}"
     if not text:
         return f"error: {lever.key} is empty: give a value ({lever.range_text or 'see the tooltip'})"
     if not PLAIN_VALUE.match(text):
         return (f"error: {lever.key}={text!r} is not allowed: a number or a name (letters, digits and . _ + - "
                 "only), as on the command line")
+    overrides = [f"scenario={scenario}", f"{lever.key}={text}"]
     try:
-        precheck([f"scenario={scenario}", f"{lever.key}={text}"])
+        parse_overrides(overrides)
+        to_run_config(compose(overrides))
     except ConfigError as exc:
         return f"error: {exc}"
     return None
@@ -188,7 +194,15 @@ def same_value(typed: str, configured: str) -> bool:
 
 
 def make_request(scenario: str, values: dict[str, Any]) -> Request:
-    """The run the controls ask for (values by lever id, as typed)."""
+    """The run the controls ask for (values by lever id, as typed). A ConfigError for a choice that is
+    not one of its names or a typed value that is not plain, so that nothing can reach the command but
+    a value (the values' own checks are `check_lever`'s)."""
+    for lever in LEVERS:
+        text = str(values.get(lever.id, "")).strip()
+        allowed = [name for name, _ in lever.choices]
+        if lever.id in values and (text not in allowed if allowed else not PLAIN_VALUE.match(text)):
+            raise ConfigError(f"{lever.key}={text!r} is not allowed: "
+                              + (f"one of {', '.join(allowed)}" if allowed else "a plain number or name"))
     defaults = scenario_values(scenario)
     typed = {lever.id: str(values.get(lever.id, defaults[lever.id])).strip() for lever in MODEL_LEVERS}
     changes = {lever.key: typed[lever.id] for lever in MODEL_LEVERS if not same_value(typed[lever.id],
