@@ -203,7 +203,7 @@ def test_the_server_listens_on_the_loopback_only_unless_told_and_refuses_a_bad_p
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "experiments.explore.app", "--port", str(port), "--out",
+    server = subprocess.Popen([sys.executable, "-m", "experiments.explore", "--port", str(port), "--out",
                                str(ROOT / "outputs" / "explore")], cwd=ROOT, stdout=subprocess.PIPE,
                               stderr=subprocess.DEVNULL, text=True)
     try:

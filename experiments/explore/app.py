@@ -179,7 +179,7 @@ def create_app(out_dir: Path = DEFAULT_OUT) -> Dash:
                   prevent_initial_call=True)
     def check_one(value: Any, scenario: str) -> str:
         lever = BY_ID[ctx.triggered_id["lever"]]
-        return "" if lever.choices else (check_lever(scenario, lever, value) or "")
+        return check_lever(scenario, lever, value) or ""
 
     @app.callback(Output("job", "data"), Output("poll", "disabled"), Output("run", "disabled"),
                   Output("status", "children"),
@@ -188,7 +188,7 @@ def create_app(out_dir: Path = DEFAULT_OUT) -> Dash:
                   State({"type": "lever", "lever": ALL}, "value"), prevent_initial_call=True)
     def start(_clicks: int, scenario: str, values: list[Any]):
         typed = {lever.id: value for lever, value in zip(LEVERS, values)}
-        errors = ["" if lever.choices else (check_lever(scenario, lever, typed[lever.id]) or "") for lever in LEVERS]
+        errors = [check_lever(scenario, lever, typed[lever.id]) or "" for lever in LEVERS]
         if any(errors):
             return no_update, True, False, "Fix the values marked in red, then run.", errors
         job = jobs.start(make_request(scenario, typed))
@@ -222,7 +222,10 @@ def _loopback(host: str) -> bool:
 
 def main(argv: list[str] | None = None) -> None:
     """`siege-explore [--port N] [--host H] [--out DIR]`: serve the explorer until Ctrl-C."""
-    parser = argparse.ArgumentParser(prog="siege-explore", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="siege-explore", description=(
+        "Serve the siege explorer in a browser: set the levers in words, run the scenario as configured beside "
+        "your settings on the same seeds, and read the outcome probabilities, paired differences, fan charts, "
+        "a typical run's story and map, and the siege-run command that reproduces them."))
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to serve on (default {DEFAULT_PORT})")
     parser.add_argument("--host", default="127.0.0.1",
                         help="interface to serve on (default 127.0.0.1, this machine only; anything else exposes "
