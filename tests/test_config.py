@@ -71,7 +71,7 @@ def kind_named_by(text: str) -> SourceKind:
     """The kind of source a provenance text names by how it starts (an author and year, or a rule of
     MECHANISMS.md, is literature)."""
     for start, kind in (("assumption: ", SourceKind.ASSUMPTION), (f"{ARTICLE}: ", SourceKind.ARTICLE),
-                        ("case file", SourceKind.CASE_FILE), ("issue ", SourceKind.SPECIFICATION),
+                        ("case file", SourceKind.CASE_FILE), ("the study's frame", SourceKind.SPECIFICATION),
                         ("optional ", SourceKind.SPECIFICATION)):
         if text.startswith(start):
             return kind
