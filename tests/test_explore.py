@@ -161,6 +161,24 @@ def test_only_the_runs_own_offered_files_can_be_downloaded(finished_run, explore
         assert "root_seed" not in response.read().decode(errors="replace")
 
 
+def test_choosing_another_scenario_sets_every_lever_to_its_values(page, finished_run):
+    """After the run (this test changes the page's scenario): picking East Aleppo in the menu resets
+    the levers to that case as configured (every fighter leaves, its own buses)."""
+    driver, _ = page
+    driver.find_element("id", "scenario").click()
+    wait_for(driver, lambda: [o for o in driver.find_elements("css selector", "[role=option]") if "Aleppo" in o.text],
+             what="the scenario menu")[0].click()
+    aleppo = scenario_values("east_aleppo_2016")
+
+    def shown(lever: str) -> str | None:
+        box = driver.find_elements("css selector", f"#lever-{lever} input:checked") or driver.find_elements(
+            "css selector", f"#lever-{lever} input")
+        return box[0].get_attribute("value") if box else None
+
+    wait_for(driver, lambda: all(shown(lever.id) == aleppo[lever.id] for lever in LEVERS), what="the levers")
+    assert aleppo["deal_template"] == "FULL_EXIT" and aleppo["buses"] != scenario_values("daraa_2021")["buses"]
+
+
 def test_a_forged_choice_cannot_reach_the_command():
     """A choice lever takes only its names: a value posted by hand, with an interpolation or an extra
     key, is refused before any command is built."""
