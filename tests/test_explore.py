@@ -161,6 +161,25 @@ def test_only_the_runs_own_offered_files_can_be_downloaded(finished_run, explore
         assert "root_seed" not in response.read().decode(errors="replace")
 
 
+def test_a_long_run_can_be_stopped_from_the_page(page, finished_run):
+    """Stop ends a run at the next finished block of replicates, says how far it got and clears the
+    results, and Run is offered again."""
+    driver, _ = page
+    typed(driver, "replicates", "20000")
+    driver.find_element("id", "run").click()
+    stop = driver.find_element("id", "stop")
+    wait_for(driver, lambda: stop.is_enabled(), what="Stop to be offered")
+    wait_for(driver, lambda: "20,000 replicates" in driver.find_element("id", "status").text
+             or "40,000" in driver.find_element("id", "status").text, what="the run to start")
+    stop.click()
+    wait_for(driver, lambda: "stopped after" in driver.find_element("id", "status").text, timeout=120,
+             what="the run to stop")
+    assert "of 40,000 replicates" in driver.find_element("id", "status").text
+    assert not driver.find_elements("id", "command"), "a stopped run leaves no results on the page"
+    wait_for(driver, lambda: driver.find_element("id", "run").is_enabled() and not stop.is_enabled(),
+             what="Run to be offered again")
+
+
 def test_choosing_another_scenario_sets_every_lever_to_its_values(page, finished_run):
     """After the run (this test changes the page's scenario): picking East Aleppo in the menu resets
     the levers to that case as configured (every fighter leaves, its own buses)."""

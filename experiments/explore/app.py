@@ -78,6 +78,7 @@ def layout() -> html.Div:
                 html.H2("Runs"),
                 *[_lever_control(lever, values[lever.id]) for lever in RUN_LEVERS],
                 html.Button("Run", id="run", className="run"),
+                html.Button("Stop", id="stop", className="stop", disabled=True),
                 html.Progress(id="progress", value="0", max="1"),
                 html.Div(id="status", className="status"),
             ]),
@@ -180,6 +181,16 @@ def create_app(out_dir: Path = DEFAULT_OUT) -> Dash:
     def check_one(value: Any, scenario: str) -> str:
         lever = BY_ID[ctx.triggered_id["lever"]]
         return check_lever(scenario, lever, value) or ""
+
+    @app.callback(Output("stop", "disabled"), Input("run", "disabled"))
+    def stop_only_while_running(run_disabled: bool) -> bool:
+        return not run_disabled
+
+    @app.callback(Output("status", "children", allow_duplicate=True), Input("stop", "n_clicks"), State("job", "data"),
+                  prevent_initial_call=True)
+    def stop(_clicks: int, job_id: str | None) -> str:
+        jobs.cancel(job_id)
+        return "stopping at the next finished block of replicates"
 
     @app.callback(Output("job", "data"), Output("poll", "disabled"), Output("run", "disabled"),
                   Output("status", "children"),

@@ -20,6 +20,10 @@ from experiments.explore.levers import Request
 from experiments.explore.results import Result, build_result
 
 
+class RunCancelled(Exception):
+    """Raised between blocks of replicates once the user has asked a run to stop."""
+
+
 @dataclass
 class Job:
     """One run asked for from the page: its progress, its end, its folder and what it found."""
@@ -34,6 +38,7 @@ class Job:
     result: Result | None = None
     started: float = field(default_factory=time.monotonic)
     queued: bool = False        # another run held the turn when this one was asked for
+    cancel_asked: bool = False  # set by the page's Stop button, honoured between blocks of replicates
 
     @property
     def status(self) -> str:
@@ -81,20 +86,33 @@ class Jobs:
         with self._book:
             return self._jobs.get(job_id or "")
 
+    def cancel(self, job_id: str | None) -> None:
+        """Ask a waiting or running job to stop: it ends at the next finished block of replicates
+        (its folder then holds no manifest, so it reads as incomplete)."""
+        job = self.get(job_id)
+        if job is not None and job.state in ("waiting", "running"):
+            job.cancel_asked = True
+
     def _run(self, job: Job) -> None:
         with self._turn:
             job.state, job.started = "running", time.monotonic()
             try:
+                if job.cancel_asked:
+                    raise RunCancelled
                 cfg = compose(job.request.overrides())
                 run = to_run_config(cfg)
                 arms = arm_configs(cfg, run)
 
                 def progressed(k: int) -> None:
                     job.done += k
+                    if job.cancel_asked:
+                        raise RunCancelled
 
                 run_comparison(run, job.folder, arms, on_progress=progressed)
                 job.result = build_result(job.folder, arms, job.request)
                 job.state = "done"
+            except RunCancelled:
+                job.error, job.state = f"stopped after {job.done:,} of {job.total:,} replicates", "failed"
             except ConfigError as exc:
                 job.error, job.state = f"error: {exc}", "failed"
             except Exception as exc:  # shown on the page; the server keeps serving
