@@ -30,6 +30,7 @@ import pandas as pd
 from experiments.config.cases import Case, chosen_cases
 from experiments.config.compose import compose, to_run_config
 from experiments.config.schema import ConfigError, RunConfig
+from experiments.keys import command_line_text
 from sim.cases import CaseFacts
 from sim.params import ModelParams, source_of
 
@@ -59,17 +60,6 @@ def _leaves(obj: Any, prefix: str = "") -> list[tuple[str, Any, dataclasses.Fiel
         else:
             leaves.append((prefix + f.name, value, f, hints[f.name]))
     return leaves
-
-
-def _text(value: Any) -> str:
-    """A value as it is written on the command line: enums by name, true/false, null when unset."""
-    if value is None:
-        return "null"
-    if isinstance(value, Enum):
-        return value.name
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def _allowed(kind: Any, lo: Any = None, hi: Any = None) -> str:
@@ -110,11 +100,13 @@ def _model_rows(run: RunConfig) -> list[dict[str, Any]]:
         citation = f.metadata.get("provenance", "")
         source = source_of(f).kind.value
         if key in run.provenance:
-            citation = f"{run.provenance[key]}; the model's own default: {_text(defaults[path])} ({citation})"
+            own = command_line_text(defaults[path])
+            citation = f"{run.provenance[key]}; the model's own default: {own} ({citation})"
             source = "case_file"
         rows.append({"key": key, "meaning": f.metadata.get("meaning", ""), "unit": f.metadata.get("unit", ""),
                      "allowed": _allowed(kind, f.metadata.get("lo"), f.metadata.get("hi")) if path != "start_date"
-                     else "a date YYYY-MM-DD", "default": _text(value), "source": source, "provenance": citation})
+                     else "a date YYYY-MM-DD", "default": command_line_text(value), "source": source,
+                     "provenance": citation})
     return rows
 
 
@@ -138,7 +130,7 @@ def _case_rows(run: RunConfig, case: Case | None) -> list[dict[str, Any]]:
             source = "specification"
             citation = f"not given by case {case.id}: the default of a case file that does not say"
         rows.append({"key": f"case.{f.name}", "meaning": f.metadata.get("meaning", ""),
-                     "unit": CASE_UNITS.get(f.name, ""), "allowed": allowed, "default": _text(value),
+                     "unit": CASE_UNITS.get(f.name, ""), "allowed": allowed, "default": command_line_text(value),
                      "source": source, "provenance": citation})
     return rows
 

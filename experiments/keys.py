@@ -4,6 +4,7 @@ dotted paths, and compares override values."""
 from __future__ import annotations
 
 import math
+from enum import Enum
 from typing import Any
 
 
@@ -44,3 +45,14 @@ def same_value(a: object, b: object) -> bool:
         return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
     except (TypeError, ValueError):
         return str(a) == str(b)
+
+
+def command_line_text(value: Any) -> str:
+    """A value as an override writes it: enums by name, true/false, null when unset."""
+    if value is None:
+        return "null"
+    if isinstance(value, Enum):
+        return value.name
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

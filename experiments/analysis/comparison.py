@@ -16,12 +16,14 @@ from experiments.stats import bootstrap_median_interval, paired_difference, pair
 BOOTSTRAP_SEED = 12345  # fixed, so the summary is the same whoever computes it
 COLUMNS = ["arm", "is_baseline", "quantity", "statistic", "n", "value", "lo", "hi", "difference", "difference_lo",
            "difference_hi", "pairs"]
+NO_DIFFERENCE = (np.nan, np.nan, np.nan)   # the baseline's own rows, and an arm with no replicate in common
 
 
 def comparison_table(runs: pd.DataFrame, arms: list[str], baseline: str) -> pd.DataFrame:
     """One row per arm and quantity: `p_<outcome>` (a share, Wilson interval) or a run measure (its
-    median, bootstrap interval), and for every arm but the baseline the paired mean difference from
-    the baseline with its 95% bootstrap interval over the replicates both ran (`pairs`)."""
+    median, bootstrap interval), and for every arm but the baseline the paired difference from the
+    baseline over the replicates both ran (`pairs`), with its 95% interval (Bonett-Price for a share,
+    a bootstrap over the pairs for a measure's mean)."""
     rng = np.random.default_rng(BOOTSTRAP_SEED)
     base = runs[runs["arm"] == baseline].set_index("replicate")
     rows = []
@@ -29,20 +31,17 @@ def comparison_table(runs: pd.DataFrame, arms: list[str], baseline: str) -> pd.D
         mine = runs[runs["arm"] == arm].set_index("replicate")
         common = mine.index.intersection(base.index)
         paired = arm != baseline and len(common) > 0
-
-        def difference(a: np.ndarray, b: np.ndarray, paired: bool = paired) -> tuple[float, float, float]:
-            return paired_difference(a, b, rng) if paired else (np.nan, np.nan, np.nan)
-
         for outcome in outcome_table(mine.reset_index()).itertuples():
             d = (paired_share_difference((base.loc[common, "outcome"] == outcome.outcome).to_numpy(),
                                          (mine.loc[common, "outcome"] == outcome.outcome).to_numpy())
-                 if paired else (np.nan, np.nan, np.nan))
+                 if paired else NO_DIFFERENCE)
             rows.append([arm, arm == baseline, f"p_{outcome.outcome}", "share", len(mine), outcome.probability,
                          outcome.ci_low, outcome.ci_high, *d, len(common) if paired else 0])
         for measure in SWEEP_MEDIANS:
             values = mine[measure].to_numpy(float)
             lo, hi = bootstrap_median_interval(values, rng)
-            d = difference(base.loc[common, measure].to_numpy(float), mine.loc[common, measure].to_numpy(float))
+            d = (paired_difference(base.loc[common, measure].to_numpy(float), mine.loc[common, measure].to_numpy(float),
+                                   rng) if paired else NO_DIFFERENCE)
             rows.append([arm, arm == baseline, measure, "median", len(mine),
                          float(np.median(values)) if len(values) else np.nan, lo, hi, *d,
                          len(common) if paired else 0])

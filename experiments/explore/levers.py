@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
 from experiments.config.cases import load_cases
 from experiments.config.compose import compose, parse_overrides, to_run_config
 from experiments.config.schema import ConfigError, RunConfig
+from experiments.keys import command_line_text, same_value
 from sim.params import ModelParams, iter_leaves
 
 ARM = "your_settings"          # the comparison arm holding the user's changes
@@ -111,24 +111,15 @@ def scenarios() -> list[tuple[str, str]]:
     return sorted(cases, key=lambda c: (c[0] != "daraa_2021", c[0]))
 
 
-def _text(value: Any) -> str:
-    """A value as the command line writes it."""
-    if isinstance(value, Enum):
-        return value.name
-    if isinstance(value, bool):
-        return str(value).lower()
-    return "" if value is None else str(value)
-
-
 def lever_value(run: RunConfig, lever: Lever) -> str:
     """The lever's value in a composed run, as the command line would write it."""
     section, _, rest = lever.key.partition(".")
     if not rest:
-        return _text(getattr(run, lever.key))
+        return command_line_text(getattr(run, lever.key))
     node: Any = run.case if section == "case" else run.model
     for part in rest.split("."):
         node = getattr(node, part)
-    return _text(node)
+    return command_line_text(node)
 
 
 def scenario_values(scenario: str) -> dict[str, str]:
@@ -181,16 +172,6 @@ class Request:
     def command(self) -> str:
         """The shell command that reproduces the explorer's tables."""
         return shlex.join([COMMAND, *self.overrides()])
-
-
-def same_value(typed: str, configured: str) -> bool:
-    """Whether a typed value is the configured one (2 and 2.0 are the same number)."""
-    if typed == configured:
-        return True
-    try:
-        return float(typed) == float(configured)
-    except ValueError:
-        return False
 
 
 def make_request(scenario: str, values: dict[str, Any]) -> Request:

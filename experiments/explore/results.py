@@ -14,7 +14,8 @@ import plotly.graph_objects as go
 from experiments.analysis.fans import fan_quantiles_from_parquet
 from experiments.comparison import ARMS_DIR, ARMS_FILE, COMPARISON_FILE, REPORT_FILE
 from experiments.config.schema import RunConfig
-from experiments.explore.levers import BASELINE, MODEL_LEVERS, Request, lever_value, same_value
+from experiments.explore.levers import BASELINE, MODEL_LEVERS, Request, lever_value
+from experiments.keys import same_value
 from experiments.measures import outcome_label
 from experiments.reports.comparison import FAN_COLUMNS, STEP_SERIES, comparison_figures
 from experiments.reports.scenario import district_figure
